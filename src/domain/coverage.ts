@@ -1,0 +1,261 @@
+/**
+ * Does Conditional Access enforce MFA for each admin role in scope? (contracts §3)
+ *
+ * Pure: takes Graph-shaped policies and the declared exclusions, returns a verdict per role with every
+ * gap named in words a security admin can act on. Anything the rules do not recognise counts as a
+ * gap, because a false "covered" is the expensive mistake.
+ */
+import type {
+  ConditionalAccessConditionSet,
+  ConditionalAccessGrantControls,
+  ConditionalAccessPolicy,
+  ConditionalAccessSessionControls,
+} from '@microsoft/microsoft-graph-types';
+import { roleInfo } from './roles';
+import type { CoverageReport, PolicyCheckSettings, PolicyGap, RoleCoverage } from './types';
+
+/** The reason given to a role that no policy targets at all. */
+export const NO_POLICY_REASON = 'no enabled policy requires MFA for this role';
+
+const CONTROL_WORDS: Readonly<Record<string, string>> = {
+  compliantDevice: 'compliant device',
+  domainJoinedDevice: 'hybrid Azure AD joined device',
+  approvedApplication: 'approved client app',
+  compliantApplication: 'app protection policy',
+  passwordChange: 'password change',
+};
+
+const CLIENT_APP_WORDS: Readonly<Record<string, string>> = {
+  browser: 'browser',
+  mobileAppsAndDesktopClients: 'mobile apps and desktop clients',
+  exchangeActiveSync: 'Exchange ActiveSync',
+  easSupported: 'Exchange ActiveSync',
+  other: 'other clients',
+};
+
+/** The four client app types that together mean "all"; easSupported is folded into exchangeActiveSync. */
+const ALL_CLIENT_APPS = ['browser', 'mobileAppsAndDesktopClients', 'exchangeActiveSync', 'other'];
+
+const lower = (s: string): string => s.toLowerCase();
+const list = <T>(value: readonly T[] | null | undefined): readonly T[] => value ?? [];
+const joinIds = (ids: readonly string[]): string => ids.join(', ');
+const controlWords = (control: string): string => CONTROL_WORDS[control] ?? control;
+
+/**
+ * Evaluates every policy against every role in `settings.roleIds` (contracts §3).
+ *
+ * A role is covered when at least one policy enforces MFA for it; `coveredBy` lists them all. Every
+ * policy that targets the role without enforcing MFA yields one gap whose reason lists every cause,
+ * joined with "; ". A role no policy targets gets a single gap with an empty `policyId`.
+ *
+ * @param policies Conditional Access policies as Graph returns them.
+ * @param settings Roles in scope, declared break-glass users and exclusion group, MFA strength ids.
+ * @param roleNames Display names learnt from the tenant, for roles outside the built-in catalogue.
+ * @returns Roles in `settings.roleIds` order, and which of them are not covered.
+ */
+export function evaluatePolicies(
+  policies: ConditionalAccessPolicy[],
+  settings: PolicyCheckSettings,
+  roleNames: Record<string, string> = {},
+): CoverageReport {
+  const roles = settings.roleIds.map((roleId) => evaluateRole(roleId, policies, settings, roleNames));
+  const uncoveredRoleIds = roles.filter((r) => !r.covered).map((r) => r.roleId);
+  return { covered: uncoveredRoleIds.length === 0, uncoveredRoleIds, roles };
+}
+
+function evaluateRole(
+  roleId: string,
+  policies: readonly ConditionalAccessPolicy[],
+  settings: PolicyCheckSettings,
+  roleNames: Record<string, string>,
+): RoleCoverage {
+  const coveredBy: string[] = [];
+  const gaps: PolicyGap[] = [];
+  for (const policy of policies) {
+    if (!targetsRole(policy, roleId)) continue;
+    const reasons = reasonsNotEnforced(policy, roleId, settings);
+    const policyId = policy.id ?? '';
+    if (reasons.length === 0) coveredBy.push(policyId);
+    else gaps.push({ policyId, policyName: policy.displayName ?? '', reason: reasons.join('; ') });
+  }
+  const covered = coveredBy.length > 0;
+  if (!covered && gaps.length === 0) gaps.push({ policyId: '', reason: NO_POLICY_REASON });
+  return { roleId, displayName: roleInfo(roleId, roleNames).displayName, covered, coveredBy, gaps };
+}
+
+/**
+ * A policy targets a role when it lists the role or includes all users. Policies aimed only at groups
+ * or named users are ignored: group membership is not role membership, so they prove nothing either way.
+ */
+function targetsRole(policy: ConditionalAccessPolicy, roleId: string): boolean {
+  const users = policy.conditions?.users;
+  const includeUsers = list(users?.includeUsers).map(lower);
+  // "None" switches user targeting off; if Graph ever returned it beside includeRoles we would rather
+  // report the role uncovered than trust a combination the portal cannot produce.
+  if (includeUsers.includes('none')) return false;
+  return includeUsers.includes('all') || list(users?.includeRoles).map(lower).includes(lower(roleId));
+}
+
+/** Every reason this policy does not enforce MFA for the role; empty when it does. */
+function reasonsNotEnforced(policy: ConditionalAccessPolicy, roleId: string, settings: PolicyCheckSettings): string[] {
+  const conditions = policy.conditions ?? {};
+  return [
+    ...stateReasons(policy.state),
+    ...(list(conditions.users?.excludeRoles).map(lower).includes(lower(roleId)) ? ['excludes this role'] : []),
+    ...applicationReasons(conditions),
+    ...grantReasons(policy.grantControls ?? null, policy.sessionControls ?? null, settings),
+    ...narrowingReasons(conditions),
+    ...exclusionReasons(conditions, settings),
+  ];
+}
+
+function stateReasons(state: ConditionalAccessPolicy['state']): string[] {
+  switch (state) {
+    case 'enabled':
+      return [];
+    case 'enabledForReportingButNotEnforced':
+      return ['report-only: it logs but does not enforce'];
+    case 'disabled':
+      return ['disabled'];
+    default:
+      return [`its state is ${state === undefined ? 'missing' : `"${String(state)}"`}, not enabled`];
+  }
+}
+
+function applicationReasons(conditions: ConditionalAccessConditionSet): string[] {
+  const apps = conditions.applications;
+  const reasons: string[] = [];
+  const userActions = list(apps?.includeUserActions);
+  const contexts = list(apps?.includeAuthenticationContextClassReferences);
+  const include = list(apps?.includeApplications);
+  const exclude = list(apps?.excludeApplications);
+  if (userActions.length > 0) reasons.push(`targets user actions instead of cloud apps (${joinIds(userActions)})`);
+  if (contexts.length > 0) {
+    reasons.push(`targets an authentication context instead of cloud apps (${joinIds(contexts)})`);
+  }
+  // User actions and contexts replace the app list, so an empty include list is already explained.
+  if (userActions.length === 0 && contexts.length === 0 && !include.map(lower).includes('all')) {
+    reasons.push(include.length === 0 ? 'covers no cloud apps' : `covers only some cloud apps (${joinIds(include)})`);
+  }
+  if (exclude.length > 0) reasons.push(`excludes apps (${joinIds(exclude)})`);
+  if (apps?.applicationFilter) reasons.push('uses an app filter, so some cloud apps are left out');
+  return reasons;
+}
+
+/** Whether the grant cannot be satisfied without MFA (contracts §3, fourth rule). */
+function grantReasons(
+  grant: ConditionalAccessGrantControls | null,
+  session: ConditionalAccessSessionControls | null,
+  settings: PolicyCheckSettings,
+): string[] {
+  const builtIn = list(grant?.builtInControls).map(String);
+  const terms = list(grant?.termsOfUse);
+  const custom = list(grant?.customAuthenticationFactors);
+  const strength = grant?.authenticationStrength ?? null;
+
+  if (builtIn.includes('block')) return ['blocks access instead of requiring MFA'];
+
+  const strengthName = strength ? `"${strength.displayName ?? strength.id ?? 'unnamed'}"` : '';
+  const strengthIsMfa =
+    strength !== null &&
+    ((strength.id !== undefined && (settings.mfaStrengthIds ?? []).map(lower).includes(lower(strength.id))) ||
+      strength.requirementsSatisfied === 'mfa');
+  const requiresMfa = builtIn.includes('mfa') || strengthIsMfa;
+
+  // Everything a user could present instead of MFA when the operator is OR.
+  const others = [
+    ...new Set([
+      ...builtIn.filter((c) => c !== 'mfa').map(controlWords),
+      ...terms.map(() => 'terms of use'),
+      ...custom.map((c) => `custom control ${c}`),
+      ...(strength && !strengthIsMfa ? [`authentication strength ${strengthName} that does not require MFA`] : []),
+    ]),
+  ];
+
+  if (!requiresMfa) {
+    if (strength) return [`authentication strength ${strengthName} does not require MFA`];
+    if (others.length > 0) return [`requires ${others.join(' or ')} instead of MFA`];
+    if (session?.signInFrequency) return ['only sets sign-in frequency; it does not require MFA'];
+    return ['grants access without requiring MFA'];
+  }
+  if (others.length === 0) return [];
+  const operator = (grant?.operator ?? '').toUpperCase();
+  if (operator === 'AND') return [];
+  const how = operator === 'OR' ? 'the grant is OR with' : 'the grant does not say AND, so it may be satisfied by';
+  return [`MFA is only one option: ${how} ${others.join(', ')}`];
+}
+
+/** Conditions that let some admin sign-ins through unchallenged (contracts §3, fifth rule). */
+function narrowingReasons(conditions: ConditionalAccessConditionSet): string[] {
+  const reasons: string[] = [];
+
+  const clientApps = list(conditions.clientAppTypes).map(String);
+  const normalised = new Set(clientApps.map((t) => (t === 'easSupported' ? 'exchangeActiveSync' : t)));
+  const allClients = clientApps.length === 0 || normalised.has('all') || ALL_CLIENT_APPS.every((t) => normalised.has(t));
+  if (!allClients) {
+    const words = [...new Set(clientApps.map((t) => CLIENT_APP_WORDS[t] ?? t))];
+    reasons.push(`applies only to some client apps (${words.join(', ')})`);
+  }
+
+  // An empty platform or location object is how some exports write "not configured": it narrows nothing.
+  const includePlatforms = list(conditions.platforms?.includePlatforms).map(String);
+  const excludePlatforms = list(conditions.platforms?.excludePlatforms).map(String);
+  if (includePlatforms.length > 0 && !includePlatforms.map(lower).includes('all')) {
+    reasons.push(`applies only to some platforms (${joinIds(includePlatforms)})`);
+  }
+  if (excludePlatforms.length > 0) reasons.push(`excludes platforms (${joinIds(excludePlatforms)})`);
+
+  const includeLocations = list(conditions.locations?.includeLocations);
+  const excludeLocations = list(conditions.locations?.excludeLocations);
+  if (includeLocations.length > 0 && !includeLocations.map(lower).includes('all')) {
+    reasons.push(`applies only in some locations (${joinIds(includeLocations)})`);
+  }
+  if (excludeLocations.length > 0) reasons.push(`excludes locations (${joinIds(excludeLocations)})`);
+
+  const signInRisk = list(conditions.signInRiskLevels);
+  if (signInRisk.length > 0) reasons.push(`applies only at some sign-in risk levels (${joinIds(signInRisk)})`);
+  const userRisk = list(conditions.userRiskLevels);
+  if (userRisk.length > 0) reasons.push(`applies only at some user risk levels (${joinIds(userRisk)})`);
+  // Graph serialises this flags enum as one comma-separated string.
+  const insiderRisk = conditions.insiderRiskLevels;
+  if (insiderRisk) reasons.push(`applies only at some insider risk levels (${insiderRisk})`);
+
+  const filter = conditions.devices?.deviceFilter;
+  if (filter) {
+    const mode = filter.mode === 'include' ? 'applies only to devices matching' : 'skips devices matching';
+    reasons.push(`device filter: it ${mode} "${filter.rule ?? ''}"`);
+  }
+
+  const transfer = conditions.authenticationFlows?.transferMethods;
+  if (transfer && transfer !== 'none') reasons.push(`applies only to some authentication flows (${transfer})`);
+
+  return reasons;
+}
+
+/** Exclusions other than the declared break-glass users and exclusion group (contracts §3, sixth rule). */
+function exclusionReasons(conditions: ConditionalAccessConditionSet, settings: PolicyCheckSettings): string[] {
+  const users = conditions.users;
+  const reasons: string[] = [];
+  const breakGlass = new Set(settings.breakGlassUserIds.map(lower));
+  const excludedUsers = list(users?.excludeUsers);
+  // The legacy keyword form of excluding guests lives in excludeUsers.
+  const guestKeyword = excludedUsers.some((u) => lower(u) === 'guestsorexternalusers');
+  const strangers = excludedUsers.filter((u) => lower(u) !== 'guestsorexternalusers' && !breakGlass.has(lower(u)));
+  if (strangers.length === 1) reasons.push(`excludes user ${strangers[0]} who is not a declared break-glass account`);
+  else if (strangers.length > 1) {
+    reasons.push(`excludes users ${joinIds(strangers)} who are not declared break-glass accounts`);
+  }
+
+  const sanctioned = settings.exclusionGroupId ? lower(settings.exclusionGroupId) : null;
+  const groups = list(users?.excludeGroups).filter((g) => lower(g) !== sanctioned);
+  if (groups.length > 0) {
+    const noun = groups.length === 1 ? 'group' : 'groups';
+    reasons.push(`excludes ${noun} ${joinIds(groups)} (not the declared service-account exclusion group)`);
+  }
+
+  const guestTypes = users?.excludeGuestsOrExternalUsers?.guestOrExternalUserTypes;
+  if (guestTypes && guestTypes !== 'none') reasons.push(`excludes guest or external users (${guestTypes})`);
+  else if (guestKeyword) reasons.push('excludes guest or external users');
+
+  return reasons;
+}

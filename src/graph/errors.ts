@@ -1,0 +1,108 @@
+/**
+ * Graph failures turned into errors a person can act on: which permission or licence is missing,
+ * whether anything was changed, and the request id for a support ticket.
+ */
+import { permissionFor } from './permissions';
+
+export type GraphFailureKind =
+  | 'permission' | 'licence' | 'auth' | 'badRequest' | 'notFound' | 'conflict'
+  | 'throttled' | 'unavailable' | 'timeout' | 'network' | 'unsafeLink';
+
+export class GraphFailure extends Error {
+  constructor(
+    readonly kind: GraphFailureKind,
+    message: string,
+    readonly details: {
+      status?: number;
+      code?: string;
+      requestId?: string;
+      method?: string;
+      path?: string;
+      /** Permission that would fix it. */
+      missing?: string;
+      graphMessage?: string;
+    } = {},
+  ) {
+    super(message);
+    this.name = 'GraphFailure';
+  }
+
+  /** True when Graph may have applied the request anyway (timeouts, 5xx on writes). */
+  get outcomeUnknown(): boolean {
+    return this.kind === 'timeout' || this.kind === 'network' || this.kind === 'unavailable';
+  }
+}
+
+export interface RawGraphError {
+  statusCode?: number;
+  code?: string | null;
+  message?: string;
+  requestId?: string | null;
+  body?: unknown;
+  name?: string;
+}
+
+function graphMessageFromBody(body: unknown): { code?: string; message?: string } {
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return {};
+    }
+  }
+  if (parsed && typeof parsed === 'object' && 'error' in parsed) {
+    const e = (parsed as { error?: { code?: unknown; message?: unknown } }).error;
+    return {
+      code: typeof e?.code === 'string' ? e.code : undefined,
+      message: typeof e?.message === 'string' ? e.message : undefined,
+    };
+  }
+  return {};
+}
+
+const LICENCE_CODES = new Set(['Authentication_RequestFromNonPremiumTenantOrB2CTenant', 'AadPremiumLicenseRequired']);
+
+/**
+ * Classifies an error thrown by the Graph client (or by our middleware) for a request.
+ * Never includes request headers, so no token can leak through an error message.
+ */
+export function toGraphFailure(err: unknown, method: string, path: string): GraphFailure {
+  if (err instanceof GraphFailure) return err;
+  const raw = (err ?? {}) as RawGraphError;
+  const status = typeof raw.statusCode === 'number' && raw.statusCode > 0 ? raw.statusCode : undefined;
+  const fromBody = graphMessageFromBody(raw.body);
+  const code = fromBody.code ?? (raw.code ?? undefined);
+  const graphMessage = fromBody.message ?? raw.message;
+  const requestId = raw.requestId ?? undefined;
+  const need = permissionFor(method, path);
+  const base = { status, code, requestId, method, path, graphMessage };
+  const what = need?.what ?? `${method} ${path}`;
+
+  if (raw.name === 'TimeoutError' || raw.name === 'AbortError' || code === 'TimeoutError') {
+    return new GraphFailure('timeout', `Microsoft Graph did not answer in time (${what}).`, base);
+  }
+  if (status === undefined) {
+    return new GraphFailure('network', `Microsoft Graph could not be reached (${what}): ${raw.message ?? 'network error'}.`, base);
+  }
+  if ((status === 403 || status === 400) && code && LICENCE_CODES.has(code)) {
+    const licence = need?.licence ?? 'a premium Entra ID licence';
+    return new GraphFailure('licence', `The tenant needs ${licence} to ${what}.`, { ...base, missing: licence });
+  }
+  if (status === 403) {
+    const perm = need?.permission;
+    return new GraphFailure(
+      'permission',
+      perm
+        ? `MfaBot's app lacks the Graph permission ${perm} (needed to ${what}). Grant it with admin consent.`
+        : `Graph refused ${method} ${path}: ${graphMessage ?? 'access denied'}.`,
+      { ...base, missing: perm },
+    );
+  }
+  if (status === 401) return new GraphFailure('auth', 'Graph rejected MfaBot\'s token: check the app credentials and tenant id.', base);
+  if (status === 404) return new GraphFailure('notFound', `Not found in Graph: ${what}.`, base);
+  if (status === 409) return new GraphFailure('conflict', `Graph reported a conflict: ${graphMessage ?? 'already exists'}.`, base);
+  if (status === 429) return new GraphFailure('throttled', `Microsoft Graph is throttling MfaBot (${what}); try again in a minute.`, base);
+  if (status >= 500) return new GraphFailure('unavailable', `Microsoft Graph had a server error (${status}) while trying to ${what}.`, base);
+  return new GraphFailure('badRequest', `Graph rejected the request (${status}): ${graphMessage ?? 'bad request'}.`, base);
+}
