@@ -51,6 +51,8 @@ export interface StatusReport {
   /** Roles in scope, worst first. */
   roles: RoleSummary[];
   policy: CoverageReport;
+  /** Display names of the tenant's CA policies by id, so covering policies can be named too. */
+  policyNames?: Record<string, string>;
   securityDefaultsEnabled: boolean | null;
   licence: Licence | null;
   secureScore: AdminMfaSecureScore | null;

@@ -1,0 +1,266 @@
+/**
+ * Hand-built StatusReports for card tests: a small typed factory that derives totals and per-role
+ * summaries from the admins, so each test states only what it is about.
+ */
+import type { Advice, PolicyActionAvailability, RoleSummary, StatusReport } from '../../src/domain/report';
+import { ROLE, ROLE_LISTS, roleInfo } from '../../src/domain/roles';
+import type {
+  Activation, Admin, AdminMfaSecureScore, AdminRole, Caveat, Licence, PolicyGap, PrivilegedServicePrincipal, RoleCoverage,
+} from '../../src/domain/types';
+
+export { ROLE };
+
+export const NOW = new Date('2025-11-26T09:00:00Z');
+export const POLICY_ID = '0a1b2c3d-0000-4000-8000-000000000001';
+export const POLICY_NAME = 'Require MFA for admins';
+
+let sequence = 0;
+
+/** A deterministic GUID-shaped user id. */
+export function userId(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+export interface AdminSpec {
+  upn: string;
+  name?: string;
+  id?: string;
+  roles: AdminRole[];
+  /** true registered, false not, null no registration row. */
+  mfa: boolean | null;
+  accountEnabled?: boolean | null;
+}
+
+export function admin(spec: AdminSpec): Admin {
+  sequence += 1;
+  return {
+    id: spec.id ?? userId(sequence),
+    userPrincipalName: spec.upn,
+    displayName: spec.name ?? spec.upn.split('@')[0],
+    accountEnabled: spec.accountEnabled ?? true,
+    roles: spec.roles,
+    mfaRegistered: spec.mfa,
+  };
+}
+
+export function role(roleId: string, activation: Activation = 'active', group?: { id: string; name?: string }): AdminRole {
+  return group
+    ? { roleId, activation, via: 'group', groupId: group.id, ...(group.name ? { groupName: group.name } : {}) }
+    : { roleId, activation, via: 'direct' };
+}
+
+export interface ReportSpec {
+  admins: Admin[];
+  /** Roles in scope; the CA template's 14 by default. */
+  roleIds?: readonly string[];
+  /** Roles a policy enforces MFA for: all of them, or the listed ids. */
+  covered?: 'all' | readonly string[];
+  /** Gaps of uncovered roles, by role id. */
+  gaps?: Readonly<Record<string, PolicyGap[]>>;
+  tenantName?: string | null;
+  licence?: Licence | null;
+  securityDefaultsEnabled?: boolean | null;
+  secureScore?: AdminMfaSecureScore | null;
+  advice?: Advice[];
+  createPolicy?: PolicyActionAvailability;
+  caveats?: Caveat[];
+  servicePrincipals?: PrivilegedServicePrincipal[];
+}
+
+/** Builds a StatusReport whose totals and role summaries agree with its admins. */
+export function makeReport(spec: ReportSpec): StatusReport {
+  const roleIds = spec.roleIds ?? ROLE_LISTS.template;
+  const covered = (id: string): boolean => spec.covered === 'all' || (spec.covered ?? []).includes(id);
+  const coverage: RoleCoverage[] = roleIds.map((id) => ({
+    roleId: id,
+    displayName: roleInfo(id).displayName,
+    covered: covered(id),
+    coveredBy: covered(id) ? [POLICY_ID] : [],
+    gaps: covered(id) ? [] : [...(spec.gaps?.[id] ?? [])],
+  }));
+  const roles: RoleSummary[] = coverage.map((c) => {
+    const holders = spec.admins.filter((a) => a.roles.some((r) => r.roleId === c.roleId));
+    const active = holders.filter((a) => a.roles.some((r) => r.roleId === c.roleId && r.activation === 'active')).length;
+    return {
+      roleId: c.roleId,
+      displayName: c.displayName,
+      rank: roleInfo(c.roleId).rank,
+      admins: holders.length,
+      active,
+      eligible: holders.length - active,
+      unregistered: holders.filter((a) => a.mfaRegistered === false).length,
+      unknown: holders.filter((a) => a.mfaRegistered === null).length,
+      coverage: c,
+    };
+  }).sort((a, b) => a.rank - b.rank);
+  return {
+    tenantId: 'c0ffee00-0000-4000-8000-000000000000',
+    tenantName: spec.tenantName === undefined ? 'Contoso' : spec.tenantName,
+    generatedAt: '2025-11-26T08:55:00.000Z',
+    admins: [...spec.admins].sort((a, b) => a.userPrincipalName.localeCompare(b.userPrincipalName)),
+    servicePrincipals: spec.servicePrincipals ?? [],
+    totals: {
+      admins: spec.admins.length,
+      registered: spec.admins.filter((a) => a.mfaRegistered === true).length,
+      unregistered: spec.admins.filter((a) => a.mfaRegistered === false).length,
+      unknown: spec.admins.filter((a) => a.mfaRegistered === null).length,
+    },
+    roles,
+    policy: {
+      covered: coverage.every((c) => c.covered),
+      uncoveredRoleIds: coverage.filter((c) => !c.covered).map((c) => c.roleId),
+      roles: coverage,
+    },
+    securityDefaultsEnabled: spec.securityDefaultsEnabled ?? false,
+    licence: spec.licence === undefined ? 'p1' : spec.licence,
+    secureScore: spec.secureScore === undefined ? score(4.29, 10, 'Partially implemented') : spec.secureScore,
+    advice: spec.advice ?? [],
+    createPolicy: spec.createPolicy ?? { allowed: true, reason: '' },
+    caveats: spec.caveats ?? [],
+    graphRequests: 12,
+  };
+}
+
+export function score(points: number | null, max: number | null, status: string | null): AdminMfaSecureScore {
+  return { score: points, maxScore: max, implementationStatus: status, currentScore: 41, overallMaxScore: 120 };
+}
+
+/** Every admin registered and every role covered by one policy. */
+export function allRegisteredAndCovered(): StatusReport {
+  return makeReport({
+    admins: [
+      admin({ upn: 'ada@contoso.com', name: 'Ada Lovelace', roles: [role(ROLE.globalAdministrator)], mfa: true }),
+      admin({ upn: 'bob@contoso.com', name: 'Bob Builder', roles: [role(ROLE.exchangeAdministrator)], mfa: true }),
+      admin({ upn: 'cy@contoso.com', name: 'Cy Young', roles: [role(ROLE.billingAdministrator)], mfa: true }),
+    ],
+    covered: 'all',
+    gaps: {},
+    secureScore: score(10, 10, 'Completed'),
+    advice: [{ kind: 'policy', severity: 'good', text: 'Conditional Access requires MFA for every admin role in scope (14).' }],
+    createPolicy: { allowed: false, reason: 'A policy already enforces MFA for every admin role in scope.' },
+  });
+}
+
+/** Free licence: no Conditional Access at all, some admins unregistered. */
+export function freeLicenceNoneCovered(): StatusReport {
+  return makeReport({
+    admins: [
+      admin({ upn: 'ada@contoso.com', name: 'Ada Lovelace', roles: [role(ROLE.globalAdministrator)], mfa: false }),
+      admin({ upn: 'bill@contoso.com', name: 'Bill Payer', roles: [role(ROLE.billingAdministrator)], mfa: false }),
+      admin({ upn: 'helen@contoso.com', name: 'Helen Desk', roles: [role(ROLE.helpdeskAdministrator)], mfa: true }),
+    ],
+    licence: 'free',
+    secureScore: score(0, 10, 'Not implemented'),
+    advice: [
+      { kind: 'licence', severity: 'attention', text: 'Conditional Access needs Microsoft Entra ID P1. Without it, turn on security defaults: they require MFA for admins for free.' },
+      { kind: 'registration', severity: 'attention', text: '2 admins are not registered for MFA: nudge them.' },
+    ],
+    createPolicy: { allowed: false, reason: 'Conditional Access needs Microsoft Entra ID P1; this tenant has the free licence.' },
+  });
+}
+
+/** Security defaults on: MFA required for admins without any CA policy. */
+export function securityDefaultsOn(): StatusReport {
+  return makeReport({
+    admins: [
+      admin({ upn: 'ada@contoso.com', name: 'Ada Lovelace', roles: [role(ROLE.globalAdministrator)], mfa: true }),
+      admin({ upn: 'sam@contoso.com', name: 'Sam Secure', roles: [role(ROLE.securityAdministrator)], mfa: false }),
+    ],
+    licence: 'free',
+    securityDefaultsEnabled: true,
+    advice: [
+      { kind: 'securityDefaults', severity: 'good', text: 'Security defaults are on: they already require MFA for admin roles.' },
+    ],
+    createPolicy: { allowed: false, reason: 'Security defaults are on; turn them off before creating a Conditional Access policy.' },
+  });
+}
+
+/** P2 with PIM-eligible and group-held roles, unknown registrations and a partly covering policy. */
+export function p2WithEligibleAdmins(): StatusReport {
+  const tier0 = { id: 'aaaaaaaa-0000-4000-8000-000000000000', name: 'Tier0 Admins' };
+  return makeReport({
+    admins: [
+      admin({ upn: 'zed@contoso.com', name: 'Zed Global', roles: [role(ROLE.globalAdministrator, 'eligible')], mfa: false }),
+      admin({ upn: 'amy@contoso.com', name: 'Amy Billing', roles: [role(ROLE.billingAdministrator)], mfa: false }),
+      admin({ upn: 'gus@contoso.com', name: 'Gus Group', roles: [role(ROLE.privilegedRoleAdministrator, 'active', tier0)], mfa: null }),
+      admin({ upn: 'eve@contoso.com', name: 'Eve Exchange', roles: [role(ROLE.exchangeAdministrator, 'eligible', tier0)], mfa: true }),
+      admin({ upn: 'uma@contoso.com', name: 'Uma User', roles: [role(ROLE.userAdministrator)], mfa: true }),
+    ],
+    licence: 'p2',
+    covered: [ROLE.exchangeAdministrator, ROLE.userAdministrator, ROLE.helpdeskAdministrator],
+    gaps: {
+      [ROLE.globalAdministrator]: [
+        { policyId: POLICY_ID, policyName: POLICY_NAME, reason: 'is report-only, so it enforces nothing' },
+        { policyId: 'p-2', policyName: 'MFA or compliant device', reason: 'accepts a compliant device instead of MFA (OR)' },
+      ],
+      [ROLE.billingAdministrator]: [{ policyId: POLICY_ID, policyName: POLICY_NAME, reason: 'is report-only, so it enforces nothing' }],
+    },
+    advice: [
+      { kind: 'licence', severity: 'good', text: 'Entra ID P2: Conditional Access and PIM are available.' },
+      { kind: 'policy', severity: 'attention', text: 'Conditional Access does not enforce MFA for 11 admin roles of 14 in scope.' },
+      { kind: 'registration', severity: 'warning', text: '3 admins are not registered for MFA.' },
+    ],
+    servicePrincipals: [
+      { id: 'sp-1', displayName: 'Backup App', appId: 'app-1', roleIds: [ROLE.exchangeAdministrator] },
+      { id: 'sp-2', displayName: 'Provisioning', appId: 'app-2', roleIds: [ROLE.userAdministrator] },
+    ],
+  });
+}
+
+/** Parts of the tenant could not be read. */
+export function withCaveats(): StatusReport {
+  return makeReport({
+    admins: [
+      admin({ upn: 'ada@contoso.com', name: 'Ada Lovelace', roles: [role(ROLE.globalAdministrator)], mfa: null }),
+      admin({ upn: 'bob@contoso.com', name: 'Bob Builder', roles: [role(ROLE.exchangeAdministrator)], mfa: true }),
+    ],
+    covered: 'all',
+    secureScore: null,
+    caveats: [
+      { area: 'pim', message: 'PIM eligible assignments could not be read; eligible admins are missing.', missing: 'RoleEligibilitySchedule.Read.Directory' },
+      { area: 'secureScore', message: 'Secure Score could not be read', missing: 'SecurityEvents.Read.All' },
+    ],
+  });
+}
+
+/**
+ * The worst case: thousands of unregistered admins with long names, every role uncovered with many
+ * long gaps, and every list long. `chars` lets a test use multi-byte text.
+ */
+export function hugeTenant(count = 5_000, chars = 'x'): StatusReport {
+  const long = (prefix: string, n: number): string => `${prefix} ${chars.repeat(n)}`;
+  const roleIds = ROLE_LISTS.template;
+  const admins: Admin[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const held = [roleIds[i % roleIds.length], roleIds[(i + 3) % roleIds.length], roleIds[(i + 7) % roleIds.length]];
+    admins.push(admin({
+      id: userId(100_000 + i),
+      upn: `${long(`user${i}`, 120).replace(/ /g, '.')}@${chars.repeat(60)}.example.com`,
+      name: long(`Admin ${i}`, 200),
+      roles: [
+        role(held[0]),
+        role(held[1], 'eligible'),
+        role(held[2], 'eligible', { id: `g-${i}`, name: long('Group', 200) }),
+      ],
+      mfa: i % 3 === 0 ? null : false,
+    }));
+  }
+  const gaps: Record<string, PolicyGap[]> = {};
+  for (const id of roleIds) {
+    gaps[id] = Array.from({ length: 6 }, (_, k) => ({
+      policyId: `policy-${k}`,
+      policyName: long(`Policy ${k}`, 150),
+      reason: long('excludes', 600),
+    }));
+  }
+  return makeReport({
+    admins,
+    gaps,
+    tenantName: long('Tenant', 400),
+    secureScore: score(1.5, 10, long('Status', 800)),
+    advice: Array.from({ length: 20 }, (_, k) => ({ kind: 'policy' as const, severity: 'attention' as const, text: long(`Advice ${k}`, 1_000) })),
+    caveats: Array.from({ length: 20 }, (_, k) => ({ area: 'groups' as const, message: long(`Caveat ${k}`, 1_000), missing: long('Permission', 500) })),
+    servicePrincipals: Array.from({ length: 40 }, (_, k) => ({ id: `sp-${k}`, displayName: long(`App ${k}`, 300), appId: null, roleIds: [ROLE.globalAdministrator] })),
+    createPolicy: { allowed: false, reason: long('Reason', 2_000) },
+  });
+}
