@@ -1,0 +1,198 @@
+/**
+ * The Teams application: routes activities to thin handlers that call a use case and answer with a
+ * card. Every teams-ai and botbuilder import stays in this folder (and index.ts).
+ */
+import { Application, TurnState, type AdaptiveCard as TeamsAdaptiveCard } from '@microsoft/teams-ai';
+import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
+import type { AdaptiveCard } from '../cards/types';
+import { errorCard, helpCard, noticeCard, statusCard } from '../cards';
+import { ALL_VERBS, VERBS, type Verb } from '../cards/verbs';
+import { GraphFailure } from '../graph/errors';
+import type { Logger } from '../log';
+import type { StatusService } from '../services/status';
+import { parseCommand } from './commands';
+
+export interface BotDeps {
+  status: StatusService;
+  logger: Logger;
+  botName: string;
+  /** The tenant MfaBot serves; activities from any other tenant are refused. */
+  tenantId: () => string | null;
+  /**
+   * Demo mode only: accept activities that carry no tenant at all (Bot Framework Emulator sends none).
+   * Activities naming another tenant are refused in every mode.
+   */
+  allowMissingTenant?: boolean;
+  maxAdminsListed: number;
+  /** Verbs implemented by later features; any verb not listed here answers that it is not available. */
+  extraVerbs?: Partial<Record<Verb, VerbHandler>>;
+  /** Text commands added by later features (e.g. `audit`), by first word. */
+  extraCommands?: Record<string, CommandHandler>;
+}
+
+/** Handles a text command; `args` are the words after it, lower-cased. */
+export type CommandHandler = (context: TurnContext, args: string[]) => Promise<void>;
+
+/** Handles one Action.Execute verb: returns the card that replaces the clicked one, or a message. */
+export type VerbHandler = (context: TurnContext, data: Record<string, unknown>) => Promise<AdaptiveCard | string>;
+
+function asTeamsCard(card: AdaptiveCard): TeamsAdaptiveCard {
+  return card as unknown as TeamsAdaptiveCard;
+}
+
+function cardActivity(card: AdaptiveCard) {
+  return MessageFactory.attachment(CardFactory.adaptiveCard(card));
+}
+
+/** An error a person can act on, without internals: Graph failures say what to grant, others only that it failed. */
+export function describeFailure(err: unknown): { title: string; detail: string; hint?: string; requestId?: string } {
+  if (err instanceof GraphFailure) {
+    const hint = err.details.missing
+      ? `Missing: ${err.details.missing}. An admin can grant it in Entra ID > App registrations > MfaBot > API permissions, then grant admin consent.`
+      : err.kind === 'throttled' || err.kind === 'unavailable' || err.kind === 'timeout'
+        ? 'This is usually temporary. Try Refresh in a minute.'
+        : undefined;
+    return { title: 'MfaBot could not read the tenant', detail: err.message, hint, requestId: err.details.requestId };
+  }
+  return { title: 'Something went wrong', detail: 'MfaBot hit an unexpected error. It has been logged; try again, and tell your admin if it keeps happening.' };
+}
+
+function activityTenant(context: TurnContext): string | undefined {
+  const a = context.activity;
+  const fromChannelData = (a.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id;
+  if (typeof fromChannelData === 'string') return fromChannelData.toLowerCase();
+  const fromConversation = a.conversation?.tenantId;
+  return typeof fromConversation === 'string' ? fromConversation.toLowerCase() : undefined;
+}
+
+export function createBotApp(deps: BotDeps): Application<TurnState> {
+  const { logger } = deps;
+  const app = new Application<TurnState>({
+    removeRecipientMention: true,
+    // teams-ai keeps one typing timer per application, which concurrent turns would share.
+    startTypingTimer: false,
+    longRunningMessages: false,
+  });
+
+  app.turn('beforeTurn', async (context) => {
+    const expected = deps.tenantId();
+    if (!expected) return true;
+    const actual = activityTenant(context);
+    if (actual === expected.toLowerCase()) return true;
+    if (actual === undefined && deps.allowMissingTenant) return true;
+    // No reply: answering would tell a stranger which tenant this bot serves.
+    logger.warn({ activityType: context.activity.type, tenant: actual ?? null }, 'refused activity from another tenant');
+    if (context.activity.type === ActivityTypes.Invoke) {
+      await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: { statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'Forbidden', message: 'Not available in this tenant.' } } } });
+    }
+    return false;
+  });
+
+  const statusReply = async (fresh: boolean): Promise<AdaptiveCard> => {
+    try {
+      const report = await deps.status.get({ fresh });
+      return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed });
+    } catch (err) {
+      logger.error({ err: errorSummary(err) }, 'status failed');
+      const d = describeFailure(err);
+      return errorCard(d.title, d.detail, { hint: d.hint, requestId: d.requestId });
+    }
+  };
+
+  app.activity(ActivityTypes.Message, async (context) => {
+    const command = parseCommand(context.activity.text);
+    const extra = deps.extraCommands?.[command.word];
+    logger.info({ command: extra ? command.word : command.name }, 'message');
+    if (extra && command.name === 'unknown') {
+      await extra(context, command.args);
+      return;
+    }
+    switch (command.name) {
+      case 'status': {
+        await context.sendActivity({ type: ActivityTypes.Typing });
+        const card = await statusReply(false);
+        await context.sendActivity(cardActivity(card));
+        return;
+      }
+      case 'help':
+        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName })));
+        return;
+      default:
+        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, unknownCommand: command.text })));
+    }
+  });
+
+  const handlers: Record<Verb, VerbHandler> = {
+    [VERBS.statusRefresh]: async () => statusReply(true),
+    [VERBS.policyCreate]: notAvailable('Creating the Conditional Access policy'),
+    [VERBS.policyApprove]: notAvailable('Approving a policy'),
+    [VERBS.policyReject]: notAvailable('Rejecting a policy'),
+    [VERBS.policyEnable]: notAvailable('Enforcing the policy'),
+    [VERBS.nudgeSend]: notAvailable('Nudging admins'),
+    ...deps.extraVerbs,
+  };
+
+  for (const verb of ALL_VERBS) {
+    const handler = handlers[verb];
+    app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
+      logger.info({ verb, from: context.activity.from?.aadObjectId ?? null }, 'card action');
+      const result = await guard(logger, () => handler(context, isRecord(data) ? data : {}));
+      return typeof result === 'string' ? result : asTeamsCard(result);
+    });
+    // Clients without Universal Actions send the Action.Submit fallback: answer in the conversation.
+    app.adaptiveCards.actionSubmit<Record<string, unknown>>(verb, async (context, _state, data) => {
+      const result = await guard(logger, () => handler(context, isRecord(data) ? data : {}));
+      await context.sendActivity(typeof result === 'string' ? result : cardActivity(result));
+    });
+  }
+
+  // An Action.Execute with a verb nobody handles (tampered or stale card): a clear answer, not a 501.
+  app.addRoute(
+    async (context) => context.activity.type === ActivityTypes.Invoke && context.activity.name === 'adaptiveCard/action'
+      && !ALL_VERBS.includes((context.activity.value as { action?: { verb?: string } } | undefined)?.action?.verb as Verb),
+    async (context) => {
+      logger.warn('card action with an unknown verb');
+      await context.sendActivity({
+        type: 'invokeResponse',
+        value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: noticeCard('This button is not recognised', 'The card may be out of date. Type "status" for a fresh one.') } },
+      });
+    },
+    true,
+  );
+
+  app.error(async (context, err) => {
+    logger.error({ err: errorSummary(err) }, 'turn failed');
+    if (context.activity.type === ActivityTypes.Message) {
+      const d = describeFailure(err);
+      await context.sendActivity(cardActivity(errorCard(d.title, d.detail, { hint: d.hint }))).catch(() => undefined);
+    }
+  });
+
+  return app;
+}
+
+function notAvailable(what: string): VerbHandler {
+  return async () => noticeCard(`${what} is not available yet`, 'This version of MfaBot reports status only. Type "status" for the latest report.');
+}
+
+async function guard(logger: Logger, work: () => Promise<AdaptiveCard | string>): Promise<AdaptiveCard | string> {
+  try {
+    return await work();
+  } catch (err) {
+    logger.error({ err: errorSummary(err) }, 'card action failed');
+    const d = describeFailure(err);
+    return errorCard(d.title, d.detail, { hint: d.hint, requestId: d.requestId });
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Error fields safe to log: never request options or headers (which may carry tokens). */
+export function errorSummary(err: unknown): Record<string, unknown> {
+  if (err instanceof GraphFailure) return { name: err.name, kind: err.kind, message: err.message, ...err.details };
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { value: String(err) };
+}
+

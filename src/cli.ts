@@ -1,0 +1,294 @@
+/**
+ * The `mfabot` command (contracts §4). It runs the bot's own gateway and domain code, so an audit
+ * from the command line and a status card in Teams always agree.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
+import { evaluatePolicies } from './domain/coverage';
+import { isGuid, parseRoleScope, roleInfo } from './domain/roles';
+import type { StatusReport } from './domain/report';
+import { buildStatusReport } from './domain/status';
+import { isLoopbackUrl, isMicrosoftGraphHost, loadConfig } from './config';
+import { createGraphClient } from './graph/client';
+import { createGraphCredential } from './graph/credentials';
+import { GraphTenantGateway } from './graph/gateway';
+import { GraphFailure } from './graph/errors';
+import { silentLogger } from './log';
+import { loadFixtureFile } from './sim/fixture';
+import { demoTenant } from './sim/demo';
+import { generateTenant } from './sim/generate';
+import { startSimulator } from './sim/server';
+
+/** Built-in authentication strengths that require MFA, for offline checks without a tenant to ask. */
+export const BUILT_IN_MFA_STRENGTH_IDS = [
+  '00000000-0000-0000-0000-000000000002',
+  '00000000-0000-0000-0000-000000000003',
+  '00000000-0000-0000-0000-000000000004',
+];
+
+export class UsageError extends Error {}
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+const USAGE = `usage:
+  mfabot check-policies FILE [--roles ID,...|LIST] [--break-glass ID,...] [--exclusion-group ID]
+  mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID]
+  mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]`;
+
+function ids(value: string | undefined, flag: string): string[] {
+  const list = (value ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+  for (const id of list) if (!isGuid(id)) throw new UsageError(`${flag}: "${id}" is not a GUID`);
+  return list.map((v) => v.toLowerCase());
+}
+
+function readPolicies(file: string): ConditionalAccessPolicy[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  const list = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { value?: unknown }).value) ? (json as { value: unknown[] }).value : null;
+  if (!list) throw new UsageError(`${file} must be a Graph list response ({"value":[...]}) or an array of conditionalAccessPolicy`);
+  list.forEach((p, i) => {
+    if (!p || typeof p !== 'object' || Array.isArray(p)) throw new UsageError(`${file}: policy #${i + 1} is not an object`);
+    const state = (p as { state?: unknown }).state;
+    if (state !== undefined && typeof state !== 'string') throw new UsageError(`${file}: policy #${i + 1} has a non-string state`);
+  });
+  return list as ConditionalAccessPolicy[];
+}
+
+interface Scope {
+  roleIds: string[];
+  breakGlassUserIds: string[];
+  exclusionGroupId: string | null;
+}
+
+function scopeFrom(values: { roles?: string; 'break-glass'?: string; 'exclusion-group'?: string }, env: CliIO['env']): Scope {
+  let roleIds: string[];
+  try {
+    roleIds = parseRoleScope(values.roles ?? env.MFABOT_ROLES);
+  } catch (err) {
+    throw new UsageError(`--roles: ${(err as Error).message}`);
+  }
+  const group = values['exclusion-group'] ?? env.MFABOT_EXCLUSION_GROUP;
+  if (group !== undefined && group.trim() !== '' && !isGuid(group.trim())) throw new UsageError(`--exclusion-group: "${group}" is not a GUID`);
+  return {
+    roleIds,
+    breakGlassUserIds: ids(values['break-glass'] ?? env.MFABOT_BREAK_GLASS, '--break-glass'),
+    exclusionGroupId: group?.trim() ? group.trim().toLowerCase() : null,
+  };
+}
+
+async function checkPolicies(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { roles: { type: 'string' }, 'break-glass': { type: 'string' }, 'exclusion-group': { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('check-policies takes exactly one FILE');
+  const policies = readPolicies(positionals[0] as string);
+  const scope = scopeFrom(values, io.env);
+  const report = evaluatePolicies(policies, { ...scope, mfaStrengthIds: BUILT_IN_MFA_STRENGTH_IDS });
+  io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  return report.covered ? 0 : 1;
+}
+
+/** The `status --json` document (contracts §4). */
+export function statusJson(report: StatusReport) {
+  return {
+    tenantId: report.tenantId,
+    tenantName: report.tenantName,
+    admins: report.admins.map((a) => ({
+      id: a.id,
+      userPrincipalName: a.userPrincipalName,
+      displayName: a.displayName,
+      roles: a.roles.map((r) => ({ roleId: r.roleId, activation: r.activation, via: r.via, ...(r.groupId ? { groupId: r.groupId } : {}) })),
+      mfaRegistered: a.mfaRegistered,
+    })),
+    servicePrincipals: report.servicePrincipals,
+    totals: report.totals,
+    policy: report.policy,
+    securityDefaultsEnabled: report.securityDefaultsEnabled,
+    licence: report.licence,
+    secureScore: report.secureScore,
+    caveats: report.caveats,
+    graphRequests: report.graphRequests,
+  };
+}
+
+function statusText(report: StatusReport): string {
+  const t = report.totals;
+  const lines = [
+    `${report.tenantName ?? report.tenantId}: ${t.registered} of ${t.admins} admins are registered for MFA (${t.unregistered} not registered, ${t.unknown} unknown).`,
+    `Conditional Access enforces MFA for ${report.policy.roles.filter((r) => r.covered).length} of ${report.policy.roles.length} admin roles in scope.`,
+  ];
+  for (const role of report.policy.roles.filter((r) => !r.covered)) {
+    lines.push(`  ${role.displayName}: ${role.gaps.map((g) => (g.policyName ? `${g.policyName}: ${g.reason}` : g.reason)).join('; ')}`);
+  }
+  const missing = report.admins.filter((a) => a.mfaRegistered !== true);
+  if (missing.length > 0) lines.push('Not registered (or unknown):');
+  for (const a of missing) {
+    const roles = a.roles.map((r) => `${roleInfo(r.roleId).displayName}${r.activation === 'eligible' ? ' (eligible)' : ''}${r.via === 'group' ? ' (via group)' : ''}`);
+    lines.push(`  ${a.userPrincipalName}${a.mfaRegistered === null ? ' [unknown]' : ''}: ${[...new Set(roles)].join(', ')}`);
+  }
+  lines.push(`Licence: ${report.licence ?? 'unknown'}; security defaults: ${report.securityDefaultsEnabled === null ? 'unknown' : report.securityDefaultsEnabled ? 'on' : 'off'}.`);
+  for (const c of report.caveats) lines.push(`Caveat: ${c.message}`);
+  for (const a of report.advice) lines.push(`- ${a.text}`);
+  lines.push(`Graph requests: ${report.graphRequests}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function status(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tenant: { type: 'string' }, 'graph-url': { type: 'string' }, json: { type: 'boolean' },
+      roles: { type: 'string' }, 'break-glass': { type: 'string' }, 'exclusion-group': { type: 'string' },
+    },
+  });
+  if (values.tenant && values['graph-url']) throw new UsageError('use either --tenant or --graph-url, not both');
+  const scope = scopeFrom(values, io.env);
+  const logger = silentLogger();
+
+  let baseUrl: string;
+  let credential = null;
+  let tenantId: string | null = null;
+  let stop: () => Promise<void> = async () => undefined;
+  if (values.tenant) {
+    const tenant = loadFixtureFile(values.tenant);
+    const sim = await startSimulator({ tenant, port: 0, host: '127.0.0.1' });
+    baseUrl = sim.url;
+    stop = () => sim.close();
+  } else if (values['graph-url']) {
+    const url = values['graph-url'].replace(/\/+$/, '');
+    if (isMicrosoftGraphHost(url)) throw new UsageError('--graph-url is for Graph-compatible servers such as the simulator; for Microsoft Graph configure credentials and omit it');
+    if (!isLoopbackUrl(url) && !url.startsWith('https://')) throw new UsageError('--graph-url must be https, or http on loopback');
+    baseUrl = url;
+  } else {
+    const config = loadConfig(io.env);
+    if (config.graph.auth.kind === 'none' && !isLoopbackUrl(config.graph.baseUrl)) {
+      throw new UsageError('no Graph credentials configured: set MicrosoftAppTenantId and MFABOT_GRAPH_CLIENT_ID with a secret, certificate or managed identity, or use --tenant FIXTURE');
+    }
+    baseUrl = config.graph.baseUrl;
+    credential = createGraphCredential(config.graph.auth);
+    tenantId = config.tenantId;
+  }
+
+  try {
+    const client = createGraphClient({ baseUrl, credential, timeoutMs: 15_000, maxRetries: 3, logger });
+    const gateway = new GraphTenantGateway({ client, baseUrl, tenantId });
+    const facts = await gateway.readTenant({ roleIds: scope.roleIds });
+    const report = buildStatusReport(facts, scope, new Date());
+    io.stdout(values.json ? `${JSON.stringify(statusJson(report), null, 2)}\n` : statusText(report));
+    return 0;
+  } finally {
+    await stop();
+  }
+}
+
+async function sim(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tenant: { type: 'string' }, users: { type: 'string' }, admins: { type: 'string' }, seed: { type: 'string' },
+      'latency-ms': { type: 'string' }, port: { type: 'string' },
+    },
+  });
+  const num = (v: string | undefined, flag: string, fallback: number, max: number): number => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`${flag} must be a whole number from 0 to ${max}`);
+    return n;
+  };
+  if (values.tenant && (values.users || values.admins)) throw new UsageError('use either --tenant or --users/--admins, not both');
+  const tenant = values.tenant
+    ? loadFixtureFile(values.tenant)
+    : values.users || values.admins
+      ? generateTenant({ users: num(values.users, '--users', 1000, 1_000_000), admins: num(values.admins, '--admins', 50, 100_000), seed: num(values.seed, '--seed', 1, 2 ** 31) })
+      : demoTenant();
+  const server = await startSimulator({
+    tenant,
+    port: num(values.port, '--port', 3979, 65535),
+    host: '127.0.0.1',
+    latencyMs: num(values['latency-ms'], '--latency-ms', 0, 60_000),
+  });
+  io.stdout(`${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+  return 0;
+}
+
+/** Runs a command; returns the exit code (0 ok/covered, 1 not covered, 2 bad input). */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check-policies':
+        return await checkPolicies(rest, io);
+      case 'status':
+        return await status(rest, io);
+      case 'sim':
+        return await sim(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`mfabot: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof GraphFailure) {
+      io.stderr(`mfabot: ${err.message}${err.details.requestId ? ` (request-id ${err.details.requestId})` : ''}\n`);
+      return 3;
+    }
+    const e = err as Error & { code?: string };
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      io.stderr(`mfabot: ${e.message.split('\n')[0]}\n`);
+      return 2;
+    }
+    if (e.name === 'ConfigError' || /fixture/i.test(e.message)) {
+      io.stderr(`mfabot: ${e.message.replace(/\n\s*/g, ' ')}\n`);
+      return 2;
+    }
+    io.stderr(`mfabot: ${e.message}\n`);
+    return 3;
+  }
+}
+
+export function main(argv: string[]): void {
+  runCli(argv, {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`mfabot: ${String(err)}\n`);
+      process.exitCode = 3;
+    },
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * Composition root: configuration → credential → Graph gateway → use cases → Teams app → HTTP.
+ * In demo mode (no Microsoft app credentials) it also starts the simulated tenant on loopback.
+ */
+import type { AddressInfo } from 'node:net';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import { loadConfig, secretValues, type Config } from './config';
+import { createLogger, type Logger } from './log';
+import { createGraphClient } from './graph/client';
+import { createGraphCredential } from './graph/credentials';
+import { GraphTenantGateway } from './graph/gateway';
+import { StatusService } from './services/status';
+import { createBotApp } from './bot/app';
+import { createServer } from './bot/server';
+import { startSimulator, type Simulator } from './sim/server';
+import { loadFixtureFile } from './sim/fixture';
+import { demoTenant, DEMO_APPROVER_IDS, DEMO_BREAK_GLASS_IDS, DEMO_EXCLUSION_GROUP_ID } from './sim/demo';
+
+export interface RunningBot {
+  /** Base URL of the bot, e.g. http://127.0.0.1:3978 (messages at /api/messages). */
+  url: string;
+  /** The simulator's base URL in demo mode. */
+  simulator: Simulator | null;
+  config: Config;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where log lines go (tests collect them); stdout by default. */
+  logDestination?: NodeJS.WritableStream;
+  /** Use this simulator instead of starting one (tests share one across bots). */
+  simulator?: Simulator;
+}
+
+/** Starts MfaBot from environment variables. */
+export async function startMfaBot(env: Record<string, string | undefined> = process.env, opts: StartOptions = {}): Promise<RunningBot> {
+  const builtInDemo = !env.MicrosoftAppId?.trim() && !env.MFABOT_TENANT_FILE?.trim() && !opts.simulator;
+  let config = loadConfig(env, builtInDemo
+    ? { approverIds: DEMO_APPROVER_IDS, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupId: DEMO_EXCLUSION_GROUP_ID }
+    : {});
+  const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), destination: opts.logDestination });
+
+  let simulator: Simulator | null = opts.simulator ?? null;
+  let ownSimulator = false;
+  if (config.demo && !simulator && !env.MFABOT_GRAPH_URL?.trim()) {
+    const tenant = config.tenantFile ? loadFixtureFile(config.tenantFile) : demoTenant();
+    simulator = await startSimulator({ tenant, port: config.simPort, host: '127.0.0.1' });
+    ownSimulator = true;
+  }
+  if (simulator) {
+    const tenantId = simulator.state.organization.id;
+    config = { ...config, tenantId: config.tenantId ?? tenantId, graph: { ...config.graph, baseUrl: simulator.url, auth: { kind: 'none' } } };
+  }
+
+  const client = createGraphClient({
+    baseUrl: config.graph.baseUrl,
+    credential: createGraphCredential(config.graph.auth),
+    timeoutMs: config.graph.timeoutMs,
+    maxRetries: config.graph.maxRetries,
+    logger,
+  });
+  const gateway = new GraphTenantGateway({ client, baseUrl: config.graph.baseUrl, tenantId: config.tenantId });
+  const status = new StatusService({
+    gateway,
+    settings: { roleIds: config.roleIds, breakGlassUserIds: config.breakGlassUserIds, exclusionGroupId: config.exclusionGroupId },
+    cacheSeconds: config.statusCacheSeconds,
+  });
+
+  const authOptions: ConfigurationBotFrameworkAuthenticationOptions = config.bot
+    ? {
+        MicrosoftAppId: config.bot.appId,
+        MicrosoftAppPassword: config.bot.password ?? undefined,
+        MicrosoftAppType: config.bot.appType,
+        MicrosoftAppTenantId: config.bot.tenantId,
+      }
+    : {};
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(authOptions));
+  const app = createBotApp({
+    status,
+    logger,
+    botName: 'MfaBot',
+    tenantId: () => config.tenantId,
+    allowMissingTenant: config.demo,
+    maxAdminsListed: config.maxAdminsListed,
+  });
+  const server = createServer({ adapter, app, logger });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
+  logger.info({ url, demo: config.demo, graph: config.graph.baseUrl }, 'MfaBot listening');
+
+  return {
+    url,
+    simulator,
+    config,
+    logger,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownSimulator && simulator) await simulator.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const bot = await startMfaBot();
+  if (bot.config.demo) {
+    process.stdout.write(
+      `\nMfaBot is running in demo mode on the simulated tenant.\n` +
+        `  Bot endpoint:   ${bot.url}/api/messages\n` +
+        `  Simulated Graph: ${bot.simulator?.graphUrl ?? bot.config.graph.baseUrl}\n\n`,
+    );
+  }
+  const stop = async (signal: string) => {
+    bot.logger.info({ signal }, 'shutting down');
+    await bot.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

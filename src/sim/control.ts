@@ -1,0 +1,89 @@
+/**
+ * The simulator's own control endpoints under `/_sim` (no auth, not logged): the request log
+ * (contracts §5), fault injection, the live tenant for the playground, and "I've registered".
+ */
+import { faultSchema, type FaultInjector } from './faults';
+import type { FixtureRegistration } from './fixture';
+import type { TenantState } from './state';
+
+/** One served Graph request (contracts §5); a `$batch` is one entry with its inner count. */
+export interface SimRequest {
+  method: string;
+  /** Path with version, without query, e.g. `/v1.0/users`. */
+  path: string;
+  status: number;
+  batch?: number;
+}
+
+export interface ControlResponse {
+  status: number;
+  body?: unknown;
+}
+
+export interface ControlDeps {
+  state: TenantState;
+  faults: FaultInjector;
+  log: SimRequest[];
+  now(): Date;
+}
+
+/**
+ * Marks a user as registered for MFA (creating the report row if missing), as if they had just
+ * completed registration. Returns the row, or undefined when there is no such user.
+ */
+export function registerUser(state: TenantState, userId: string, now: Date): FixtureRegistration | undefined {
+  const user = state.user(userId);
+  if (!user) return undefined;
+  const stamp = now.toISOString();
+  let row = state.registration(user.id);
+  if (!row) {
+    row = {
+      id: user.id, userPrincipalName: user.userPrincipalName, userDisplayName: user.displayName,
+      userType: user.userType === 'Guest' ? 'guest' : 'member', isMfaRegistered: true, isMfaCapable: true,
+      isPasswordlessCapable: false, isSsprRegistered: true, isSsprEnabled: true, isSsprCapable: true,
+      isSystemPreferredAuthenticationMethodEnabled: true, methodsRegistered: [], systemPreferredAuthenticationMethods: [],
+      userPreferredMethodForSecondaryAuthentication: '', lastUpdatedDateTime: stamp,
+    };
+    state.tenant.userRegistrationDetails.push(row);
+  }
+  row.isMfaRegistered = true;
+  row.isMfaCapable = true;
+  if (!row.methodsRegistered.includes('microsoftAuthenticatorPush')) row.methodsRegistered.push('microsoftAuthenticatorPush');
+  if (row.systemPreferredAuthenticationMethods.length === 0) row.systemPreferredAuthenticationMethods.push('push');
+  row.userPreferredMethodForSecondaryAuthentication = row.userPreferredMethodForSecondaryAuthentication || 'push';
+  row.lastUpdatedDateTime = stamp;
+  return row;
+}
+
+const notFound = (what: string): ControlResponse => ({ status: 404, body: { error: { code: 'NotFound', message: what } } });
+
+/** Serves `/_sim/...`; `path` is the part after `/_sim`. */
+export function handleControl(method: string, path: string, body: unknown, deps: ControlDeps): ControlResponse {
+  const m = method.toUpperCase();
+  const route = `${m} ${path.replace(/\/+$/, '')}`;
+  if (route === 'GET /requests') return { status: 200, body: deps.log.slice() };
+  if (route === 'DELETE /requests') {
+    deps.log.length = 0;
+    return { status: 204 };
+  }
+  if (route === 'GET /faults') return { status: 200, body: deps.faults.list() };
+  if (route === 'DELETE /faults') {
+    deps.faults.clear();
+    return { status: 204 };
+  }
+  if (route === 'POST /faults') {
+    try {
+      deps.faults.inject(faultSchema.parse(body));
+    } catch (err) {
+      return { status: 400, body: { error: { code: 'BadRequest', message: err instanceof Error ? err.message : String(err) } } };
+    }
+    return { status: 201, body: deps.faults.list() };
+  }
+  if (route === 'GET /tenant') return { status: 200, body: deps.state.tenant };
+  const register = /^POST \/users\/([^/]+)\/register$/.exec(route);
+  if (register?.[1]) {
+    const row = registerUser(deps.state, decodeURIComponent(register[1]), deps.now());
+    return row ? { status: 200, body: row } : notFound(`No user '${register[1]}'.`);
+  }
+  return notFound(`Unknown simulator control endpoint: ${m} /_sim${path}`);
+}

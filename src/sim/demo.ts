@@ -1,0 +1,40 @@
+/**
+ * The built-in demo tenant "Contoso" (contoso.example) and the ids the demo configuration needs.
+ *
+ * Contoso has 30 admins in the template scope (contracts §1/§2): direct, PIM-eligible, through the
+ * role-assignable groups "Tier0 Identity Admins" (with a nested contractors group) and "Helpdesk
+ * Tier1 (PIM)"; 23 registered, 6 unregistered (one a Global Administrator), 1 without a registration
+ * row; two FIDO2 break-glass Global Administrators; a service principal holding Application
+ * Administrator; Entra ID P2 through Microsoft 365 E5; security defaults off; and CA policies that
+ * enforce MFA for Global Administrator only (the admin policy is still a report-only pilot).
+ */
+import { MFABOT_TEAMS_APP_EXTERNAL_ID } from './defaults';
+import { parseFixture, type TenantFixture } from './fixture';
+import contoso from './tenants/contoso.json';
+import { cloneJson } from './util';
+
+export const DEMO_TENANT_ID = 'e850083c-95fb-4b76-8782-c996e0b4ef17';
+
+/** Emergency Access 01 and 02: cloud-only Global Administrators with FIDO2 keys. */
+export const DEMO_BREAK_GLASS_IDS: string[] = [
+  '14cc101a-564e-40c6-b4e4-121a2f4050ba',
+  'e8aa2897-11d9-4385-88e2-4fc626ccc889',
+];
+
+/** "Service accounts - CA exclusion": two service accounts holding no admin role. */
+export const DEMO_EXCLUSION_GROUP_ID = '66ba26ed-8c7a-459e-b17c-6650f016e096';
+
+/** Megan Bowen (Security Lead: Security + Conditional Access Administrator) and Adele Vance (IT Director: Global Administrator). */
+export const DEMO_APPROVER_IDS: string[] = [
+  '03fb2515-6020-4349-ac3c-8c97e15150f9',
+  'db61bde3-64f6-4a90-962d-b6222bd742c4',
+];
+
+/** MfaBot in Contoso's org app catalog (installed for both approvers), and its manifest id. */
+export const DEMO_TEAMS_APP_ID = '6059eb09-378e-4daf-89e6-15d2b6ca69f6';
+export const DEMO_TEAMS_APP_EXTERNAL_ID = MFABOT_TEAMS_APP_EXTERNAL_ID;
+
+/** A fresh, validated copy of the Contoso tenant (callers may mutate it freely). */
+export function demoTenant(): TenantFixture {
+  return parseFixture(cloneJson(contoso));
+}

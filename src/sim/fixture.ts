@@ -1,0 +1,324 @@
+/**
+ * The tenant fixture (contracts §6): one JSON object whose collections have Graph v1.0's shapes.
+ * Unknown top-level keys are errors; nested Graph objects keep extra properties (passthrough) so
+ * a fixture can carry any Graph field the simulator should echo.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { defaultAuthenticationStrengths, defaultRoleDefinitions } from './defaults';
+
+const id = z.string().min(1);
+const dateTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO-8601 date-time');
+
+const organization = z.object({ id, displayName: z.string() }).passthrough();
+
+const user = z.object({
+  id,
+  userPrincipalName: z.string().min(1),
+  displayName: z.string(),
+  accountEnabled: z.boolean(),
+  userType: z.enum(['Member', 'Guest']).nullable().optional(),
+  mail: z.string().nullable().optional(),
+}).passthrough();
+
+const group = z.object({
+  id,
+  displayName: z.string(),
+  description: z.string().nullable().optional(),
+  securityEnabled: z.boolean().optional(),
+  mailEnabled: z.boolean().optional(),
+  isAssignableToRole: z.boolean().nullable().optional(),
+  groupTypes: z.array(z.string()).optional(),
+  /** Object ids of direct members (users, groups or service principals). Sim-only. */
+  members: z.array(id).default([]),
+}).passthrough();
+
+const servicePrincipal = z.object({ id, appId: id, displayName: z.string() }).passthrough();
+
+const roleDefinition = z.object({
+  id,
+  displayName: z.string(),
+  description: z.string().nullable().default(null),
+  isBuiltIn: z.boolean(),
+  isEnabled: z.boolean().default(true),
+  templateId: z.string().nullable(),
+}).passthrough();
+
+const roleAssignment = z.object({
+  id,
+  principalId: id,
+  roleDefinitionId: id,
+  directoryScopeId: z.string().default('/'),
+  appScopeId: z.string().nullable().optional(),
+}).passthrough();
+
+const roleEligibilitySchedule = z.object({
+  id,
+  principalId: id,
+  roleDefinitionId: id,
+  directoryScopeId: z.string().default('/'),
+  memberType: z.enum(['Direct', 'Group', 'Inherited']).optional(),
+  startDateTime: dateTime.nullable().optional(),
+  /** null or absent: permanent eligibility. */
+  endDateTime: dateTime.nullable().optional(),
+}).passthrough();
+
+const authMethod = z.string();
+const userRegistrationDetails = z.object({
+  id,
+  userPrincipalName: z.string(),
+  userDisplayName: z.string(),
+  userType: z.enum(['member', 'guest', 'unknownFutureValue']).default('member'),
+  /** Ignored when served: the simulator computes it (active direct assignment of any role). */
+  isAdmin: z.boolean().optional(),
+  isMfaRegistered: z.boolean(),
+  /** Defaults to isMfaRegistered when served. */
+  isMfaCapable: z.boolean().optional(),
+  isPasswordlessCapable: z.boolean().default(false),
+  isSsprRegistered: z.boolean().default(false),
+  isSsprEnabled: z.boolean().default(false),
+  isSsprCapable: z.boolean().default(false),
+  isSystemPreferredAuthenticationMethodEnabled: z.boolean().nullable().default(true),
+  methodsRegistered: z.array(authMethod).default([]),
+  systemPreferredAuthenticationMethods: z.array(z.string()).default([]),
+  userPreferredMethodForSecondaryAuthentication: z.string().default(''),
+  lastUpdatedDateTime: dateTime.default('2026-01-01T00:00:00Z'),
+}).passthrough();
+
+const conditionalAccessPolicy = z.object({
+  id,
+  displayName: z.string().min(1),
+  description: z.string().nullable().optional(),
+  state: z.enum(['enabled', 'disabled', 'enabledForReportingButNotEnforced']),
+  createdDateTime: dateTime.nullable().optional(),
+  modifiedDateTime: dateTime.nullable().optional(),
+  templateId: z.string().nullable().optional(),
+  conditions: z.object({}).passthrough(),
+  grantControls: z.object({}).passthrough().nullable().optional(),
+  sessionControls: z.object({}).passthrough().nullable().optional(),
+}).passthrough();
+
+const authenticationStrengthPolicy = z.object({
+  id,
+  displayName: z.string(),
+  description: z.string().nullable().optional(),
+  policyType: z.enum(['builtIn', 'custom', 'unknownFutureValue']),
+  requirementsSatisfied: z.enum(['none', 'mfa', 'unknownFutureValue']),
+  allowedCombinations: z.array(z.string()).default([]),
+  createdDateTime: dateTime.optional(),
+  modifiedDateTime: dateTime.optional(),
+}).passthrough();
+
+const securityDefaults = z.object({
+  isEnabled: z.boolean(),
+  displayName: z.string().optional(),
+  description: z.string().optional(),
+}).passthrough();
+
+const servicePlan = z.object({
+  servicePlanId: id,
+  servicePlanName: z.string(),
+  provisioningStatus: z.enum(['Success', 'Disabled', 'Error', 'PendingInput', 'PendingActivation', 'PendingProvisioning']),
+  appliesTo: z.string().optional(),
+}).passthrough();
+
+const subscribedSku = z.object({
+  id,
+  skuId: id,
+  skuPartNumber: z.string(),
+  capabilityStatus: z.enum(['Enabled', 'Warning', 'Suspended', 'Deleted', 'LockedOut']),
+  appliesTo: z.string().optional(),
+  consumedUnits: z.number().int().default(0),
+  prepaidUnits: z.object({
+    enabled: z.number().int(),
+    lockedOut: z.number().int().default(0),
+    suspended: z.number().int().default(0),
+    warning: z.number().int().default(0),
+  }).passthrough(),
+  servicePlans: z.array(servicePlan),
+}).passthrough();
+
+const controlScore = z.object({
+  controlName: z.string(),
+  controlCategory: z.string().optional(),
+  description: z.string().nullable().optional(),
+  score: z.number(),
+}).passthrough();
+
+const secureScore = z.object({
+  id,
+  createdDateTime: dateTime,
+  currentScore: z.number(),
+  maxScore: z.number(),
+  controlScores: z.array(controlScore).default([]),
+}).passthrough();
+
+const secureScoreControlProfile = z.object({ id, maxScore: z.number(), title: z.string().optional() }).passthrough();
+
+const appliedPolicy = z.object({
+  id,
+  displayName: z.string().optional(),
+  result: z.string(),
+  enforcedGrantControls: z.array(z.string()).default([]),
+  enforcedSessionControls: z.array(z.string()).default([]),
+}).passthrough();
+
+const signIn = z.object({
+  id,
+  createdDateTime: dateTime,
+  userId: id,
+  userPrincipalName: z.string().optional(),
+  appDisplayName: z.string().optional(),
+  conditionalAccessStatus: z.string().optional(),
+  status: z.object({ errorCode: z.number().int() }).passthrough().optional(),
+  appliedConditionalAccessPolicies: z.array(appliedPolicy).default([]),
+}).passthrough();
+
+const teamsApp = z.object({
+  id,
+  externalId: z.string().nullable(),
+  displayName: z.string(),
+  distributionMethod: z.enum(['store', 'organization', 'sideloaded']).optional(),
+  /** Bot id used to build the 1:1 chat id; defaults to externalId. */
+  botId: z.string().optional(),
+}).passthrough();
+
+const TOP_LEVEL = {
+  organization,
+  users: z.array(user),
+  groups: z.array(group).default([]),
+  servicePrincipals: z.array(servicePrincipal).default([]),
+  roleDefinitions: z.array(roleDefinition).default(defaultRoleDefinitions),
+  roleAssignments: z.array(roleAssignment).default([]),
+  roleEligibilitySchedules: z.array(roleEligibilitySchedule).default([]),
+  userRegistrationDetails: z.array(userRegistrationDetails).default([]),
+  conditionalAccessPolicies: z.array(conditionalAccessPolicy).default([]),
+  authenticationStrengthPolicies: z.array(authenticationStrengthPolicy).default(defaultAuthenticationStrengths),
+  identitySecurityDefaultsEnforcementPolicy: securityDefaults,
+  subscribedSkus: z.array(subscribedSku).default([]),
+  secureScores: z.array(secureScore).optional(),
+  secureScoreControlProfiles: z.array(secureScoreControlProfile).optional(),
+  signIns: z.array(signIn).optional(),
+  teamsApps: z.array(teamsApp).optional(),
+  /** userId → catalog ids of the Teams apps installed in the user's personal scope. */
+  userInstalledApps: z.record(z.string(), z.array(id)).optional(),
+};
+
+const tenantShape = z.object(TOP_LEVEL).strict();
+
+type Shape = z.output<typeof tenantShape>;
+
+/** Cross-references a JSON schema cannot express: unique ids and ids that point somewhere. */
+function checkReferences(t: Shape, ctx: z.RefinementCtx): void {
+  const problem = (path: (string | number)[], message: string): void => {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+  };
+  const unique = (key: string, items: ReadonlyArray<{ id: string }>, seen = new Set<string>()): Set<string> => {
+    items.forEach((item, i) => {
+      if (seen.has(item.id)) problem([key, i, 'id'], `duplicate id '${item.id}'`);
+      seen.add(item.id);
+    });
+    return seen;
+  };
+  // Users, groups and service principals share one object id space.
+  const directory = unique('users', t.users);
+  unique('groups', t.groups, directory);
+  unique('servicePrincipals', t.servicePrincipals, directory);
+  const userIds = new Set(t.users.map((u) => u.id));
+  const roleIds = unique('roleDefinitions', t.roleDefinitions);
+  unique('roleAssignments', t.roleAssignments);
+  unique('roleEligibilitySchedules', t.roleEligibilitySchedules);
+  unique('conditionalAccessPolicies', t.conditionalAccessPolicies);
+  unique('authenticationStrengthPolicies', t.authenticationStrengthPolicies);
+  const appIds = unique('teamsApps', t.teamsApps ?? []);
+
+  t.groups.forEach((g, i) => g.members.forEach((m, j) => {
+    if (!directory.has(m)) problem(['groups', i, 'members', j], `unknown member id '${m}'`);
+  }));
+  const grants: Array<['roleAssignments' | 'roleEligibilitySchedules', ReadonlyArray<{ principalId: string; roleDefinitionId: string }>]> =
+    [['roleAssignments', t.roleAssignments], ['roleEligibilitySchedules', t.roleEligibilitySchedules]];
+  for (const [key, items] of grants) {
+    items.forEach((a, i) => {
+      if (!directory.has(a.principalId)) problem([key, i, 'principalId'], `unknown principal id '${a.principalId}'`);
+      if (!roleIds.has(a.roleDefinitionId)) problem([key, i, 'roleDefinitionId'], `unknown role definition id '${a.roleDefinitionId}'`);
+    });
+  }
+  const rows = new Set<string>();
+  t.userRegistrationDetails.forEach((r, i) => {
+    if (!userIds.has(r.id)) problem(['userRegistrationDetails', i, 'id'], `no user with id '${r.id}'`);
+    if (rows.has(r.id)) problem(['userRegistrationDetails', i, 'id'], `duplicate id '${r.id}'`);
+    rows.add(r.id);
+  });
+  for (const [userId, apps] of Object.entries(t.userInstalledApps ?? {})) {
+    if (!userIds.has(userId)) problem(['userInstalledApps', userId], `no user with id '${userId}'`);
+    apps.forEach((a, j) => {
+      if (!appIds.has(a)) problem(['userInstalledApps', userId, j], `no teamsApps entry with id '${a}'`);
+    });
+  }
+}
+
+/** Zod schema of a tenant fixture; the output has every default collection filled in. */
+export const tenantFixtureSchema = tenantShape.superRefine(checkReferences);
+
+/** A parsed fixture: defaults applied (roleDefinitions, authenticationStrengthPolicies, empty collections). */
+export type TenantFixture = z.output<typeof tenantFixtureSchema>;
+/** What a fixture author writes: optional collections may be left out. */
+export type TenantFixtureInput = z.input<typeof tenantFixtureSchema>;
+
+export type FixtureUser = TenantFixture['users'][number];
+export type FixtureGroup = TenantFixture['groups'][number];
+export type FixtureServicePrincipal = TenantFixture['servicePrincipals'][number];
+export type FixtureRoleAssignment = TenantFixture['roleAssignments'][number];
+export type FixtureRoleEligibility = TenantFixture['roleEligibilitySchedules'][number];
+export type FixtureRegistration = TenantFixture['userRegistrationDetails'][number];
+export type FixturePolicy = TenantFixture['conditionalAccessPolicies'][number];
+export type FixtureSku = TenantFixture['subscribedSkus'][number];
+export type FixtureSignIn = NonNullable<TenantFixture['signIns']>[number];
+export type FixtureTeamsApp = NonNullable<TenantFixture['teamsApps']>[number];
+
+/** The top-level keys a fixture may have. */
+export const FIXTURE_KEYS: readonly string[] = Object.keys(TOP_LEVEL);
+
+/** Zod's own schema for one conditional access policy (used to re-check policies written through the API). */
+export const conditionalAccessPolicySchema = conditionalAccessPolicy;
+
+function formatPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${part}` : part;
+  return out || '(root)';
+}
+
+function describeIssue(issue: z.ZodIssue): string[] {
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    const where = issue.path.length ? `${formatPath(issue.path)}: ` : '';
+    const allowed = issue.path.length ? '' : ` (allowed: ${FIXTURE_KEYS.join(', ')})`;
+    return issue.keys.map((k) => `${where}unknown key '${k}'${allowed}`);
+  }
+  return [`${formatPath(issue.path)}: ${issue.message}`];
+}
+
+/**
+ * Validates and normalises a fixture. Throws an Error listing every problem with its path,
+ * e.g. `users[3].accountEnabled: Required`, `unknown key 'grups'`.
+ */
+export function parseFixture(json: unknown): TenantFixture {
+  const result = tenantFixtureSchema.safeParse(json);
+  if (result.success) return result.data;
+  const lines = result.error.issues.flatMap(describeIssue);
+  throw new Error(`invalid tenant fixture (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n- ${lines.join('\n- ')}`);
+}
+
+/** Reads and validates a fixture file; errors name the file. */
+export function loadFixtureFile(path: string): TenantFixture {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read tenant fixture ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    return parseFixture(json);
+  } catch (err) {
+    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * Large synthetic tenants, deterministic by seed: N users of whom exactly M are admins in the
+ * template scope (contracts §1/§2), with PIM eligibility, role-assignable groups, unregistered and
+ * unknown admins, two break-glass accounts, a service-account exclusion group, hundreds of CA
+ * policies (a handful about admins, all with gaps) and Entra ID P2.
+ */
+import { ROLE, ROLE_LISTS } from '../domain/roles';
+import { BUILT_IN_STRENGTH, MFABOT_TEAMS_APP_EXTERNAL_ID, PLAN, defaultAuthenticationStrengths, defaultRoleDefinitions } from './defaults';
+import type {
+  FixtureGroup, FixturePolicy, FixtureRegistration, FixtureRoleAssignment, FixtureRoleEligibility, FixtureUser, TenantFixture,
+} from './fixture';
+
+export interface GenerateOptions {
+  /** Total users, admins included. */
+  users: number;
+  /** Users holding a template-scope role (break-glass accounts included). */
+  admins: number;
+  seed: number;
+  /** Share of admins who are only PIM-eligible (default 0.1). */
+  eligibleShare?: number;
+  /** Share of admins who hold their role only through a role-assignable group (default 0.05). */
+  groupShare?: number;
+  /** Share of admins not registered for MFA (default 0.2). */
+  unregisteredShare?: number;
+  /** Number of CA policies (default 300). */
+  policies?: number;
+}
+
+/** Small, fast, seedable PRNG (mulberry32). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Random {
+  private readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+  float(): number {
+    return this.next();
+  }
+  int(maxExclusive: number): number {
+    return Math.floor(this.next() * maxExclusive);
+  }
+  pick<T>(items: readonly T[]): T {
+    const item = items[this.int(items.length)];
+    if (item === undefined) throw new RangeError('pick from an empty list');
+    return item;
+  }
+  /** A version-4-shaped GUID from the stream. */
+  guid(): string {
+    const hex = (): string => (Math.floor(this.next() * 2 ** 32) >>> 0).toString(16).padStart(8, '0');
+    const h = hex() + hex() + hex() + hex();
+    const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const tmp = items[i] as T;
+      items[i] = items[j] as T;
+      items[j] = tmp;
+    }
+    return items;
+  }
+}
+
+const FIRST = ['Ava', 'Ben', 'Chloe', 'Daniel', 'Elif', 'Farah', 'Gabriel', 'Hana', 'Ivan', 'Julia', 'Kenji', 'Lena', 'Marco', 'Nadia',
+  'Omar', 'Paula', 'Quinn', 'Rosa', 'Samir', 'Tara', 'Uma', 'Victor', 'Wen', 'Ximena', 'Yusuf', 'Zoe', 'Aaron', 'Bea', 'Carlos', 'Dina',
+  'Emil', 'Fatima', 'Greg', 'Helga', 'Isaac', 'Jana', 'Kwame', 'Lucia', 'Mei', 'Nils', 'Olga', 'Pedro', 'Ravi', 'Sofia', 'Tomas', 'Vera'];
+const LAST = ['Andersen', 'Brooks', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Hansen', 'Ito', 'Jensen', 'Khan', 'Larsen',
+  'Moreau', 'Nguyen', 'Okafor', 'Patel', 'Quist', 'Rossi', 'Schmidt', 'Tanaka', 'Usman', 'Varga', 'Weber', 'Xu', 'Yilmaz', 'Zhang',
+  'Alvarez', 'Becker', 'Cohen', 'Diaz', 'Evans', 'Fournier', 'Gomez', 'Horvat', 'Ibrahim', 'Jovanovic', 'Kowalski', 'Lopez', 'Meyer'];
+
+/** Realistic spread: few Global Administrators, many Helpdesk and User Administrators. */
+const ROLE_WEIGHTS: ReadonlyArray<readonly [string, number]> = [
+  [ROLE.globalAdministrator, 1], [ROLE.privilegedRoleAdministrator, 1.5], [ROLE.privilegedAuthenticationAdministrator, 1.5],
+  [ROLE.securityAdministrator, 5], [ROLE.conditionalAccessAdministrator, 3], [ROLE.applicationAdministrator, 6],
+  [ROLE.cloudApplicationAdministrator, 5], [ROLE.userAdministrator, 14], [ROLE.exchangeAdministrator, 9],
+  [ROLE.sharePointAdministrator, 7], [ROLE.authenticationAdministrator, 8], [ROLE.helpdeskAdministrator, 24],
+  [ROLE.passwordAdministrator, 8], [ROLE.billingAdministrator, 6],
+];
+const TOTAL_WEIGHT = ROLE_WEIGHTS.reduce((s, [, w]) => s + w, 0);
+const TEMPLATE = ROLE_LISTS.template ?? [];
+const AZURE_MANAGEMENT_APP = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
+const STAMP = '2026-01-01T00:00:00Z';
+
+function pickRole(rnd: Random): string {
+  let x = rnd.float() * TOTAL_WEIGHT;
+  for (const [role, weight] of ROLE_WEIGHTS) {
+    x -= weight;
+    if (x < 0) return role;
+  }
+  return ROLE.helpdeskAdministrator;
+}
+
+function share(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!(v >= 0 && v <= 1)) throw new RangeError(`${name} must be between 0 and 1`);
+  return v;
+}
+
+function registration(user: FixtureUser, state: 'registered' | 'unregistered' | 'fido2'): FixtureRegistration {
+  const registered = state !== 'unregistered';
+  const methods = state === 'fido2' ? ['fido2'] : registered ? ['microsoftAuthenticatorPush', 'softwareOneTimePasscode'] : [];
+  return {
+    id: user.id, userPrincipalName: user.userPrincipalName, userDisplayName: user.displayName, userType: 'member',
+    isMfaRegistered: registered, isMfaCapable: registered, isPasswordlessCapable: state === 'fido2',
+    isSsprRegistered: state === 'registered', isSsprEnabled: true, isSsprCapable: state === 'registered',
+    isSystemPreferredAuthenticationMethodEnabled: true, methodsRegistered: methods,
+    systemPreferredAuthenticationMethods: state === 'registered' ? ['push'] : [],
+    userPreferredMethodForSecondaryAuthentication: state === 'registered' ? 'push' : '', lastUpdatedDateTime: STAMP,
+  };
+}
+
+function policy(
+  id: string, displayName: string, state: FixturePolicy['state'],
+  users: Record<string, string[]>, apps: string[], grant: Record<string, unknown> | null, extra: Record<string, unknown> = {},
+): FixturePolicy {
+  return {
+    id, displayName, state, createdDateTime: STAMP, modifiedDateTime: null,
+    conditions: { clientAppTypes: ['all'], applications: { includeApplications: apps, excludeApplications: [] }, users, ...extra },
+    grantControls: grant, sessionControls: null,
+  };
+}
+
+/**
+ * Builds a tenant. Deterministic: the same options give the same tenant. Admin totals (contracts §2)
+ * are exact: `admins` admins, of whom round(admins × unregisteredShare) are unregistered and
+ * max(1, round(admins × 0.005)) have no registration row (when there are enough admins).
+ */
+export function generateTenant(opts: GenerateOptions): TenantFixture {
+  const { users: userCount, admins: adminCount, seed } = opts;
+  if (!Number.isInteger(userCount) || userCount < 0) throw new RangeError('users must be a whole number');
+  if (!Number.isInteger(adminCount) || adminCount < 0 || adminCount > userCount) throw new RangeError('admins must be a whole number no larger than users');
+  const eligibleShare = share(opts.eligibleShare, 0.1, 'eligibleShare');
+  const groupShare = share(opts.groupShare, 0.05, 'groupShare');
+  const unregisteredShare = share(opts.unregisteredShare, 0.2, 'unregisteredShare');
+  const policyCount = opts.policies ?? 300;
+  const rnd = new Random(seed);
+  const domain = `tenant${seed}.example`;
+  const tenantId = rnd.guid();
+
+  const users: FixtureUser[] = new Array<FixtureUser>(userCount);
+  for (let i = 0; i < userCount; i++) {
+    const first = rnd.pick(FIRST);
+    const last = rnd.pick(LAST);
+    const local = `${first}.${last}${i}`.toLowerCase();
+    users[i] = {
+      id: rnd.guid(), userPrincipalName: `${local}@${domain}`, displayName: `${first} ${last}`, givenName: first, surname: last,
+      mail: `${local}@${domain}`, accountEnabled: true, userType: 'Member',
+    };
+  }
+  const breakGlass = users.slice(0, Math.min(2, adminCount));
+  breakGlass.forEach((u, i) => {
+    const local = `emergency-access-0${i + 1}`;
+    Object.assign(u, { userPrincipalName: `${local}@${domain}`, displayName: `Emergency Access 0${i + 1}`, mail: null, givenName: null, surname: null });
+  });
+  const serviceAccounts = userCount - adminCount >= 2 ? users.slice(adminCount, adminCount + 2) : [];
+  serviceAccounts.forEach((u, i) => {
+    const local = `svc-account-0${i + 1}`;
+    Object.assign(u, { userPrincipalName: `${local}@${domain}`, displayName: local, mail: null, givenName: null, surname: null });
+  });
+
+  // Admins: break-glass first, then the rest split into group-based, eligible-only and active.
+  const roleAssignments: FixtureRoleAssignment[] = breakGlass.map((u) => ({ id: rnd.guid(), principalId: u.id, roleDefinitionId: ROLE.globalAdministrator, directoryScopeId: '/' }));
+  const roleEligibilitySchedules: FixtureRoleEligibility[] = [];
+  const others = rnd.shuffle(users.slice(breakGlass.length, adminCount));
+  const viaGroup = others.slice(0, Math.round(others.length * groupShare));
+  const eligibleOnly = others.slice(viaGroup.length, viaGroup.length + Math.round(others.length * eligibleShare));
+  const active = others.slice(viaGroup.length + eligibleOnly.length);
+  const eligibility = (principalId: string, roleDefinitionId: string): FixtureRoleEligibility => ({
+    id: rnd.guid(), principalId, roleDefinitionId, directoryScopeId: '/', memberType: 'Direct',
+    startDateTime: '2025-06-01T00:00:00Z', endDateTime: rnd.float() < 0.3 ? '2099-01-01T00:00:00Z' : null,
+  });
+  for (const u of active) {
+    const role = pickRole(rnd);
+    roleAssignments.push({ id: rnd.guid(), principalId: u.id, roleDefinitionId: role, directoryScopeId: '/' });
+    if (rnd.float() < 0.05) roleEligibilitySchedules.push(eligibility(u.id, pickRole(rnd)));
+  }
+  for (const u of eligibleOnly) roleEligibilitySchedules.push(eligibility(u.id, pickRole(rnd)));
+
+  const groups: FixtureGroup[] = [];
+  const group = (displayName: string, members: string[], isAssignableToRole: boolean): FixtureGroup => {
+    const g: FixtureGroup = {
+      id: rnd.guid(), displayName, description: null, mailEnabled: false, securityEnabled: true, groupTypes: [], isAssignableToRole, members,
+    };
+    groups.push(g);
+    return g;
+  };
+  const roleGroups = viaGroup.length === 0 ? 0 : Math.ceil(viaGroup.length / 25);
+  for (let gi = 0; gi < roleGroups; gi++) {
+    const members = viaGroup.filter((_, i) => i % roleGroups === gi).map((u) => u.id);
+    const role = pickRole(rnd);
+    if (gi === 0 && members.length >= 2) {
+      // Nested (transitive) membership: part of the first group's admins sit in a plain group inside it.
+      const nested = group('Tier0 contractors', members.splice(0, Math.min(3, members.length - 1)), false);
+      members.push(nested.id);
+    }
+    const g = group(`Role group ${gi + 1}`, members, true);
+    if (gi % 3 === 2) roleEligibilitySchedules.push(eligibility(g.id, role));
+    else roleAssignments.push({ id: rnd.guid(), principalId: g.id, roleDefinitionId: role, directoryScopeId: '/' });
+  }
+  const exclusionGroup = group('Service accounts - CA exclusion', serviceAccounts.map((u) => u.id), false);
+  const plainUsers = users.slice(adminCount + serviceAccounts.length);
+  const unrelatedGroups = Array.from({ length: Math.min(200, Math.max(5, policyCount)) }, (_, i) =>
+    group(`Team ${i + 1}`, plainUsers.length === 0 ? [] : Array.from(new Set(Array.from({ length: 1 + rnd.int(20) }, () => rnd.pick(plainUsers).id))), false));
+
+  const servicePrincipals = [
+    { id: rnd.guid(), appId: rnd.guid(), displayName: 'Provisioning Connector' },
+    { id: rnd.guid(), appId: rnd.guid(), displayName: 'Expense Reporting' },
+  ];
+  const [connector] = servicePrincipals;
+  if (connector) roleAssignments.push({ id: rnd.guid(), principalId: connector.id, roleDefinitionId: ROLE.applicationAdministrator, directoryScopeId: '/' });
+
+  // Registration: exact counts among admins; ~25% of other users unregistered, a few disabled without a row.
+  const userRegistrationDetails: FixtureRegistration[] = [];
+  for (const u of breakGlass) userRegistrationDetails.push(registration(u, 'fido2'));
+  const regOrder = rnd.shuffle(others.slice());
+  const unknown = others.length >= 10 ? Math.max(1, Math.round(adminCount * 0.005)) : 0;
+  const unregistered = Math.min(regOrder.length - unknown, Math.round(adminCount * unregisteredShare));
+  regOrder.slice(unknown).forEach((u, i) => userRegistrationDetails.push(registration(u, i < unregistered ? 'unregistered' : 'registered')));
+  for (const u of users.slice(adminCount)) {
+    if (rnd.float() < 0.002) {
+      u.accountEnabled = false;
+      continue;
+    }
+    userRegistrationDetails.push(registration(u, rnd.float() < 0.25 || serviceAccounts.includes(u) ? 'unregistered' : 'registered'));
+  }
+
+  const bgIds = breakGlass.map((u) => u.id);
+  const stray = plainUsers[0]?.id;
+  const adminPolicies: FixturePolicy[] = [
+    policy(rnd.guid(), 'Require MFA for admins (pilot)', 'enabledForReportingButNotEnforced', { includeRoles: [...TEMPLATE], excludeUsers: bgIds }, ['All'], { operator: 'OR', builtInControls: ['mfa'] }),
+    policy(rnd.guid(), 'Require compliant device or MFA for admins', 'enabled', { includeRoles: [...TEMPLATE], excludeUsers: bgIds, excludeGroups: [exclusionGroup.id] }, ['All'], { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] }),
+    policy(rnd.guid(), 'Require MFA for Global Administrators', 'enabled', { includeRoles: [ROLE.globalAdministrator], excludeUsers: stray ? [...bgIds, stray] : bgIds }, ['All'], { operator: 'OR', builtInControls: ['mfa'] }),
+    policy(rnd.guid(), 'Require MFA for Azure management', 'enabled', { includeUsers: ['All'], excludeUsers: bgIds }, [AZURE_MANAGEMENT_APP], { operator: 'OR', builtInControls: ['mfa'] }),
+    policy(rnd.guid(), 'Phishing-resistant MFA for identity admins (browser only)', 'enabled', { includeRoles: [ROLE.privilegedRoleAdministrator, ROLE.privilegedAuthenticationAdministrator], excludeUsers: bgIds }, ['All'],
+      { operator: 'OR', builtInControls: [], authenticationStrength: { id: BUILT_IN_STRENGTH.phishingResistantMfa } }, { clientAppTypes: ['browser'] }),
+    policy(rnd.guid(), 'Block legacy authentication', 'enabled', { includeUsers: ['All'], excludeUsers: bgIds }, ['All'], { operator: 'OR', builtInControls: ['block'] }, { clientAppTypes: ['exchangeActiveSync', 'other'] }),
+  ].slice(0, policyCount);
+  const states: FixturePolicy['state'][] = ['enabled', 'enabled', 'enabled', 'disabled', 'enabledForReportingButNotEnforced'];
+  const grants = [['compliantDevice'], ['mfa'], ['approvedApplication'], ['compliantApplication'], ['domainJoinedDevice']];
+  const unrelatedPolicies = Array.from({ length: policyCount - adminPolicies.length }, (_, i) => {
+    const target = rnd.pick(unrelatedGroups);
+    const apps = rnd.float() < 0.3 ? ['Office365'] : [rnd.guid()];
+    const extra = rnd.float() < 0.2 ? { platforms: { includePlatforms: ['android', 'iOS'], excludePlatforms: [] } } : {};
+    return policy(rnd.guid(), `${target.displayName} - app policy ${i + 1}`, rnd.pick(states), { includeGroups: [target.id] }, apps,
+      { operator: 'OR', builtInControls: rnd.pick(grants) }, extra);
+  });
+
+  const unprotected = unregistered + unknown;
+  const adminScore = adminCount === 0 ? 10 : Math.round(((adminCount - unprotected) / adminCount) * 1000) / 100;
+  return {
+    organization: { id: tenantId, displayName: `Generated tenant ${seed}` },
+    users,
+    groups,
+    servicePrincipals,
+    roleDefinitions: defaultRoleDefinitions(),
+    roleAssignments,
+    roleEligibilitySchedules,
+    userRegistrationDetails,
+    conditionalAccessPolicies: [...adminPolicies, ...unrelatedPolicies],
+    authenticationStrengthPolicies: defaultAuthenticationStrengths(),
+    identitySecurityDefaultsEnforcementPolicy: { isEnabled: false },
+    subscribedSkus: [{
+      id: `${tenantId}_06ebc4ee-1bb5-47dd-8120-11324bc54e06`, skuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06', skuPartNumber: 'SPE_E5',
+      capabilityStatus: 'Enabled', appliesTo: 'User', consumedUnits: userCount,
+      prepaidUnits: { enabled: userCount + 100, lockedOut: 0, suspended: 0, warning: 0 },
+      servicePlans: [
+        { servicePlanId: PLAN.aadPremiumP1, servicePlanName: 'AAD_PREMIUM', provisioningStatus: 'Success', appliesTo: 'User' },
+        { servicePlanId: PLAN.aadPremiumP2, servicePlanName: 'AAD_PREMIUM_P2', provisioningStatus: 'Success', appliesTo: 'User' },
+      ],
+    }],
+    secureScores: [{
+      id: `${tenantId}_2026-01-01`, createdDateTime: STAMP, currentScore: 52.3, maxScore: 88,
+      controlScores: [{
+        controlCategory: 'Identity', controlName: 'AdminMFAV2', description: null, score: adminScore, scoreInPercentage: adminScore * 10,
+        implementationStatus: `You have ${unprotected} out of ${adminCount} users with administrative roles that aren't registered and protected with MFA.`,
+        count: String(unprotected), total: String(adminCount), lastSynced: STAMP,
+      }],
+    }],
+    secureScoreControlProfiles: [{ id: 'AdminMFAV2', title: 'Ensure multifactor authentication is enabled for all users in administrative roles', maxScore: 10, controlCategory: 'Identity' }],
+    teamsApps: [{ id: rnd.guid(), externalId: MFABOT_TEAMS_APP_EXTERNAL_ID, displayName: 'MfaBot', distributionMethod: 'organization' }],
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The simulated tenant: a Graph-compatible HTTP server on loopback (plain `node:http`) serving a
+ * tenant fixture under `/v1.0` and `/beta`, with Graph's paging, errors, permissions, licences,
+ * throttling and batching, plus control endpoints under `/_sim` (contracts §5, §6).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleControl, type SimRequest } from './control';
+import { errorBody, GraphError } from './errors';
+import { FaultInjector, type Fault } from './faults';
+import type { TenantFixture } from './fixture';
+import { createRouter } from './handlers';
+import { normalisePolicy } from './conditionalAccess';
+import { Grants } from './permissions';
+import { splitTarget, type AppInstalledHook, type GraphRequest, type GraphResponse, type SimContext } from './router';
+import { TenantState } from './state';
+import { cloneJson, newGuid, sleep } from './util';
+
+export type { SimRequest } from './control';
+export type { Fault } from './faults';
+export { SIM_PERMISSIONS } from './handlers';
+
+/** The subset of a pino logger the simulator uses. */
+export interface SimLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SimulatorOptions {
+  /** Copied: the simulator never mutates the caller's object. */
+  tenant: TenantFixture;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Loopback only. */
+  host?: '127.0.0.1';
+  /** Added before every Graph request is answered (not `/_sim`). */
+  latencyMs?: number;
+  /** Caps every page, whatever `$top` says (tests use small values to force paging). */
+  maxPageSize?: number;
+  /** Page size when the request has no `$top` (default 100). */
+  defaultPageSize?: number;
+  /** Application permissions the calling app holds (default 'all'). */
+  grantedPermissions?: readonly string[] | 'all';
+  logger?: SimLogger;
+  /** Told when an app is installed for a user through Graph. */
+  onAppInstalled?: AppInstalledHook;
+  /** Clock (eligibility in force, timestamps); defaults to the real one. */
+  now?: () => Date;
+}
+
+export interface Simulator {
+  /** e.g. http://127.0.0.1:3979 */
+  url: string;
+  /** url + '/v1.0' */
+  graphUrl: string;
+  /** The live tenant: writes through Graph change it, and tests may change it directly. */
+  state: TenantFixture;
+  /** Served Graph requests, oldest first. */
+  requests(): SimRequest[];
+  clearRequests(): void;
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const VERSION = /^\/(v1\.0|beta)(?=\/|\?|$)/i;
+
+function headerMap(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) throw new GraphError(413, 'RequestEntityTooLarge', 'The request body is too large.');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GraphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+  }
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  if (res.destroyed || res.writableEnded) return;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const all: Record<string, string> = { ...headers };
+  if (body !== undefined) all['Content-Type'] = JSON_TYPE;
+  all['Content-Length'] = String(Buffer.byteLength(text));
+  res.writeHead(status, all);
+  res.end(text);
+}
+
+/** Starts the simulator on loopback. */
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  const tenant = cloneJson(opts.tenant);
+  const state = new TenantState(tenant);
+  tenant.conditionalAccessPolicies = tenant.conditionalAccessPolicies.map((p) => normalisePolicy(p, state));
+  const faults = new FaultInjector();
+  const log: SimRequest[] = [];
+  const closing = new AbortController();
+  const router = createRouter();
+  const now = opts.now ?? (() => new Date());
+  const sim: SimContext = {
+    state,
+    grants: new Grants(opts.grantedPermissions ?? 'all'),
+    limits: { defaultPageSize: opts.defaultPageSize ?? 100, maxPageSize: opts.maxPageSize },
+    faults,
+    signal: closing.signal,
+    now,
+    dispatch: (req) => router.dispatch(req, sim),
+    onAppInstalled: opts.onAppInstalled,
+  };
+
+  const serveGraph = async (req: IncomingMessage, target: string, version: string): Promise<{ path: string; response: GraphResponse; graphReq: GraphRequest }> => {
+    const headers = headerMap(req);
+    const requestId = newGuid();
+    const base = {
+      method: (req.method ?? 'GET').toUpperCase(), version, headers, body: undefined as unknown,
+      origin: `http://${headers.host ?? `127.0.0.1`}`, requestId, clientRequestId: headers['client-request-id'] ?? requestId,
+      rawPath: target, rawQuery: '', path: target,
+    };
+    try {
+      const graphReq: GraphRequest = { ...base, ...splitTarget(target) };
+      graphReq.body = parseJson(await readBody(req));
+      await sleep(opts.latencyMs ?? 0, closing.signal);
+      const auth = headers.authorization ?? '';
+      if (!/^Bearer\s+\S+/i.test(auth)) {
+        const message = auth.trim() === '' ? 'Access token is empty.' : 'CompactToken parsing failed with error code: 80049217';
+        throw new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
+      }
+      return { path: graphReq.path, response: await router.dispatch(graphReq, sim), graphReq };
+    } catch (err) {
+      return { path: base.path.split('?')[0] ?? base.path, response: router.errorResponse(err, base, sim), graphReq: base };
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const target = req.url ?? '/';
+    const method = (req.method ?? 'GET').toUpperCase();
+    void (async () => {
+      if (/^\/_sim(\/|\?|$)/.test(target)) {
+        const { path } = splitTarget(target.slice('/_sim'.length));
+        let body: unknown;
+        try {
+          body = parseJson(await readBody(req));
+        } catch {
+          send(res, 400, {}, { error: { code: 'BadRequest', message: 'Invalid JSON body.' } });
+          return;
+        }
+        const out = handleControl(method, path || '/', body, { state, faults, log, now });
+        send(res, out.status, {}, out.body);
+        return;
+      }
+      const version = VERSION.exec(target);
+      if (!version?.[1]) {
+        const id = newGuid();
+        send(res, 400, { 'request-id': id, 'client-request-id': id },
+          errorBody('BadRequest', `Invalid version: ${target.split(/[/?]/)[1] ?? ''}`, id, id, now()));
+        return;
+      }
+      const v = version[1].toLowerCase();
+      const { path, response, graphReq } = await serveGraph(req, target.slice(version[0].length) || '/', v);
+      const entry: SimRequest = { method, path: `/${v}${path}`, status: response.status };
+      if (response.batch !== undefined) entry.batch = response.batch;
+      log.push(entry);
+      opts.logger?.debug({ ...entry, requestId: graphReq.requestId }, 'simulated Graph request');
+      send(res, response.status, { 'request-id': graphReq.requestId, 'client-request-id': graphReq.clientRequestId, ...response.headers }, response.body);
+    })().catch((err: unknown) => {
+      opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'simulator failed to answer');
+      send(res, 500, {}, { error: { code: 'generalException', message: 'Simulator failure.' } });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    graphUrl: `${url}/v1.0`,
+    state: tenant,
+    requests: () => log.map((e) => ({ ...e })),
+    clearRequests: () => {
+      log.length = 0;
+    },
+    inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
+    close: () => new Promise<void>((resolve) => {
+      closing.abort();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The live tenant behind the simulator: the fixture object itself (mutable, shared with
+ * `Simulator.state`) plus lookups that stay correct when collections are edited in place.
+ */
+import type { SubscribedSku } from '@microsoft/microsoft-graph-types';
+import { licenceFromSkus } from '../domain/licence';
+import type { Licence } from '../domain/types';
+import type {
+  FixtureGroup, FixturePolicy, FixtureRegistration, FixtureServicePrincipal, FixtureTeamsApp, FixtureUser, TenantFixture,
+} from './fixture';
+
+export type DirectoryObject =
+  | { kind: 'user'; obj: FixtureUser }
+  | { kind: 'group'; obj: FixtureGroup }
+  | { kind: 'servicePrincipal'; obj: FixtureServicePrincipal };
+
+interface Index<T> {
+  source: readonly T[];
+  length: number;
+  byKey: Map<string, T>;
+}
+
+export class TenantState {
+  private readonly indexes = new Map<string, Index<unknown>>();
+
+  constructor(readonly tenant: TenantFixture) {}
+
+  /**
+   * A lookup map rebuilt whenever the collection is replaced or changes length; in-place edits of
+   * an item need no rebuild because the map holds the same objects.
+   */
+  private lookup<T>(name: string, source: readonly T[], key: (item: T) => string): Map<string, T> {
+    const cached = this.indexes.get(name) as Index<T> | undefined;
+    if (cached && cached.source === source && cached.length === source.length) return cached.byKey;
+    const byKey = new Map<string, T>();
+    for (const item of source) byKey.set(key(item).toLowerCase(), item);
+    this.indexes.set(name, { source, length: source.length, byKey } as Index<unknown>);
+    return byKey;
+  }
+
+  /** A user by object id or userPrincipalName (both case-insensitive, as Graph). */
+  user(idOrUpn: string): FixtureUser | undefined {
+    const key = idOrUpn.toLowerCase();
+    return this.lookup('users', this.tenant.users, (u) => u.id).get(key)
+      ?? this.lookup('upns', this.tenant.users, (u) => u.userPrincipalName).get(key);
+  }
+
+  group(id: string): FixtureGroup | undefined {
+    return this.lookup('groups', this.tenant.groups, (g) => g.id).get(id.toLowerCase());
+  }
+
+  servicePrincipal(id: string): FixtureServicePrincipal | undefined {
+    return this.lookup('servicePrincipals', this.tenant.servicePrincipals, (s) => s.id).get(id.toLowerCase());
+  }
+
+  directoryObject(id: string): DirectoryObject | undefined {
+    const user = this.lookup('users', this.tenant.users, (u) => u.id).get(id.toLowerCase());
+    if (user) return { kind: 'user', obj: user };
+    const group = this.group(id);
+    if (group) return { kind: 'group', obj: group };
+    const sp = this.servicePrincipal(id);
+    return sp ? { kind: 'servicePrincipal', obj: sp } : undefined;
+  }
+
+  registration(userId: string): FixtureRegistration | undefined {
+    return this.lookup('registrations', this.tenant.userRegistrationDetails, (r) => r.id).get(userId.toLowerCase());
+  }
+
+  policy(id: string): FixturePolicy | undefined {
+    return this.tenant.conditionalAccessPolicies.find((p) => p.id.toLowerCase() === id.toLowerCase());
+  }
+
+  teamsApp(id: string): FixtureTeamsApp | undefined {
+    return (this.tenant.teamsApps ?? []).find((a) => a.id.toLowerCase() === id.toLowerCase());
+  }
+
+  /** Every member reachable from a group through nested groups, each once, breadth first. */
+  transitiveMembers(groupId: string): DirectoryObject[] {
+    const root = this.group(groupId);
+    if (!root) return [];
+    const out: DirectoryObject[] = [];
+    const seen = new Set<string>([root.id.toLowerCase()]);
+    const queue: FixtureGroup[] = [root];
+    for (let g = queue.shift(); g; g = queue.shift()) {
+      for (const memberId of g.members) {
+        const key = memberId.toLowerCase();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const member = this.directoryObject(memberId);
+        if (!member) continue;
+        out.push(member);
+        if (member.kind === 'group') queue.push(member.obj);
+      }
+    }
+    return out;
+  }
+
+  /** Entra ID tier from subscribedSkus, by the same rule the bot uses (facts §6). */
+  licence(): Licence {
+    const skus: SubscribedSku[] = this.tenant.subscribedSkus;
+    return licenceFromSkus(skus);
+  }
+
+  /**
+   * Users with an active, direct assignment of any role: the simulator's (deliberately narrow)
+   * meaning of `isAdmin`, so clients that trust it miss eligible and group-based admins.
+   */
+  directAdminUserIds(): Set<string> {
+    const users = this.lookup('users', this.tenant.users, (u) => u.id);
+    const out = new Set<string>();
+    for (const a of this.tenant.roleAssignments) {
+      if (users.has(a.principalId.toLowerCase())) out.add(a.principalId.toLowerCase());
+    }
+    return out;
+  }
+}

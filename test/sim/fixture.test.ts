@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROLE, ROLE_LISTS } from '../../src/domain/roles';
+import {
+  DEMO_APPROVER_IDS, DEMO_BREAK_GLASS_IDS, DEMO_EXCLUSION_GROUP_ID, DEMO_TENANT_ID, demoTenant,
+} from '../../src/sim/demo';
+import { loadFixtureFile, parseFixture, tenantFixtureSchema, type TenantFixtureInput } from '../../src/sim/fixture';
+import { generateTenant } from '../../src/sim/generate';
+import { adminTotals } from './helpers';
+
+const TEMPLATE = ROLE_LISTS.template ?? [];
+
+function minimal(): TenantFixtureInput {
+  return {
+    organization: { id: 't1', displayName: 'Tiny' },
+    users: [{ id: 'u1', userPrincipalName: 'u1@tiny.example', displayName: 'U One', accountEnabled: true }],
+    identitySecurityDefaultsEnforcementPolicy: { isEnabled: true },
+  };
+}
+
+describe('tenant fixture', () => {
+  it('accepts a minimal fixture and fills in the built-in catalogues', () => {
+    const t = parseFixture(minimal());
+    assert.ok(t.roleDefinitions.some((d) => d.id === ROLE.globalAdministrator && d.isBuiltIn && d.templateId === ROLE.globalAdministrator));
+    assert.deepEqual(t.authenticationStrengthPolicies.map((s) => [s.id, s.displayName, s.requirementsSatisfied, s.policyType]), [
+      ['00000000-0000-0000-0000-000000000002', 'Multifactor authentication', 'mfa', 'builtIn'],
+      ['00000000-0000-0000-0000-000000000003', 'Passwordless MFA', 'mfa', 'builtIn'],
+      ['00000000-0000-0000-0000-000000000004', 'Phishing-resistant MFA', 'mfa', 'builtIn'],
+    ]);
+    assert.deepEqual(t.groups, []);
+  });
+
+  it('rejects an unknown top-level key and names it', () => {
+    assert.throws(() => parseFixture({ ...minimal(), grups: [] }), /unknown key 'grups'/);
+  });
+
+  it('lists every problem with its path in one error', () => {
+    const bad = { ...minimal(), users: [{ id: 'u1', displayName: 'x', accountEnabled: 'yes' }], extra: 1 };
+    assert.throws(() => parseFixture(bad), (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.match(err.message, /users\[0\]\.userPrincipalName: Required/);
+      assert.match(err.message, /users\[0\]\.accountEnabled: Expected boolean/);
+      assert.match(err.message, /unknown key 'extra'/);
+      return true;
+    });
+  });
+
+  it('rejects references to objects that do not exist', () => {
+    const bad = {
+      ...minimal(),
+      roleAssignments: [{ id: 'a1', principalId: 'ghost', roleDefinitionId: ROLE.globalAdministrator }],
+      groups: [{ id: 'g1', displayName: 'G', members: ['nobody'] }],
+      userRegistrationDetails: [{ id: 'u2', userPrincipalName: 'x', userDisplayName: 'x', isMfaRegistered: true }],
+    };
+    assert.throws(() => parseFixture(bad), (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.match(err.message, /roleAssignments\[0\]\.principalId: unknown principal id 'ghost'/);
+      assert.match(err.message, /groups\[0\]\.members\[0\]: unknown member id 'nobody'/);
+      assert.match(err.message, /userRegistrationDetails\[0\]\.id: no user with id 'u2'/);
+      return true;
+    });
+  });
+
+  it('loads a file and names it in errors', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mfabot-sim-'));
+    const good = path.join(dir, 'good.json');
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(good, JSON.stringify(minimal()));
+    writeFileSync(bad, JSON.stringify({ ...minimal(), nope: true }));
+    assert.equal(loadFixtureFile(good).organization.displayName, 'Tiny');
+    assert.throws(() => loadFixtureFile(bad), (err: unknown) => err instanceof Error && err.message.startsWith(bad) && /nope/.test(err.message));
+    assert.throws(() => loadFixtureFile(path.join(dir, 'missing.json')), /cannot read tenant fixture/);
+  });
+});
+
+describe('demo tenant (Contoso)', () => {
+  const t = demoTenant();
+
+  it('is a valid fixture and a fresh copy each time', () => {
+    assert.equal(tenantFixtureSchema.safeParse(t).success, true);
+    const other = demoTenant();
+    other.users[0]!.displayName = 'changed';
+    assert.notEqual(demoTenant().users[0]!.displayName, 'changed');
+    assert.equal(t.organization.id, DEMO_TENANT_ID);
+  });
+
+  it('has 30 admins in the template scope: 23 registered, 6 unregistered, 1 unknown', () => {
+    const totals = adminTotals(t, TEMPLATE);
+    assert.deepEqual({ ...totals, ids: undefined }, { admins: 30, registered: 23, unregistered: 6, unknown: 1, ids: undefined });
+  });
+
+  it('has the demo ids it documents', () => {
+    const users = new Map(t.users.map((u) => [u.id, u]));
+    const rows = new Map(t.userRegistrationDetails.map((r) => [r.id, r]));
+    for (const id of DEMO_BREAK_GLASS_IDS) {
+      assert.ok(t.roleAssignments.some((a) => a.principalId === id && a.roleDefinitionId === ROLE.globalAdministrator));
+      assert.deepEqual(rows.get(id)?.methodsRegistered, ['fido2']);
+      assert.equal(users.get(id)?.onPremisesSyncEnabled, null, 'cloud-only');
+    }
+    const exclusion = t.groups.find((g) => g.id === DEMO_EXCLUSION_GROUP_ID);
+    assert.equal(exclusion?.displayName, 'Service accounts - CA exclusion');
+    assert.equal(exclusion?.members.length, 2);
+    const admins = adminTotals(t, ROLE_LISTS.docs ?? []).ids;
+    for (const m of exclusion?.members ?? []) assert.ok(!admins.has(m), 'service accounts hold no admin role');
+    for (const id of DEMO_APPROVER_IDS) assert.equal(rows.get(id)?.isMfaRegistered, true);
+  });
+
+  it('is P2 with security defaults off, a report-only admin pilot and an OR policy', () => {
+    assert.equal(t.identitySecurityDefaultsEnforcementPolicy.isEnabled, false);
+    const plans = t.subscribedSkus.flatMap((s) => s.servicePlans.map((p) => p.servicePlanName));
+    assert.ok(plans.includes('AAD_PREMIUM') && plans.includes('AAD_PREMIUM_P2'));
+    const byName = new Map(t.conditionalAccessPolicies.map((p) => [p.displayName, p]));
+    assert.equal(byName.get('Require MFA for admins (pilot)')?.state, 'enabledForReportingButNotEnforced');
+    assert.equal(byName.get('Block legacy authentication')?.state, 'enabled');
+    assert.deepEqual(byName.get('Require compliant device or MFA for admins')?.grantControls, { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] });
+    const score = t.secureScores?.[1]?.controlScores.find((c) => c.controlName === 'AdminMFAV2');
+    assert.equal(score?.score, 4.29);
+    assert.equal(t.secureScoreControlProfiles?.find((p) => p.id === 'AdminMFAV2')?.maxScore, 10);
+  });
+
+  it('has admins through a nested role-assignable group, through PIM, and both', () => {
+    const tier0 = t.groups.find((g) => g.displayName === 'Tier0 Identity Admins');
+    assert.equal(tier0?.isAssignableToRole, true);
+    assert.ok(tier0?.members.some((m) => t.groups.some((g) => g.id === m)), 'nested group member');
+    assert.ok(t.roleAssignments.some((a) => a.principalId === tier0?.id && a.roleDefinitionId === ROLE.privilegedAuthenticationAdministrator));
+    const eligible = new Set(t.roleEligibilitySchedules.map((e) => e.principalId));
+    assert.ok(t.roleAssignments.some((a) => eligible.has(a.principalId)), 'someone is both active and eligible');
+  });
+});
+
+describe('generated tenants', () => {
+  it('are valid fixtures with exact admin totals', () => {
+    const t = generateTenant({ users: 3_000, admins: 200, seed: 42, policies: 40 });
+    assert.equal(tenantFixtureSchema.safeParse(t).success, true, 'valid');
+    assert.equal(t.users.length, 3_000);
+    assert.equal(t.conditionalAccessPolicies.length, 40);
+    const totals = adminTotals(t, TEMPLATE);
+    assert.equal(totals.admins, 200);
+    assert.equal(totals.unregistered, 40);
+    assert.equal(totals.unknown, 1);
+    assert.equal(totals.registered, 159);
+    assert.ok(t.groups.some((g) => g.isAssignableToRole), 'role-assignable groups');
+    assert.ok(t.roleEligibilitySchedules.length >= 18, 'about 10% eligible');
+    const ga = t.roleAssignments.filter((a) => a.roleDefinitionId === ROLE.globalAdministrator).length;
+    const helpdesk = t.roleAssignments.filter((a) => a.roleDefinitionId === ROLE.helpdeskAdministrator).length;
+    assert.ok(ga < helpdesk, 'fewer Global than Helpdesk Administrators');
+  });
+
+  it('are deterministic by seed', () => {
+    const a = generateTenant({ users: 500, admins: 40, seed: 7, policies: 20 });
+    const b = generateTenant({ users: 500, admins: 40, seed: 7, policies: 20 });
+    const c = generateTenant({ users: 500, admins: 40, seed: 8, policies: 20 });
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.users.map((u) => u.id), c.users.map((u) => u.id));
+  });
+
+  it('builds 100,000 users, 2,000 admins and 300 policies in well under 2 s', () => {
+    const started = Date.now();
+    const t = generateTenant({ users: 100_000, admins: 2_000, seed: 1 });
+    const ms = Date.now() - started;
+    assert.ok(ms < 2_000, `took ${ms} ms`);
+    assert.equal(t.users.length, 100_000);
+    assert.equal(t.conditionalAccessPolicies.length, 300);
+    assert.equal(adminTotals(t, TEMPLATE).admins, 2_000);
+  });
+
+  it('refuses impossible sizes', () => {
+    assert.throws(() => generateTenant({ users: 10, admins: 11, seed: 1 }), RangeError);
+    assert.throws(() => generateTenant({ users: 10, admins: 2, seed: 1, eligibleShare: 2 }), RangeError);
+  });
+});
