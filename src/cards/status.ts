@@ -4,7 +4,7 @@
  * report, the options and `now`; the result always fits in MAX_CARD_BYTES.
  */
 import { worstFirst } from '../domain/admins';
-import type { Admin, AdminRole, PolicyGap, RoleCoverage } from '../domain/types';
+import type { Admin, AdminRole, RoleCoverage } from '../domain/types';
 import type { Advice, RoleSummary, StatusReport } from '../domain/report';
 import { roleInfo } from '../domain/roles';
 import {
@@ -364,22 +364,25 @@ function conditionalAccess(ctx: Context, limits: Limits): CardElement[] {
     return elements;
   }
   const uncovered = uncoveredRoles(ctx);
+  elements.push(text(`MFA is not enforced for ${plural(uncovered.length, 'admin role')} in scope. Why, policy by policy:`, { color: 'attention', spacing: 'none' }));
+  // One line per policy and reason, not per role: the same gap usually spans many roles.
+  const groups = gapGroups(uncovered);
   let budget: number = CAP.uncoveredTextBudget;
   let listed = 0;
-  for (const role of uncovered) {
+  for (const group of groups) {
     if (listed >= limits.uncoveredRoles || budget <= 0) break;
-    const runs = [run(`${ctx.roleName(role.roleId)}: `, { weight: 'bolder', color: 'attention' }), ...gapRuns(ctx, role, limits.gapsPerRole)];
+    const roles = group.roleIds.length === uncovered.length
+      ? `every uncovered role (${uncovered.length})`
+      : joinCapped(group.roleIds.map(ctx.roleName), 4, CAP.coveredListText);
+    const runs = group.policyId
+      ? [run(`${ctx.policyName(group.policyId)}: `, { weight: 'bolder' }), run(truncate(group.reason, CAP.gapReason)), run(` (${roles})`, { isSubtle: true })]
+      : [run('No policy: ', { weight: 'bolder' }), run(`${NO_POLICY_TEXT} (${roles})`)];
     budget -= runs.reduce((n, r) => n + r.text.length, 0);
     elements.push(para(runs, { spacing: 'small' }));
     listed += 1;
   }
-  if (uncovered.length > listed) {
-    elements.push(text(
-      listed === 0
-        ? `MFA is not enforced for ${plural(uncovered.length, 'admin role')} in scope.`
-        : `and ${plural(uncovered.length - listed, 'more role')} not covered`,
-      { isSubtle: listed > 0, color: listed === 0 ? 'attention' : 'default' },
-    ));
+  if (groups.length > listed) {
+    elements.push(text(`and ${plural(groups.length - listed, 'more policy gap', 'more policy gaps')}`, { isSubtle: true }));
   }
   const covered = ctx.report.roles.filter((r) => r.coverage.covered).map((r) => ctx.roleName(r.roleId));
   elements.push(para([
@@ -397,21 +400,25 @@ function uncoveredRoles(ctx: Context): RoleCoverage[] {
   return [...fromSummaries, ...extra];
 }
 
-function gapRuns(ctx: Context, role: { gaps: PolicyGap[] }, maxGaps: number): TextRun[] {
-  if (role.gaps.length === 0) return [run(NO_POLICY_TEXT)];
-  if (maxGaps === 0) return [run(plural(role.gaps.length, 'policy gap', 'policy gaps'))];
-  const shown = role.gaps.slice(0, maxGaps);
-  const runs: TextRun[] = shown.map((gap, i) => run(`${i > 0 ? '; ' : ''}${gapText(ctx, gap)}`));
-  if (role.gaps.length > shown.length) runs.push(run(` (and ${plural(role.gaps.length - shown.length, 'more policy', 'more policies')})`, { isSubtle: true }));
-  return runs;
+interface GapGroup {
+  policyId: string;
+  reason: string;
+  roleIds: string[];
 }
 
-/** "<policy name>: <reason>", or the bare reason for the gap that names no policy (nothing targets the role). */
-function gapText(ctx: Context, gap: PolicyGap): string {
-  const reason = truncate(gap.reason, CAP.gapReason);
-  if (!gap.policyId && !gap.policyName) return reason;
-  const name = gap.policyName ? truncate(gap.policyName, CAP.policyName) : ctx.policyName(gap.policyId);
-  return `${name}: ${reason}`;
+/** Gaps of the uncovered roles grouped by policy and reason, the widest first. */
+function gapGroups(uncovered: readonly RoleCoverage[]): GapGroup[] {
+  const groups = new Map<string, GapGroup>();
+  for (const role of uncovered) {
+    const gaps = role.gaps.length > 0 ? role.gaps : [{ policyId: '', reason: NO_POLICY_TEXT }];
+    for (const gap of gaps) {
+      const key = `${gap.policyId}\u0000${gap.reason}`;
+      const group = groups.get(key) ?? { policyId: gap.policyId, reason: gap.reason, roleIds: [] };
+      group.roleIds.push(role.roleId);
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.roleIds.length - a.roleIds.length);
 }
 
 function advice(report: StatusReport, prose: ProseCaps): CardElement[] {
