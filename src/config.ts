@@ -17,7 +17,23 @@ export interface BotAuth {
   tenantId: string;
   /** Absent for managed identity or certificate-only setups. */
   password: string | null;
+  /**
+   * Bot Framework endpoint overrides (sovereign clouds, offline tests). botbuilder uses all seven or
+   * none: one set alone leaves the others undefined and every token is rejected.
+   */
+  endpoints: Record<BotEndpointKey, string> | null;
 }
+
+export const BOT_ENDPOINT_KEYS = [
+  'ToChannelFromBotLoginUrl',
+  'ToChannelFromBotOAuthScope',
+  'ToBotFromChannelTokenIssuer',
+  'OAuthUrl',
+  'ToBotFromChannelOpenIdMetadataUrl',
+  'ToBotFromEmulatorOpenIdMetadataUrl',
+  'CallerId',
+] as const;
+export type BotEndpointKey = (typeof BOT_ENDPOINT_KEYS)[number];
 
 export interface Config {
   /** Demo mode: no Microsoft app credentials; bot and simulator on loopback (contracts §5). */
@@ -53,6 +69,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'MicrosoftAppPassword', description: 'Azure Bot client secret (not needed with UserAssignedMSI).', secret: true },
   { name: 'MicrosoftAppType', description: 'SingleTenant (default), MultiTenant or UserAssignedMSI.' },
   { name: 'MicrosoftAppTenantId', description: 'Your Entra tenant id. Activities from any other tenant are refused.' },
+  { name: 'ToBotFromChannelOpenIdMetadataUrl (and the six other Bot Framework endpoint keys)', description: 'Sovereign clouds or offline tests only: all seven botbuilder endpoint settings together.' },
   { name: 'MFABOT_GRAPH_CLIENT_ID', description: 'App id used for Microsoft Graph (default: MicrosoftAppId).' },
   { name: 'MFABOT_GRAPH_CLIENT_SECRET', description: 'Client secret for Graph (default: MicrosoftAppPassword).', secret: true },
   { name: 'MFABOT_GRAPH_CERTIFICATE_PATH', description: 'PEM file (certificate + private key) for Graph instead of a secret.' },
@@ -155,13 +172,22 @@ export function loadConfig(
   const tenantId = guid('MicrosoftAppTenantId');
   const password = str('MicrosoftAppPassword') ?? null;
 
+  const endpointValues = BOT_ENDPOINT_KEYS.map((k) => [k, str(k)] as const);
+  const setEndpoints = endpointValues.filter(([, v]) => v !== undefined);
+  let endpoints: Record<BotEndpointKey, string> | null = null;
+  if (setEndpoints.length > 0 && setEndpoints.length < BOT_ENDPOINT_KEYS.length) {
+    problems.push(`Bot Framework endpoint settings must be set all together or not at all; missing: ${endpointValues.filter(([, v]) => v === undefined).map(([k]) => k).join(', ')}`);
+  } else if (setEndpoints.length === BOT_ENDPOINT_KEYS.length) {
+    endpoints = Object.fromEntries(endpointValues) as Record<BotEndpointKey, string>;
+  }
+
   let bot: BotAuth | null = null;
   if (!demo) {
     if (!tenantId) problems.push('MicrosoftAppTenantId is required when MicrosoftAppId is set: MfaBot serves exactly one tenant');
     if ((appType ?? 'SingleTenant') !== 'UserAssignedMSI' && !password) {
       problems.push('MicrosoftAppPassword is required unless MicrosoftAppType is UserAssignedMSI');
     }
-    bot = { appId, appType: appType ?? 'SingleTenant', tenantId: tenantId ?? '', password };
+    bot = { appId, appType: appType ?? 'SingleTenant', tenantId: tenantId ?? '', password, endpoints };
   }
 
   const graphUrl = (str('MFABOT_GRAPH_URL') ?? 'https://graph.microsoft.com').replace(/\/+$/, '');
@@ -177,7 +203,9 @@ export function loadConfig(
   const certPath = str('MFABOT_GRAPH_CERTIFICATE_PATH');
   const mi = str('MFABOT_GRAPH_MANAGED_IDENTITY');
   let auth: GraphAuth = { kind: 'none' };
-  if (mi) auth = { kind: 'managedIdentity', clientId: mi.toLowerCase() === 'system' ? null : mi };
+  // A loopback Graph is the simulator or a test double: it gets no real token.
+  if (isLoopbackUrl(graphUrl)) auth = { kind: 'none' };
+  else if (mi) auth = { kind: 'managedIdentity', clientId: mi.toLowerCase() === 'system' ? null : mi };
   else if (certPath && graphClientId && tenantId) auth = { kind: 'certificate', tenantId, clientId: graphClientId, certificatePath: certPath };
   else if (graphSecret && graphClientId && tenantId) auth = { kind: 'secret', tenantId, clientId: graphClientId, clientSecret: graphSecret };
   if (auth.kind === 'none' && !isLoopbackUrl(graphUrl)) {

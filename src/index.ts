@@ -73,6 +73,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
         MicrosoftAppPassword: config.bot.password ?? undefined,
         MicrosoftAppType: config.bot.appType,
         MicrosoftAppTenantId: config.bot.tenantId,
+        ...(config.bot.endpoints ?? {}),
       }
     : {};
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(authOptions));

@@ -3,7 +3,7 @@
  * endpoints. JWT validation is the adapter's, enforced whenever an app id is configured.
  */
 import restify from 'restify';
-import type { Server } from 'restify';
+import type { Response, Server } from 'restify';
 import { CloudAdapter, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from '../log';
@@ -19,6 +19,40 @@ export interface ServerDeps {
   logger: Logger;
   /** Extra readiness checks (storage, Graph). */
   ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+}
+
+/**
+ * The adapter answers failures with the error's message as the body, and a token signed by an
+ * unknown key as a 500. Callers get a status and a fixed word instead: a message can describe internals.
+ */
+function guardResponse(res: Response, turnStarted: () => boolean, logger: Logger): Response {
+  let status = 200;
+  return new Proxy(res, {
+    get(target, prop, receiver) {
+      if (prop === 'status') {
+        return (code: number) => {
+          status = code === 500 && !turnStarted() ? 401 : code;
+          if (status !== code) logger.warn({ status: code }, 'token refused before the turn: answering 401');
+          return target.status(status);
+        };
+      }
+      if (prop === 'send') {
+        return (body?: unknown) => {
+          if (status >= 400) return target.send({ error: status === 401 ? 'unauthorized' : status < 500 ? 'bad request' : 'internal error' });
+          return target.send(body);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function isAuthFailure(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; statusCode?: number } | null;
+  if (!e) return false;
+  if (e.statusCode === 401 || e.statusCode === 403) return true;
+  return /signature|jwt|token|unauthori[sz]ed|issuer|audience|endorse/i.test(`${e.name ?? ''} ${e.message ?? ''}`);
 }
 
 export function createServer(deps: ServerDeps): Server {
@@ -38,15 +72,21 @@ export function createServer(deps: ServerDeps): Server {
       conversationId: typeof body?.conversation?.id === 'string' ? body.conversation.id : undefined,
     };
     await trace.run(ctx, async () => {
+      let turnStarted = false;
+      const guarded = guardResponse(res, () => turnStarted, logger);
       try {
-        await adapter.process(req, res, async (context) => {
+        await adapter.process(req, guarded, async (context) => {
+          turnStarted = true;
           await app.run(context);
         });
       } catch (err) {
-        logger.error({ err: errorSummary(err) }, 'activity processing failed');
+        const e = err as { name?: string };
+        // An activity that does not even parse as one (zod) is the caller's fault, not ours.
+        const status = e?.name === 'ZodError' ? 400 : !turnStarted && isAuthFailure(err) ? 401 : 500;
+        logger[status === 500 ? 'error' : 'warn']({ err: errorSummary(err), status }, 'activity refused or failed');
         if (!res.headersSent) {
-          res.status(500);
-          res.send({ error: 'internal error' });
+          res.status(status);
+          res.send({ error: status === 400 ? 'bad activity' : status === 401 ? 'unauthorized' : 'internal error' });
         }
       }
     });

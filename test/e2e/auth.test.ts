@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { startMfaBot, type RunningBot } from '../../src/index';
+import { loadFixtureFile } from '../../src/sim/fixture';
+import { startSimulator, type Simulator } from '../../src/sim/server';
+import { startFakeConnector, type FakeConnector } from '../support/connector';
+import { cardAction, post } from '../support/activities';
+
+const FIXTURE = path.join(__dirname, '..', 'fixtures', 'fabrikam.json');
+const TENANT = 'f1b2c3d4-0000-4000-8000-00000000fab1';
+const APP_ID = '5a7c1f4e-0000-4000-8000-00000000a9b1';
+const APP_SECRET = 'bot-secret-value-that-must-never-be-logged';
+const ISSUER = 'https://api.botframework.com';
+
+function b64url(data: Buffer | string): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+function jwt(key: KeyObject, kid: string, claims: Record<string, unknown>): string {
+  const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }));
+  const payload = b64url(JSON.stringify(claims));
+  const signature = sign('RSA-SHA256', Buffer.from(`${header}.${payload}`), key);
+  return `${header}.${payload}.${b64url(signature)}`;
+}
+
+/** A local OpenID metadata document and key set, as login.botframework.com serves them. */
+async function startIdentityProvider(publicKey: KeyObject, kid: string): Promise<{ url: string; server: Server }> {
+  const jwk = publicKey.export({ format: 'jwk' });
+  const server = createServer((req, res) => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    res.setHeader('content-type', 'application/json');
+    if (req.url?.startsWith('/v1/.well-known/openidconfiguration')) {
+      res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${base}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
+    } else if (req.url?.startsWith('/v1/.well-known/keys')) {
+      res.end(JSON.stringify({ keys: [{ ...jwk, kid, use: 'sig', alg: 'RS256', endorsements: ['msteams'] }] }));
+    } else {
+      res.statusCode = 404;
+      res.end('{}');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('Bot Framework JWT authentication when an app id is configured', () => {
+  const kid = `key-${randomUUID()}`;
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  let idp: { url: string; server: Server };
+  let sim: Simulator;
+  let connector: FakeConnector;
+  let bot: RunningBot;
+  const logs: string[] = [];
+
+  before(async () => {
+    idp = await startIdentityProvider(publicKey, kid);
+    sim = await startSimulator({ tenant: loadFixtureFile(FIXTURE), port: 0, host: '127.0.0.1' });
+    connector = await startFakeConnector();
+    // A fresh metadata URL per run: botbuilder caches key sets per URL for the whole process.
+    const metadata = `${idp.url}/v1/.well-known/openidconfiguration?run=${randomUUID()}`;
+    bot = await startMfaBot(
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        MicrosoftAppId: APP_ID,
+        MicrosoftAppPassword: APP_SECRET,
+        MicrosoftAppTenantId: TENANT,
+        MFABOT_GRAPH_URL: sim.url,
+        LOG_LEVEL: 'debug',
+        ToChannelFromBotLoginUrl: `${idp.url}/botframework.com`,
+        ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+        ToBotFromChannelTokenIssuer: ISSUER,
+        OAuthUrl: idp.url,
+        ToBotFromChannelOpenIdMetadataUrl: metadata,
+        ToBotFromEmulatorOpenIdMetadataUrl: metadata,
+        CallerId: 'urn:botframework:azure',
+      },
+      { logDestination: new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }) },
+    );
+  });
+
+  after(async () => {
+    await bot?.close();
+    await sim?.close();
+    await connector?.close();
+    await new Promise<void>((r) => idp?.server.close(() => r()));
+  });
+
+  function invoke() {
+    return cardAction('status.refresh', {}, { serviceUrl: connector.url, tenantId: TENANT });
+  }
+
+  function claims(overrides: Record<string, unknown> = {}) {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: ISSUER, aud: APP_ID, serviceurl: connector.url, iat: now - 10, nbf: now - 10, exp: now + 600, ...overrides };
+  }
+
+  const cases: [string, () => Record<string, string>][] = [
+    ['no Authorization header', () => ({})],
+    ['a malformed token', () => ({ authorization: 'Bearer not-a-jwt' })],
+    ['a Basic scheme', () => ({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` })],
+    ['an expired token', () => ({ authorization: `Bearer ${jwt(privateKey, kid, claims({ exp: Math.floor(Date.now() / 1000) - 3600, iat: Math.floor(Date.now() / 1000) - 7200, nbf: Math.floor(Date.now() / 1000) - 7200 }))}` })],
+    ['a token for another bot (wrong audience)', () => ({ authorization: `Bearer ${jwt(privateKey, kid, claims({ aud: randomUUID() }))}` })],
+    ['a token from another issuer', () => ({ authorization: `Bearer ${jwt(privateKey, kid, claims({ iss: 'https://evil.example' }))}` })],
+    ['a token signed with another key under a known key id', () => ({ authorization: `Bearer ${jwt(other.privateKey, kid, claims())}` })],
+    ['a token with an unknown key id', () => ({ authorization: `Bearer ${jwt(privateKey, 'unknown-kid', claims())}` })],
+    ['a token for another serviceUrl', () => ({ authorization: `Bearer ${jwt(privateKey, kid, claims({ serviceurl: 'https://smba.example/teams/' }))}` })],
+  ];
+
+  for (const [what, headers] of cases) {
+    it(`answers 401 to ${what}, and does nothing`, async () => {
+      const before = sim.requests().length;
+      const res = await post(bot.url, invoke(), headers());
+      assert.equal(res.status, 401);
+      assert.equal(sim.requests().length, before, 'no Graph call was made');
+    });
+  }
+
+  it('accepts a valid channel token and answers the invoke', async () => {
+    const res = await post(bot.url, invoke(), { authorization: `Bearer ${jwt(privateKey, kid, claims())}` });
+    assert.equal(res.status, 200);
+    const body = res.body as { type: string; value: unknown };
+    assert.equal(body.type, 'application/vnd.microsoft.card.adaptive');
+    assert.match(JSON.stringify(body.value), /3 of 7 admins are registered for MFA/);
+  });
+
+  it('refuses to run without credentials anywhere but loopback', async () => {
+    await assert.rejects(startMfaBot({ HOST: '0.0.0.0', PORT: '0', SIM_PORT: '0' }), /loopback/);
+  });
+
+  it('never logs the app secret or a bearer token', () => {
+    const all = logs.join('');
+    assert.ok(all.length > 0);
+    assert.ok(!all.includes(APP_SECRET), 'the secret appears in the logs');
+    assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./.test(all), 'a JWT appears in the logs');
+  });
+});
