@@ -160,6 +160,16 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     true,
   );
 
+  // Any other invoke: say plainly that MfaBot does not handle it, rather than botbuilder's bare 501.
+  app.addRoute(
+    async (context) => context.activity.type === ActivityTypes.Invoke && context.activity.name !== 'adaptiveCard/action',
+    async (context) => {
+      logger.warn({ invoke: String(context.activity.name ?? '').slice(0, 80) }, 'unsupported invoke');
+      await context.sendActivity({ type: 'invokeResponse', value: { status: 400, body: { error: 'MfaBot does not handle this invoke.' } } });
+    },
+    true,
+  );
+
   app.error(async (context, err) => {
     logger.error({ err: errorSummary(err) }, 'turn failed');
     if (context.activity.type === ActivityTypes.Message) {

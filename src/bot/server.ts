@@ -9,6 +9,7 @@ import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from '../log';
 import { trace } from '../log';
 import { errorSummary } from './app';
+import { activityShapeProblem } from './activityShape';
 
 /** Largest activity accepted; Teams activities are far smaller, and the limit bounds memory. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -71,6 +72,12 @@ export function createServer(deps: ServerDeps): Server {
       activityId: typeof body?.id === 'string' ? body.id : undefined,
       conversationId: typeof body?.conversation?.id === 'string' ? body.conversation.id : undefined,
     };
+    const problem = activityShapeProblem(req.body);
+    if (problem) {
+      logger.warn({ problem, activityId: ctx.activityId }, 'bad activity refused');
+      res.send(400, { error: 'bad activity', detail: problem });
+      return;
+    }
     await trace.run(ctx, async () => {
       let turnStarted = false;
       const guarded = guardResponse(res, () => turnStarted, logger);
