@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './log';
 import { createGraphClient } from './graph/client';
 import { createGraphCredential } from './graph/credentials';
 import { GraphTenantGateway } from './graph/gateway';
+import { graphGet } from './graph/requests';
 import { StatusService } from './services/status';
 import { createBotApp } from './bot/app';
 import { createServer } from './bot/server';
@@ -85,7 +86,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     allowMissingTenant: config.demo,
     maxAdminsListed: config.maxAdminsListed,
   });
-  const server = createServer({ adapter, app, logger });
+  const server = createServer({ adapter, app, logger, ready: readiness(client, logger) });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -101,9 +102,30 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     config,
     logger,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting, let turns in flight finish (bounded), then stop the simulator.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeIdleConnections?.();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
       if (ownSimulator && simulator) await simulator.close();
     },
+  };
+}
+
+/** Readiness: Graph answers (checked at most every 30 s, so probes cost no throttling budget). */
+function readiness(client: ReturnType<typeof createGraphClient>, logger: Logger) {
+  let last: { at: number; ok: boolean; detail: string } | null = null;
+  return async () => {
+    if (!last || Date.now() - last.at > 30_000) {
+      try {
+        await graphGet(client, '/organization?$select=id');
+        last = { at: Date.now(), ok: true, detail: 'ok' };
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        logger.warn({ detail }, 'readiness: Graph not reachable');
+        last = { at: Date.now(), ok: false, detail };
+      }
+    }
+    return { ok: last.ok, checks: { graph: last.detail } };
   };
 }
 

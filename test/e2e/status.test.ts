@@ -127,3 +127,24 @@ describe('@MfaBot status end to end (bot over HTTP, simulator over HTTP, fake Bo
     assert.match(cardText(body.value), /not recognised/);
   });
 });
+
+describe('health endpoints', () => {
+  it('answers /healthz, and /readyz only while Graph answers', async () => {
+    const bot = await startMfaBot({ PORT: '0', SIM_PORT: '0', MFABOT_TENANT_FILE: FIXTURE, LOG_LEVEL: 'silent' });
+    try {
+      assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
+      const ready = await fetch(`${bot.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'ready', checks: { graph: 'ok' } });
+    } finally {
+      await bot.close();
+    }
+    const down = await startMfaBot({ PORT: '0', MFABOT_GRAPH_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent', MFABOT_GRAPH_MAX_RETRIES: '0' });
+    try {
+      const ready = await fetch(`${down.url}/readyz`);
+      assert.equal(ready.status, 503);
+    } finally {
+      await down.close();
+    }
+  });
+});
