@@ -53,6 +53,14 @@ export interface Config {
   breakGlassUserIds: string[];
   exclusionGroupId: string | null;
   statusCacheSeconds: number;
+  /** Authentication strength for the created policy instead of plain "mfa" (e.g. phishing-resistant). */
+  policyStrengthId: string | null;
+  /** The approver who approves may not be the one who asked. */
+  twoPersonRule: boolean;
+  proposalTtlHours: number;
+  storage: 'file' | 'memory' | 'blob';
+  dataDir: string;
+  blob: { connectionString: string; container: string } | null;
   maxAdminsListed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -82,6 +90,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'MFABOT_APPROVER_GROUP', description: 'Group whose transitive members are approvers.' },
   { name: 'MFABOT_BREAK_GLASS', description: 'Break-glass (emergency access) user ids, comma-separated. Never covered by the policy MfaBot creates.' },
   { name: 'MFABOT_EXCLUSION_GROUP', description: 'Sanctioned service-account exclusion group id.' },
+  { name: 'MFABOT_POLICY_STRENGTH_ID', description: 'Authentication strength id the created policy requires instead of "mfa" (e.g. 00000000-0000-0000-0000-000000000004, phishing-resistant MFA).' },
+  { name: 'MFABOT_TWO_PERSON_RULE', description: 'true: the approver must be someone other than the requester (default false).' },
+  { name: 'MFABOT_PROPOSAL_TTL_HOURS', description: 'How long an approval request stays open (default 24).' },
+  { name: 'MFABOT_STORAGE', description: 'file (default), blob (Azure Blob Storage, for several instances) or memory (tests).' },
+  { name: 'MFABOT_DATA_DIR', description: 'Folder of the file store (default .mfabot-data).' },
+  { name: 'MFABOT_BLOB_CONNECTION_STRING', description: 'Azure Storage connection string for MFABOT_STORAGE=blob.', secret: true },
+  { name: 'MFABOT_BLOB_CONTAINER', description: 'Blob container for MFABOT_STORAGE=blob (default mfabot).' },
   { name: 'MFABOT_STATUS_CACHE_SECONDS', description: 'How long a status read is reused for other conversations (default 60; Refresh bypasses it).' },
   { name: 'MFABOT_MAX_ADMINS_LISTED', description: 'Unregistered admins listed by name on the status card (default 15).' },
   { name: 'MFABOT_TENANT_FILE', description: 'Demo mode: tenant fixture for the simulator (default: built-in Contoso).' },
@@ -229,6 +244,14 @@ export function loadConfig(
   const breakGlassUserIds = env.MFABOT_BREAK_GLASS !== undefined ? guids('MFABOT_BREAK_GLASS') : [...(defaults.breakGlassUserIds ?? [])];
   const exclusionGroupId = env.MFABOT_EXCLUSION_GROUP !== undefined ? guid('MFABOT_EXCLUSION_GROUP') : defaults.exclusionGroupId ?? null;
 
+  const storageRaw = (str('MFABOT_STORAGE') ?? 'file').toLowerCase();
+  const storage = (['file', 'memory', 'blob'] as const).find((k) => k === storageRaw);
+  if (!storage) problems.push(`MFABOT_STORAGE must be file, blob or memory (got "${storageRaw}")`);
+  const blobConnection = str('MFABOT_BLOB_CONNECTION_STRING');
+  if (storage === 'blob' && !blobConnection) problems.push('MFABOT_BLOB_CONNECTION_STRING is required when MFABOT_STORAGE=blob');
+  const twoPersonRaw = (str('MFABOT_TWO_PERSON_RULE') ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0', 'yes', 'no'].includes(twoPersonRaw)) problems.push('MFABOT_TWO_PERSON_RULE must be true or false');
+
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const levelRaw = (str('LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevel = levels.find((l) => l === levelRaw);
@@ -259,6 +282,12 @@ export function loadConfig(
     breakGlassUserIds,
     exclusionGroupId,
     statusCacheSeconds: int('MFABOT_STATUS_CACHE_SECONDS', 60, 0, 86_400),
+    policyStrengthId: guid('MFABOT_POLICY_STRENGTH_ID'),
+    twoPersonRule: ['true', '1', 'yes'].includes(twoPersonRaw),
+    proposalTtlHours: int('MFABOT_PROPOSAL_TTL_HOURS', 24, 1, 720),
+    storage: storage ?? 'file',
+    dataDir: str('MFABOT_DATA_DIR') ?? '.mfabot-data',
+    blob: blobConnection ? { connectionString: blobConnection, container: str('MFABOT_BLOB_CONTAINER') ?? 'mfabot' } : null,
     maxAdminsListed: int('MFABOT_MAX_ADMINS_LISTED', 15, 1, 50),
     logLevel: logLevel ?? 'info',
   };
@@ -279,5 +308,10 @@ export function secretValues(config: Config): string[] {
   const out: string[] = [];
   if (config.bot?.password) out.push(config.bot.password);
   if (config.graph.auth.kind === 'secret') out.push(config.graph.auth.clientSecret);
+  if (config.blob) {
+    out.push(config.blob.connectionString);
+    const key = /AccountKey=([^;]+)/i.exec(config.blob.connectionString)?.[1];
+    if (key) out.push(key);
+  }
   return out.filter((s) => s.length >= 4);
 }

@@ -3,7 +3,8 @@
  * In demo mode (no Microsoft app credentials) it also starts the simulated tenant on loopback.
  */
 import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { loadConfig, secretValues, type Config } from './config';
 import { createLogger, type Logger } from './log';
 import { createGraphClient } from './graph/client';
@@ -12,6 +13,10 @@ import { GraphTenantGateway } from './graph/gateway';
 import { graphGet } from './graph/requests';
 import { StatusService } from './services/status';
 import { createBotApp } from './bot/app';
+import { createPolicyFeature } from './bot/policy';
+import { FileStore } from './store/fileStore';
+import { BlobStore } from './store/blobStore';
+import type { KeyValueStore } from './store/kv';
 import { createServer } from './bot/server';
 import { startSimulator, type Simulator } from './sim/server';
 import { loadFixtureFile } from './sim/fixture';
@@ -78,9 +83,36 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
       }
     : {};
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(authOptions));
+  const store: KeyValueStore = config.storage === 'memory'
+    ? new MemoryStorage()
+    : config.storage === 'blob' && config.blob
+      ? new BlobStore(BlobServiceClient.fromConnectionString(config.blob.connectionString).getContainerClient(config.blob.container))
+      : new FileStore(config.dataDir);
+  const policy = createPolicyFeature({
+    client,
+    baseUrl: config.graph.baseUrl,
+    store,
+    adapter,
+    botAppId: config.bot?.appId ?? '',
+    logger,
+    status,
+    settings: {
+      roleIds: config.roleIds,
+      breakGlassUserIds: config.breakGlassUserIds,
+      exclusionGroupId: config.exclusionGroupId,
+      authenticationStrengthId: config.policyStrengthId,
+      approverIds: config.approverIds,
+      approverGroupId: config.approverGroupId,
+      twoPersonRule: config.twoPersonRule,
+      proposalTtlMs: config.proposalTtlHours * 3_600_000,
+    },
+  });
   const app = createBotApp({
     status,
     logger,
+    extraVerbs: policy.verbs,
+    extraCommands: policy.commands,
+    policyImpact: () => policy.impactSummary(),
     botName: 'MfaBot',
     tenantId: () => config.tenantId,
     allowMissingTenant: config.demo,
@@ -102,7 +134,8 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     config,
     logger,
     async close() {
-      // Stop accepting, let turns in flight finish (bounded), then stop the simulator.
+      // Stop accepting, let turns and policy work in flight finish (bounded), then stop the simulator.
+      await Promise.race([policy.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.server.closeIdleConnections?.();
       await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);

@@ -10,6 +10,7 @@ import { ALL_VERBS, VERBS, type Verb } from '../cards/verbs';
 import { GraphFailure } from '../graph/errors';
 import type { Logger } from '../log';
 import type { StatusService } from '../services/status';
+import type { ImpactSummary } from '../domain/impact';
 import { parseCommand } from './commands';
 
 export interface BotDeps {
@@ -26,6 +27,8 @@ export interface BotDeps {
   maxAdminsListed: number;
   /** Verbs implemented by later features; any verb not listed here answers that it is not available. */
   extraVerbs?: Partial<Record<Verb, VerbHandler>>;
+  /** The report-only impact of MfaBot's policy, while it exists and is report-only. */
+  policyImpact?: () => Promise<ImpactSummary | null>;
   /** Text commands added by later features (e.g. `audit`), by first word. */
   extraCommands?: Record<string, CommandHandler>;
 }
@@ -90,8 +93,11 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
 
   const statusReply = async (fresh: boolean): Promise<AdaptiveCard> => {
     try {
-      const report = await deps.status.get({ fresh });
-      return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed });
+      const [report, impact] = await Promise.all([
+        deps.status.get({ fresh }),
+        deps.policyImpact ? deps.policyImpact().catch(() => null) : Promise.resolve(null),
+      ]);
+      return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed, impact });
     } catch (err) {
       logger.error({ err: errorSummary(err) }, 'status failed');
       const d = describeFailure(err);

@@ -4,6 +4,8 @@
  * report, the options and `now`; the result always fits in MAX_CARD_BYTES.
  */
 import { worstFirst } from '../domain/admins';
+import type { ImpactSummary } from '../domain/impact';
+import { impactSection } from './policy';
 import type { Admin, AdminRole, RoleCoverage } from '../domain/types';
 import type { Advice, RoleSummary, StatusReport } from '../domain/report';
 import { roleInfo } from '../domain/roles';
@@ -34,6 +36,11 @@ export interface StatusCardOptions {
    * the handler checks again either way.
    */
   canCreatePolicy?: boolean;
+  /**
+   * What enforcing MfaBot's report-only policy would do, while that policy exists and is report-only:
+   * the card then offers Enforce instead of Create.
+   */
+  impact?: ImpactSummary | null;
 }
 
 /** How much of each long list one rendering shows; `fitCard` walks these from large to small. */
@@ -179,6 +186,7 @@ function render(ctx: Context, limits: Limits): AdaptiveCard {
     ...roleTable(ctx),
     ...missingAdmins(ctx, limits),
     ...conditionalAccess(ctx, limits),
+    ...(ctx.opts.impact ? impactSection(ctx.opts.impact) : []),
     ...advice(ctx.report, prose),
     ...servicePrincipals(ctx.report, prose),
     ...actionNotes(ctx, prose),
@@ -187,7 +195,9 @@ function render(ctx: Context, limits: Limits): AdaptiveCard {
   const actions: ActionExecute[] = [
     execute(VERBS.statusRefresh, 'Refresh', { associatedInputs: 'none' }),
   ];
-  if (canOfferCreate(ctx)) {
+  if (ctx.opts.impact) {
+    actions.push(execute(VERBS.policyEnable, 'Enforce policy', { style: 'destructive', associatedInputs: 'none' }));
+  } else if (canOfferCreate(ctx)) {
     actions.push(execute(VERBS.policyCreate, 'Create policy (report-only)', { style: 'positive', associatedInputs: 'none' }));
   }
   return card(body, actions);
@@ -447,7 +457,7 @@ function canOfferCreate(ctx: Context): boolean {
 
 /** Why the "Create policy" button is missing, when it is. */
 function actionNotes(ctx: Context, prose: ProseCaps): CardElement[] {
-  if (canOfferCreate(ctx)) return [];
+  if (canOfferCreate(ctx) || ctx.opts.impact) return [];
   const reason = ctx.report.createPolicy.allowed
     ? 'Only an approver can create the Conditional Access policy.'
     : truncate(ctx.report.createPolicy.reason, prose.reasonText) || 'not available for this tenant.';
