@@ -13,6 +13,7 @@ import { GraphTenantGateway } from './graph/gateway';
 import { graphGet } from './graph/requests';
 import { StatusService } from './services/status';
 import { createBotApp } from './bot/app';
+import { MsalBotCredentialsFactory, type BotTokenNetwork } from './bot/credentials';
 import { createPolicyFeature } from './bot/policy';
 import { FileStore } from './store/fileStore';
 import { BlobStore } from './store/blobStore';
@@ -37,6 +38,8 @@ export interface StartOptions {
   logDestination?: NodeJS.WritableStream;
   /** Use this simulator instead of starting one (tests share one across bots). */
   simulator?: Simulator;
+  /** Outbound Bot Connector tokens through MSAL with these login hosts and network (see bot/credentials.ts). */
+  botTokenNetwork?: BotTokenNetwork;
 }
 
 /** Starts MfaBot from environment variables. */
@@ -82,7 +85,10 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
         ...(config.bot.endpoints ?? {}),
       }
     : {};
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(authOptions));
+  const credentialsFactory = config.bot?.password && opts.botTokenNetwork
+    ? new MsalBotCredentialsFactory(config.bot.appId, config.bot.password, opts.botTokenNetwork)
+    : undefined;
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(authOptions, credentialsFactory));
   const store: KeyValueStore = config.storage === 'memory'
     ? new MemoryStorage()
     : config.storage === 'blob' && config.blob

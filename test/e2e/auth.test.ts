@@ -4,17 +4,36 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import type { INetworkModule, NetworkResponse } from '@azure/msal-node';
 import { startMfaBot, type RunningBot } from '../../src/index';
 import { loadFixtureFile } from '../../src/sim/fixture';
 import { startSimulator, type Simulator } from '../../src/sim/server';
 import { startFakeConnector, type FakeConnector } from '../support/connector';
-import { cardAction, post } from '../support/activities';
+import { cardAction, message, post } from '../support/activities';
+import { attachedCard } from '../support/cards';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'fabrikam.json');
 const TENANT = 'f1b2c3d4-0000-4000-8000-00000000fab1';
 const APP_ID = '5a7c1f4e-0000-4000-8000-00000000a9b1';
 const APP_SECRET = 'bot-secret-value-that-must-never-be-logged';
 const ISSUER = 'https://api.botframework.com';
+const LOGIN_HOST = 'login.local.test';
+const privateKeyForOutbound = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+
+/** MSAL's network module, sending the local login host to the local identity provider. */
+function localNetwork(idpUrl: string): INetworkModule {
+  const route = (url: string) => url.replace(`https://${LOGIN_HOST}`, idpUrl);
+  const send = async <T>(url: string, init: RequestInit): Promise<NetworkResponse<T>> => {
+    const res = await fetch(route(url), init);
+    const headers: Record<string, string> = {};
+    res.headers.forEach((value, key) => { headers[key] = value; });
+    return { status: res.status, headers, body: (await res.json()) as T };
+  };
+  return {
+    sendGetRequestAsync: (url, options) => send(url, { method: 'GET', headers: options?.headers }),
+    sendPostRequestAsync: (url, options) => send(url, { method: 'POST', headers: options?.headers, body: options?.body }),
+  };
+}
 
 function b64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');
@@ -28,12 +47,34 @@ function jwt(key: KeyObject, kid: string, claims: Record<string, unknown>): stri
 }
 
 /** A local OpenID metadata document and key set, as login.botframework.com serves them. */
-async function startIdentityProvider(publicKey: KeyObject, kid: string): Promise<{ url: string; server: Server }> {
+async function startIdentityProvider(publicKey: KeyObject, kid: string, issued: string[]): Promise<{ url: string; server: Server }> {
   const jwk = publicKey.export({ format: 'jwk' });
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     res.setHeader('content-type', 'application/json');
-    if (req.url?.startsWith('/v1/.well-known/openidconfiguration')) {
+    if (req.url?.startsWith('/botframework.com/v2.0/.well-known/openid-configuration')) {
+      // What MSAL reads for a known authority (the bot's outbound token).
+      res.end(JSON.stringify({
+        issuer: `https://${LOGIN_HOST}/botframework.com/v2.0`,
+        authorization_endpoint: `https://${LOGIN_HOST}/botframework.com/oauth2/v2.0/authorize`,
+        token_endpoint: `https://${LOGIN_HOST}/botframework.com/oauth2/v2.0/token`,
+        end_session_endpoint: `https://${LOGIN_HOST}/botframework.com/oauth2/v2.0/logout`,
+        jwks_uri: `https://${LOGIN_HOST}/botframework.com/discovery/v2.0/keys`,
+      }));
+    } else if (req.url?.startsWith('/botframework.com/oauth2/v2.0/token') && req.method === 'POST') {
+      let body = '';
+      for await (const c of req) body += String(c);
+      const form = new URLSearchParams(body);
+      if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== APP_ID || form.get('client_secret') !== APP_SECRET) {
+        res.statusCode = 401;
+        res.end(JSON.stringify({ error: 'invalid_client' }));
+        return;
+      }
+      const now = Math.floor(Date.now() / 1000);
+      const token = jwt(privateKeyForOutbound, 'outbound', { aud: 'https://api.botframework.com', appid: APP_ID, scp: form.get('scope'), iat: now, exp: now + 3600 });
+      issued.push(token);
+      res.end(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: token }));
+    } else if (req.url?.startsWith('/v1/.well-known/openidconfiguration')) {
       res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${base}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
     } else if (req.url?.startsWith('/v1/.well-known/keys')) {
       res.end(JSON.stringify({ keys: [{ ...jwk, kid, use: 'sig', alg: 'RS256', endorsements: ['msteams'] }] }));
@@ -55,9 +96,10 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
   let connector: FakeConnector;
   let bot: RunningBot;
   const logs: string[] = [];
+  const issued: string[] = [];
 
   before(async () => {
-    idp = await startIdentityProvider(publicKey, kid);
+    idp = await startIdentityProvider(publicKey, kid, issued);
     sim = await startSimulator({ tenant: loadFixtureFile(FIXTURE), port: 0, host: '127.0.0.1' });
     connector = await startFakeConnector();
     // A fresh metadata URL per run: botbuilder caches key sets per URL for the whole process.
@@ -71,7 +113,7 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
         MicrosoftAppTenantId: TENANT,
         MFABOT_GRAPH_URL: sim.url,
         LOG_LEVEL: 'debug',
-        ToChannelFromBotLoginUrl: `${idp.url}/botframework.com`,
+        ToChannelFromBotLoginUrl: `https://${LOGIN_HOST}/botframework.com`,
         ToChannelFromBotOAuthScope: 'https://api.botframework.com',
         ToBotFromChannelTokenIssuer: ISSUER,
         OAuthUrl: idp.url,
@@ -79,7 +121,10 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
         ToBotFromEmulatorOpenIdMetadataUrl: metadata,
         CallerId: 'urn:botframework:azure',
       },
-      { logDestination: new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }) },
+      {
+        logDestination: new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }),
+        botTokenNetwork: { knownAuthorities: [LOGIN_HOST], networkClient: localNetwork(idp.url) },
+      },
     );
   });
 
@@ -126,6 +171,18 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
     const body = res.body as { type: string; value: unknown };
     assert.equal(body.type, 'application/vnd.microsoft.card.adaptive');
     assert.match(JSON.stringify(body.value), /3 of 7 admins are registered for MFA/);
+  });
+
+  it('replies to the connector with a Bot Connector token from the identity provider', async () => {
+    const activity = message('status', { serviceUrl: connector.url, tenantId: TENANT, conversationType: 'personal' });
+    const res = await post(bot.url, activity, { authorization: `Bearer ${jwt(privateKey, kid, claims())}` });
+    assert.equal(res.status, 200);
+    const reply = await connector.waitFor((a) => a.conversationId === activity.conversation.id && attachedCard(a.body) !== undefined);
+    assert.ok(issued.length > 0, 'the bot asked the identity provider for a token');
+    assert.equal(reply.authorization, `Bearer ${issued[issued.length - 1]}`);
+    const payload = JSON.parse(Buffer.from((issued[0] ?? '').split('.')[1] ?? '', 'base64url').toString()) as { aud: string; scp: string };
+    assert.equal(payload.aud, 'https://api.botframework.com');
+    assert.equal(payload.scp, 'https://api.botframework.com/.default');
   });
 
   it('refuses to run without credentials anywhere but loopback', async () => {
