@@ -124,7 +124,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     allowMissingTenant: config.demo,
     maxAdminsListed: config.maxAdminsListed,
   });
-  const server = createServer({ adapter, app, logger, ready: readiness(client, logger) });
+  const server = createServer({ adapter, app, logger, ready: readiness(client, store, logger) });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -150,10 +150,17 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
   };
 }
 
-/** Readiness: Graph answers (checked at most every 30 s, so probes cost no throttling budget). */
-function readiness(client: ReturnType<typeof createGraphClient>, logger: Logger) {
+/** Readiness: storage and Graph answer (Graph checked at most every 30 s, so probes cost no throttling budget). */
+function readiness(client: ReturnType<typeof createGraphClient>, store: KeyValueStore, logger: Logger) {
   let last: { at: number; ok: boolean; detail: string } | null = null;
   return async () => {
+    let storage = 'ok';
+    try {
+      await store.read(['health/probe']);
+    } catch (err) {
+      storage = err instanceof Error ? err.message : String(err);
+      logger.warn({ detail: storage }, 'readiness: storage not reachable');
+    }
     if (!last || Date.now() - last.at > 30_000) {
       try {
         await graphGet(client, '/organization?$select=id');
@@ -164,7 +171,7 @@ function readiness(client: ReturnType<typeof createGraphClient>, logger: Logger)
         last = { at: Date.now(), ok: false, detail };
       }
     }
-    return { ok: last.ok, checks: { graph: last.detail } };
+    return { ok: last.ok && storage === 'ok', checks: { storage, graph: last.detail } };
   };
 }
 

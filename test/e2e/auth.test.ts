@@ -106,7 +106,7 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
     const metadata = `${idp.url}/v1/.well-known/openidconfiguration?run=${randomUUID()}`;
     bot = await startMfaBot(
       {
-        PORT: '0',
+        PORT: '0', MFABOT_STORAGE: 'memory',
         HOST: '127.0.0.1',
         MicrosoftAppId: APP_ID,
         MicrosoftAppPassword: APP_SECRET,
@@ -186,7 +186,7 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
   });
 
   it('refuses to run without credentials anywhere but loopback', async () => {
-    await assert.rejects(startMfaBot({ HOST: '0.0.0.0', PORT: '0', SIM_PORT: '0' }), /loopback/);
+    await assert.rejects(startMfaBot({ HOST: '0.0.0.0', PORT: '0', MFABOT_STORAGE: 'memory', SIM_PORT: '0' }), /loopback/);
   });
 
   it('never logs the app secret or a bearer token', () => {

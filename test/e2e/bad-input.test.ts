@@ -23,7 +23,7 @@ describe('bad input never crashes the bot', () => {
   before(async () => {
     connector = await startFakeConnector();
     bot = await startMfaBot(
-      { PORT: '0', SIM_PORT: '0', MFABOT_TENANT_FILE: FIXTURE, LOG_LEVEL: 'info' },
+      { PORT: '0', MFABOT_STORAGE: 'memory', SIM_PORT: '0', MFABOT_TENANT_FILE: FIXTURE, LOG_LEVEL: 'info' },
       { logDestination: new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }) },
     );
   });

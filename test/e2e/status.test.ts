@@ -20,8 +20,8 @@ describe('@MfaBot status end to end (bot over HTTP, simulator over HTTP, fake Bo
     connector = await startFakeConnector();
     bot = await startMfaBot(
       {
-        PORT: '0',
-        SIM_PORT: '0',
+        PORT: '0', MFABOT_STORAGE: 'memory',
+        SIM_PORT: '0', MFABOT_STORAGE: 'memory',
         MFABOT_TENANT_FILE: FIXTURE,
         MFABOT_BREAK_GLASS: BREAK_GLASS,
         MFABOT_APPROVERS: 'a1000000-0000-4000-8000-000000000001',
@@ -130,16 +130,16 @@ describe('@MfaBot status end to end (bot over HTTP, simulator over HTTP, fake Bo
 
 describe('health endpoints', () => {
   it('answers /healthz, and /readyz only while Graph answers', async () => {
-    const bot = await startMfaBot({ PORT: '0', SIM_PORT: '0', MFABOT_TENANT_FILE: FIXTURE, LOG_LEVEL: 'silent' });
+    const bot = await startMfaBot({ PORT: '0', MFABOT_STORAGE: 'memory', SIM_PORT: '0', MFABOT_TENANT_FILE: FIXTURE, LOG_LEVEL: 'silent' });
     try {
       assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
       const ready = await fetch(`${bot.url}/readyz`);
       assert.equal(ready.status, 200);
-      assert.deepEqual(await ready.json(), { status: 'ready', checks: { graph: 'ok' } });
+      assert.deepEqual(await ready.json(), { status: 'ready', checks: { storage: 'ok', graph: 'ok' } });
     } finally {
       await bot.close();
     }
-    const down = await startMfaBot({ PORT: '0', MFABOT_GRAPH_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent', MFABOT_GRAPH_MAX_RETRIES: '0' });
+    const down = await startMfaBot({ PORT: '0', MFABOT_STORAGE: 'memory', MFABOT_GRAPH_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'silent', MFABOT_GRAPH_MAX_RETRIES: '0' });
     try {
       const ready = await fetch(`${down.url}/readyz`);
       assert.equal(ready.status, 503);
