@@ -19,6 +19,7 @@ import { loadFixtureFile } from './sim/fixture';
 import { demoTenant } from './sim/demo';
 import { generateTenant } from './sim/generate';
 import { startSimulator } from './sim/server';
+import { runDoctor } from './doctor';
 
 /** Built-in authentication strengths that require MFA, for offline checks without a tenant to ask. */
 export const BUILT_IN_MFA_STRENGTH_IDS = [
@@ -38,7 +39,8 @@ export interface CliIO {
 const USAGE = `usage:
   mfabot check-policies FILE [--roles ID,...|LIST] [--break-glass ID,...] [--exclusion-group ID]
   mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID]
-  mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]`;
+  mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]
+  mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]`;
 
 function ids(value: string | undefined, flag: string): string[] {
   const list = (value ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0);
@@ -245,6 +247,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         return await status(rest, io);
       case 'sim':
         return await sim(rest, io);
+      case 'doctor':
+        return await runDoctor(rest, io);
       case undefined:
       case 'help':
       case '--help':

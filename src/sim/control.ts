@@ -1,9 +1,11 @@
 /**
  * The simulator's own control endpoints under `/_sim` (no auth, not logged): the request log
- * (contracts §5), fault injection, the live tenant for the playground, and "I've registered".
+ * (contracts §5), fault injection, the live tenant for the playground, "I've registered", and a test
+ * token carrying the granted permissions (for `mfabot doctor`).
  */
 import { faultSchema, type FaultInjector } from './faults';
 import type { FixtureRegistration } from './fixture';
+import type { Grants } from './permissions';
 import type { TenantState } from './state';
 
 /** One served Graph request (contracts §5); a `$batch` is one entry with its inner count. */
@@ -24,7 +26,27 @@ export interface ControlDeps {
   state: TenantState;
   faults: FaultInjector;
   log: SimRequest[];
+  grants: Grants;
   now(): Date;
+}
+
+/** Client id the simulator's test tokens are issued to (the app the simulator pretends MfaBot is). */
+export const SIM_APP_ID = '8d2f6c1e-3b7a-4f5e-9c0d-1a2b3c4d5e6f';
+
+/**
+ * A test access token shaped like the ones Entra ID issues to an app for Microsoft Graph (client
+ * credentials): the granted application permissions in `roles`, the tenant in `tid`, the app in
+ * `appid`. Unsigned (`alg: none`): it only lets `mfabot doctor` read grants the way it reads a real
+ * token; the simulator accepts any bearer token anyway.
+ */
+export function testToken(tenantId: string, roles: readonly string[], now: Date): { token_type: 'Bearer'; expires_in: number; access_token: string } {
+  const seconds = Math.floor(now.getTime() / 1000);
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = {
+    aud: 'https://graph.microsoft.com', iss: `https://sts.windows.net/${tenantId}/`, iat: seconds, nbf: seconds, exp: seconds + 3600,
+    appid: SIM_APP_ID, idtyp: 'app', tid: tenantId, roles: [...roles],
+  };
+  return { token_type: 'Bearer', expires_in: 3599, access_token: `${part({ typ: 'JWT', alg: 'none' })}.${part(claims)}.` };
 }
 
 /**
@@ -80,6 +102,7 @@ export function handleControl(method: string, path: string, body: unknown, deps:
     return { status: 201, body: deps.faults.list() };
   }
   if (route === 'GET /tenant') return { status: 200, body: deps.state.tenant };
+  if (route === 'GET /token') return { status: 200, body: testToken(deps.state.tenant.organization.id, deps.grants.roles(), deps.now()) };
   const register = /^POST \/users\/([^/]+)\/register$/.exec(route);
   if (register?.[1]) {
     const row = registerUser(deps.state, decodeURIComponent(register[1]), deps.now());

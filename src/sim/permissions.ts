@@ -23,6 +23,7 @@ export const PERMISSION = {
     'RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory',
   ],
   registrationReport: ['AuditLog.Read.All', 'UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'],
+  authenticationMethods: ['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'],
   policyRead: ['Policy.Read.All', 'Policy.Read.ConditionalAccess', 'Policy.ReadWrite.ConditionalAccess'],
   conditionalAccessWrite: ['Policy.ReadWrite.ConditionalAccess'],
   securityDefaultsRead: ['Policy.Read.All', 'Policy.ReadWrite.SecurityDefaults', 'Policy.ReadWrite.ConditionalAccess'],
@@ -44,9 +45,17 @@ export const PERMISSION = {
 /** What the app was granted: every permission, or a fixed list (case-insensitive). */
 export class Grants {
   private readonly granted: ReadonlySet<string> | 'all';
+  private readonly names: readonly string[] | 'all';
 
   constructor(granted: readonly string[] | 'all') {
     this.granted = granted === 'all' ? 'all' : new Set(granted.map((p) => p.toLowerCase()));
+    this.names = granted === 'all' ? 'all' : [...new Set(granted)];
+  }
+
+  /** The grants as a token's `roles` claim lists them; 'all' lists every permission the simulator checks. */
+  roles(): string[] {
+    if (this.names === 'all') return [...new Set<string>(Object.values(PERMISSION).flat())].sort();
+    return [...this.names].sort();
   }
 
   /** True when any of `permissions` is granted. */

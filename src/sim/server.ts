@@ -3,6 +3,7 @@
  * tenant fixture under `/v1.0` and `/beta`, with Graph's paging, errors, permissions, licences,
  * throttling and batching, plus control endpoints under `/_sim` (contracts §5, §6).
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleControl, type SimRequest } from './control';
@@ -112,6 +113,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const faults = new FaultInjector();
   const log: SimRequest[] = [];
   const closing = new AbortController();
+  // Every request waiting out latencyMs listens for the close; hundreds can wait at once.
+  setMaxListeners(0, closing.signal);
   const router = createRouter();
   const now = opts.now ?? (() => new Date());
   const sim: SimContext = {
@@ -161,7 +164,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
           send(res, 400, {}, { error: { code: 'BadRequest', message: 'Invalid JSON body.' } });
           return;
         }
-        const out = handleControl(method, path || '/', body, { state, faults, log, now });
+        const out = handleControl(method, path || '/', body, { state, faults, log, grants: sim.grants, now });
         send(res, out.status, {}, out.body);
         return;
       }

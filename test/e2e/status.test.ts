@@ -21,7 +21,7 @@ describe('@MfaBot status end to end (bot over HTTP, simulator over HTTP, fake Bo
     bot = await startMfaBot(
       {
         PORT: '0', MFABOT_STORAGE: 'memory',
-        SIM_PORT: '0', MFABOT_STORAGE: 'memory',
+        SIM_PORT: '0',
         MFABOT_TENANT_FILE: FIXTURE,
         MFABOT_BREAK_GLASS: BREAK_GLASS,
         MFABOT_APPROVERS: 'a1000000-0000-4000-8000-000000000001',

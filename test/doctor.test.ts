@@ -1,0 +1,333 @@
+/**
+ * `mfabot doctor`: reads the application permissions in the credential's token and says, per feature,
+ * what is missing. Against the simulator (its test token carries the permissions it was started with),
+ * against a stub credential for the configured-credentials path, and the comparison rules alone.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { runCli } from '../src/cli';
+import {
+  adminConsentUrl, checkPermissions, decodeAccessToken, DoctorError, featureRequirements, FEATURES, runDoctor, type DoctorIO, type FeatureCheck,
+} from '../src/doctor';
+import type { GraphAuth } from '../src/config';
+import { ENDPOINT_PERMISSIONS, FEATURE_COMPANION_PERMISSIONS, PERMISSION_SATISFIED_BY, permissionFor, type Feature } from '../src/graph/permissions';
+import { demoTenant, DEMO_TENANT_ID } from '../src/sim/demo';
+import { SIM_PERMISSIONS, startSimulator, type Simulator } from '../src/sim/server';
+
+/** What each feature needs, least privileged, as the code says (docs/permissions.md must agree). */
+const needs = (feature: Feature) => featureRequirements(feature).map((r) => r.permission).sort();
+const STATUS = needs('status');
+const NUDGE = needs('nudge');
+const ALL = [...new Set(FEATURES.flatMap((f) => needs(f.feature)))].sort();
+
+function capture(env: Record<string, string | undefined> = {}): DoctorIO & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    env,
+    stdout: (t: string) => {
+      io.out += t;
+    },
+    stderr: (t: string) => {
+      io.err += t;
+    },
+  };
+  return io;
+}
+
+function jwt(claims: object): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ typ: 'JWT', alg: 'RS256' })}.${part(claims)}.c2lnbmF0dXJl`;
+}
+
+const missingOf = (checks: FeatureCheck[], feature: Feature) => checks.find((c) => c.feature === feature)?.missing.map((m) => m.permission).sort();
+
+describe('mfabot doctor', () => {
+  describe('comparing granted permissions with each feature', () => {
+    it('the least-privileged set satisfies every feature', () => {
+      assert.ok(checkPermissions(ALL).every((c) => c.ok));
+    });
+
+    it('derives each feature from the endpoint table plus the permissions Graph wants beside them', () => {
+      for (const p of ['RoleManagement.Read.Directory', 'GroupMember.Read.All', 'AuditLog.Read.All', 'Policy.Read.All']) assert.ok(STATUS.includes(p), p);
+      assert.deepEqual(needs('policy'), ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess']);
+      assert.deepEqual(needs('signInImpact'), ['AuditLog.Read.All', 'Policy.Read.All']);
+      for (const p of ['TeamsAppInstallation.ReadWriteSelfForUser.All', 'AppCatalog.Read.All']) assert.ok(NUDGE.includes(p), p);
+      const pim = featureRequirements('status').find((r) => r.permission === 'RoleEligibilitySchedule.Read.Directory');
+      assert.equal(pim?.licence, 'Entra ID P2 or Entra ID Governance');
+    });
+
+    it('accepts a higher permission for a lower one', () => {
+      const higher: Record<string, string> = {
+        'Organization.Read.All': 'Directory.Read.All',
+        'User.Read.All': 'Directory.Read.All',
+        'GroupMember.Read.All': 'Directory.Read.All',
+        'RoleManagement.Read.Directory': 'Directory.Read.All',
+        'RoleEligibilitySchedule.Read.Directory': 'RoleManagement.Read.All',
+        'SecurityEvents.Read.All': 'SecurityEvents.ReadWrite.All',
+        'TeamsAppInstallation.ReadWriteSelfForUser.All': 'TeamsAppInstallation.ReadWriteForUser.All',
+        'TeamsAppInstallation.ReadForUser.All': 'TeamsAppInstallation.ReadWriteForUser.All',
+        'AppCatalog.Read.All': 'AppCatalog.ReadWrite.All',
+      };
+      const granted = ALL.filter((p) => p !== 'Policy.ReadWrite.ConditionalAccess').map((p) => higher[p] ?? p);
+      assert.ok(!granted.includes('GroupMember.Read.All') && granted.includes('Directory.Read.All'));
+      const checks = checkPermissions(granted);
+      assert.deepEqual(checks.filter((c) => !c.ok).map((c) => c.feature), ['policy']);
+      assert.deepEqual(missingOf(checks, 'policy'), ['Policy.ReadWrite.ConditionalAccess']);
+    });
+
+    it('does not take Directory.Read.All for PIM eligibility, which Graph does not accept either', () => {
+      assert.deepEqual(missingOf(checkPermissions(['Directory.Read.All', 'AuditLog.Read.All', 'Policy.Read.All', 'SecurityEvents.Read.All']), 'status'), [
+        'RoleEligibilitySchedule.Read.Directory',
+      ]);
+    });
+
+    it('asks for one permission when it covers two that are missing', () => {
+      const checks = checkPermissions([]);
+      const nudge = missingOf(checks, 'nudge') ?? [];
+      assert.ok(nudge.includes('TeamsAppInstallation.ReadWriteSelfForUser.All') && nudge.includes('AppCatalog.Read.All'), nudge.join());
+      assert.ok(!nudge.includes('TeamsAppInstallation.ReadForUser.All'), 'covered by ReadWriteSelfForUser');
+      const install = checks.find((c) => c.feature === 'nudge')?.missing.find((m) => m.permission === 'TeamsAppInstallation.ReadWriteSelfForUser.All');
+      assert.ok(install?.neededTo.includes("find an admin's 1:1 chat with MfaBot"), 'the covered need is listed under the permission that covers it');
+      assert.ok(!missingOf(checks, 'status')?.includes('RoleEligibilitySchedule.Read.Directory'), 'RoleManagement.Read.Directory, needed anyway, covers PIM eligibility');
+    });
+
+    it('docs/permissions.md lists, per feature, exactly the permissions doctor checks', () => {
+      const docs = readFileSync(join(__dirname, '..', 'docs', 'permissions.md'), 'utf8');
+      for (const { feature, title } of FEATURES) {
+        const rows = [...docs.matchAll(/^\| ([^|]+) \| `([^`]+)` \|/gm)].filter((m) => m[1] === title).map((m) => m[2]).sort();
+        assert.deepEqual(rows, needs(feature), `docs/permissions.md, "${title}"`);
+      }
+    });
+
+    it('compares names case-insensitively', () => {
+      assert.ok(checkPermissions(ALL.map((p) => p.toLowerCase())).every((c) => c.ok));
+    });
+
+    it('never says OK where the simulator (which models Graph) would refuse', () => {
+      // For every simulated endpoint MfaBot's table knows: its least-privileged permission, and each
+      // higher one doctor accepts instead, together with the feature's companions, pass the simulator.
+      const satisfies = (granted: string[], requirement: ReadonlyArray<readonly string[]>) =>
+        requirement.every((anyOf) => anyOf.some((p) => granted.includes(p)));
+      let checked = 0;
+      for (const [route, requirement] of Object.entries(SIM_PERMISSIONS)) {
+        const [method = 'GET', path = '/'] = route.split(' ');
+        const entry = permissionFor(method, path.replace(/\{[^}]+\}/g, 'x'));
+        if (!entry || requirement.length === 0) continue;
+        const companions = FEATURE_COMPANION_PERMISSIONS.filter((c) => c.feature === entry.feature).map((c) => c.permission);
+        for (const p of [entry.permission, ...(PERMISSION_SATISFIED_BY[entry.permission] ?? [])]) {
+          assert.ok(satisfies([p, ...companions], requirement), `${route}: doctor accepts ${p} but the simulator wants ${JSON.stringify(requirement)}`);
+        }
+        checked++;
+      }
+      assert.ok(checked >= 20, `only ${checked} routes compared`);
+      assert.ok(ENDPOINT_PERMISSIONS.length > 0);
+    });
+  });
+
+  describe('reading the token', () => {
+    it('takes roles, tenant and app from the claims', () => {
+      const claims = decodeAccessToken(jwt({ roles: ['User.Read.All', 'AuditLog.Read.All'], tid: 't', appid: 'a', aud: 'https://graph.microsoft.com' }));
+      assert.deepEqual(claims, { roles: ['AuditLog.Read.All', 'User.Read.All'], tid: 't', appId: 'a', aud: 'https://graph.microsoft.com' });
+      assert.equal(decodeAccessToken(jwt({ azp: 'v2-app' })).appId, 'v2-app');
+    });
+
+    it('treats a token without roles as no permissions', () => {
+      assert.deepEqual(decodeAccessToken(jwt({ tid: 't' })).roles, []);
+    });
+
+    it('rejects what is not a JWT without quoting it', () => {
+      for (const bad of ['opaque-secret-token', `x.${Buffer.from('not json').toString('base64url')}.y`, jwt({ roles: 'User.Read.All' })]) {
+        assert.throws(() => decodeAccessToken(bad), (err: unknown) => err instanceof DoctorError && !err.message.includes(bad));
+      }
+    });
+
+    it('builds the admin-consent URL', () => {
+      assert.equal(adminConsentUrl('e850083c-95fb-4b76-8782-c996e0b4ef17', '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'),
+        'https://login.microsoftonline.com/e850083c-95fb-4b76-8782-c996e0b4ef17/adminconsent?client_id=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d');
+    });
+  });
+
+  describe('with the configured credentials', () => {
+    const TENANT = '7f3c0000-aaaa-4bbb-8ccc-000011112222';
+    const APP = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const SECRET = 'super-secret-value-123';
+    const env = { MicrosoftAppTenantId: TENANT, MFABOT_GRAPH_CLIENT_ID: APP, MFABOT_GRAPH_CLIENT_SECRET: SECRET };
+
+    function stub(getToken: () => Promise<AccessToken | null>): { deps: { createCredential: (auth: GraphAuth) => TokenCredential }; scopes: string[]; auths: GraphAuth[] } {
+      const scopes: string[] = [];
+      const auths: GraphAuth[] = [];
+      return {
+        scopes,
+        auths,
+        deps: {
+          createCredential: (auth) => {
+            auths.push(auth);
+            return {
+              getToken: async (scope: string | string[]) => {
+                scopes.push(...[scope].flat());
+                return getToken();
+              },
+            };
+          },
+        },
+      };
+    }
+
+    it('asks Entra ID for a Graph token with the configured secret and reports each feature, without printing the token', async () => {
+      const token = jwt({ roles: STATUS, tid: TENANT, appid: APP });
+      const s = stub(async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }));
+      const io = capture(env);
+      const code = await runDoctor([], io, s.deps);
+      assert.equal(code, 1);
+      assert.deepEqual(s.auths, [{ kind: 'secret', tenantId: TENANT, clientId: APP, clientSecret: SECRET }]);
+      assert.deepEqual(s.scopes, ['https://graph.microsoft.com/.default']);
+      const lines = io.out.trim().split('\n');
+      assert.ok(lines.includes('Read-only status: OK'), io.out);
+      assert.ok(lines.some((l) => l.startsWith('Create and enforce the CA policy: missing Policy.ReadWrite.ConditionalAccess (to create or enforce')), io.out);
+      assert.ok(lines.some((l) => l.startsWith('Nudges in 1:1 chats: missing TeamsAppInstallation.ReadWriteSelfForUser.All')), io.out);
+      assert.ok(lines.includes('Report-only sign-in impact: OK'), io.out);
+      assert.ok(io.out.includes(adminConsentUrl(TENANT, APP)), io.out);
+      assert.ok(!io.out.includes(token) && !io.err.includes(token) && !io.out.includes(SECRET));
+    });
+
+    it('exits 0 when every feature has its permissions, and --features narrows the check', async () => {
+      const all = stub(async () => ({ token: jwt({ roles: ALL, tid: TENANT, appid: APP }), expiresOnTimestamp: 0 }));
+      assert.equal(await runDoctor([], capture(env), all.deps), 0);
+      const some = stub(async () => ({ token: jwt({ roles: STATUS, tid: TENANT, appid: APP }), expiresOnTimestamp: 0 }));
+      const io = capture(env);
+      assert.equal(await runDoctor(['--features', 'status,signInImpact'], io, some.deps), 0);
+      assert.equal(io.out.split('\n').filter((l) => l.endsWith(': OK')).length, 2);
+    });
+
+    it('exits 3 with the fix when Entra ID refuses the secret, never echoing it', async () => {
+      const s = stub(async () => {
+        throw new Error(`ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent is ${SECRET}.\nTrace ID: 1`);
+      });
+      const io = capture(env);
+      assert.equal(await runDoctor([], io, s.deps), 3);
+      assert.match(io.err, /AADSTS7000215.*client secret is wrong or expired/);
+      assert.ok(!io.err.includes(SECRET) && io.out === '');
+    });
+
+    it('exits 2 when no credentials are configured', async () => {
+      const io = capture({});
+      assert.equal(await runDoctor([], io), 2);
+      assert.match(io.err, /no Graph credentials configured/);
+    });
+
+    it('points a managed identity at app role assignments instead of the consent page', async () => {
+      const s = stub(async () => ({ token: jwt({ roles: STATUS, tid: TENANT, appid: APP }), expiresOnTimestamp: 0 }));
+      const io = capture({ MicrosoftAppTenantId: TENANT, MFABOT_GRAPH_MANAGED_IDENTITY: APP });
+      assert.equal(await runDoctor([], io, s.deps), 1);
+      assert.equal(s.auths[0]?.kind, 'managedIdentity');
+      assert.match(io.out, /app role assignments/);
+      assert.ok(!io.out.includes('adminconsent'));
+    });
+  });
+
+  describe('bad input', () => {
+    for (const [argv, message] of [
+      [['--graph-url', 'https://graph.microsoft.com'], /for the simulator/],
+      [['--graph-url', 'http://example.com'], /https, or http on loopback/],
+      [['--graph-url', 'not a url'], /not a URL/],
+      [['--features', 'status,everything'], /unknown: everything/],
+      [['--verbose'], /Unknown option/],
+    ] as const) {
+      it(`exits 2 for ${argv.join(' ')}`, async () => {
+        const io = capture();
+        assert.equal(await runDoctor([...argv], io), 2);
+        assert.match(io.err, message);
+        assert.equal(io.out, '');
+      });
+    }
+
+    it('exits 2 for a Graph-compatible server that issues no test token', async () => {
+      const server: Server = createServer((_req, res) => {
+        res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const io = capture();
+        assert.equal(await runDoctor(['--graph-url', `http://127.0.0.1:${(server.address() as AddressInfo).port}`], io), 2);
+        assert.match(io.err, /issues no test token/);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
+  });
+
+  describe('against the simulator', function () {
+    let sim: Simulator | undefined;
+    const start = async (grantedPermissions: string[]) => {
+      sim = await startSimulator({ tenant: demoTenant(), port: 0, grantedPermissions });
+      return sim;
+    };
+    afterEach(async () => {
+      await sim?.close();
+      sim = undefined;
+    });
+
+    before(async function () {
+      // The simulator exposes its grants as a test token at GET /_sim/token (src/sim/control.ts).
+      const probe = await startSimulator({ tenant: demoTenant(), port: 0 });
+      const status = (await fetch(`${probe.url}/_sim/token`)).status;
+      await probe.close();
+      if (status === 404) this.skip();
+    });
+
+    const doctorJson = async (url: string, env: Record<string, string> = {}) => {
+      const io = capture(env);
+      const code = await runDoctor(['--json', ...(env.MFABOT_GRAPH_URL ? [] : ['--graph-url', url])], io);
+      return { code, report: JSON.parse(io.out) as { tenantId: string; appId: string; granted: string[]; features: FeatureCheck[]; adminConsentUrl: string }, io };
+    };
+
+    it('with every permission granted: every feature OK, exit 0', async () => {
+      const s = await start(ALL);
+      const { code, report } = await doctorJson(s.url);
+      assert.equal(code, 0);
+      assert.deepEqual(report.granted, [...ALL].sort());
+      assert.deepEqual(report.features.map((f) => [f.feature, f.ok]), FEATURES.map((f) => [f.feature, true]));
+      assert.equal(report.tenantId, DEMO_TENANT_ID);
+      assert.equal(report.adminConsentUrl, adminConsentUrl(DEMO_TENANT_ID, report.appId));
+    });
+
+    it('reports exactly the permissions the simulator was not given, per feature, exit 1', async () => {
+      const s = await start(STATUS);
+      const { code, report } = await doctorJson(s.url);
+      assert.equal(code, 1);
+      assert.deepEqual(missingOf(report.features, 'status'), []);
+      assert.deepEqual(missingOf(report.features, 'policy'), ['Policy.ReadWrite.ConditionalAccess']);
+      assert.deepEqual(missingOf(report.features, 'nudge'), checkPermissions(STATUS, ['nudge'])[0]?.missing.map((m) => m.permission).sort());
+      assert.ok(missingOf(report.features, 'nudge')?.includes('TeamsAppInstallation.ReadWriteSelfForUser.All'));
+      assert.deepEqual(missingOf(report.features, 'signInImpact'), []);
+    });
+
+    it('agrees with the status report: what doctor says is missing is what the card\'s caveats name', async () => {
+      const s = await start(STATUS.filter((p) => p !== 'GroupMember.Read.All' && p !== 'SecurityEvents.Read.All'));
+      const { code, report } = await doctorJson(s.url);
+      assert.equal(code, 1);
+      assert.deepEqual(missingOf(report.features, 'status'), ['GroupMember.Read.All', 'SecurityEvents.Read.All']);
+
+      const io = capture();
+      assert.equal(await runCli(['status', '--graph-url', s.url, '--json'], io), 0, io.err);
+      const caveats = (JSON.parse(io.out) as { caveats: Array<{ missing?: string }> }).caveats;
+      assert.deepEqual([...new Set(caveats.map((c) => c.missing).filter(Boolean))].sort(), ['GroupMember.Read.All', 'SecurityEvents.Read.All']);
+    });
+
+    it('reads the simulator named by a loopback MFABOT_GRAPH_URL, and prints per-feature lines without the token', async () => {
+      const s = await start(NUDGE);
+      const token = ((await (await fetch(`${s.url}/_sim/token`)).json()) as { access_token: string }).access_token;
+      const io = capture({ MFABOT_GRAPH_URL: s.url });
+      assert.equal(await runDoctor([], io), 1);
+      assert.ok(io.out.includes('Nudges in 1:1 chats: OK'), io.out);
+      assert.match(io.out, /^Read-only status: missing .*AuditLog\.Read\.All \(to read MFA registration; needs Entra ID P1 or P2\)/m);
+      assert.ok(io.out.includes(`/adminconsent?client_id=`));
+      assert.ok(!io.out.includes(token) && !io.err.includes(token));
+    });
+  });
+});
