@@ -41,6 +41,8 @@ export interface Config {
   host: string;
   port: number;
   simPort: number;
+  /** Demo mode: port of the browser playground. */
+  playgroundPort: number;
   /** Fixture for the simulator in demo mode; null = the built-in demo tenant. */
   tenantFile: string | null;
   bot: BotAuth | null;
@@ -103,6 +105,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'PORT', description: 'Bot port (default 3978).' },
   { name: 'HOST', description: 'Bind address (demo mode: always 127.0.0.1; otherwise default 0.0.0.0).' },
   { name: 'SIM_PORT', description: 'Demo mode: simulator port (default 3979).' },
+  { name: 'PLAYGROUND_PORT', description: 'Demo mode: port of the browser playground (default 3980).' },
   { name: 'LOG_LEVEL', description: 'fatal, error, warn, info (default), debug, trace or silent.' },
 ];
 
@@ -267,6 +270,7 @@ export function loadConfig(
     host,
     port: int('PORT', 3978, 0, 65535),
     simPort: int('SIM_PORT', 3979, 0, 65535),
+    playgroundPort: int('PLAYGROUND_PORT', 3980, 0, 65535),
     tenantFile: str('MFABOT_TENANT_FILE') ?? null,
     bot,
     tenantId,

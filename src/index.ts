@@ -20,6 +20,7 @@ import { BlobStore } from './store/blobStore';
 import type { KeyValueStore } from './store/kv';
 import { createServer } from './bot/server';
 import { startSimulator, type Simulator } from './sim/server';
+import { startPlayground, type Playground } from './playground';
 import { loadFixtureFile } from './sim/fixture';
 import { demoTenant, DEMO_APPROVER_IDS, DEMO_BREAK_GLASS_IDS, DEMO_EXCLUSION_GROUP_ID } from './sim/demo';
 
@@ -177,15 +178,32 @@ function readiness(client: ReturnType<typeof createGraphClient>, store: KeyValue
 
 async function main(): Promise<void> {
   const bot = await startMfaBot();
+  // The playground exists only in demo mode: never beside a bot with real credentials.
+  let playground: Playground | null = null;
+  if (bot.config.demo && bot.simulator && bot.config.tenantId) {
+    playground = await startPlayground({
+      botUrl: bot.url,
+      simulator: bot.simulator,
+      tenantId: bot.config.tenantId,
+      approverIds: bot.config.approverIds,
+      approverGroupId: bot.config.approverGroupId,
+      roleIds: bot.config.roleIds,
+      port: bot.config.playgroundPort,
+      host: '127.0.0.1',
+      logger: bot.logger,
+    });
+  }
   if (bot.config.demo) {
     process.stdout.write(
       `\nMfaBot is running in demo mode on the simulated tenant.\n` +
-        `  Bot endpoint:   ${bot.url}/api/messages\n` +
+        (playground ? `  Playground:      ${playground.url}   <- open this in a browser\n` : '') +
+        `  Bot endpoint:    ${bot.url}/api/messages\n` +
         `  Simulated Graph: ${bot.simulator?.graphUrl ?? bot.config.graph.baseUrl}\n\n`,
     );
   }
   const stop = async (signal: string) => {
     bot.logger.info({ signal }, 'shutting down');
+    await playground?.close();
     await bot.close();
     process.exit(0);
   };

@@ -381,8 +381,8 @@ function conditionalAccess(ctx: Context, limits: Limits): CardElement[] {
   let listed = 0;
   for (const group of groups) {
     if (listed >= limits.uncoveredRoles || budget <= 0) break;
-    const roles = group.roleIds.length === uncovered.length
-      ? `every uncovered role (${uncovered.length})`
+    const roles = group.roleIds.length === uncovered.length && uncovered.length > 1
+      ? `all ${plural(uncovered.length, 'uncovered role')}`
       : joinCapped(group.roleIds.map(ctx.roleName), 4, CAP.coveredListText);
     const runs = group.policyId
       ? [run(`${ctx.policyName(group.policyId)}: `, { weight: 'bolder' }), run(truncate(group.reason, CAP.gapReason)), run(` (${roles})`, { isSubtle: true })]

@@ -211,7 +211,7 @@ describe('statusCard', () => {
         roleIds: [ROLE.globalAdministrator],
         gaps: { [ROLE.globalAdministrator]: [{ policyId: '', reason: 'no enabled policy requires MFA for this role' }] },
       });
-      assert.equal(lineWith(statusCard(report, { now: NOW }), /^No policy: /), 'No policy: no enabled policy requires MFA for this role (every uncovered role (1))');
+      assert.equal(lineWith(statusCard(report, { now: NOW }), /^No policy: /), 'No policy: no enabled policy requires MFA for this role (Global Administrator)');
     });
 
     it('caps many policy gaps with long reasons to a bounded text', () => {

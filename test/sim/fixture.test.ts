@@ -116,7 +116,7 @@ describe('demo tenant (Contoso)', () => {
     assert.equal(byName.get('Block legacy authentication')?.state, 'enabled');
     assert.deepEqual(byName.get('Require compliant device or MFA for admins')?.grantControls, { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] });
     const score = t.secureScores?.[1]?.controlScores.find((c) => c.controlName === 'AdminMFAV2');
-    assert.equal(score?.score, 4.29);
+    assert.equal(score?.score, 7.67);
     assert.equal(t.secureScoreControlProfiles?.find((p) => p.id === 'AdminMFAV2')?.maxScore, 10);
   });
 

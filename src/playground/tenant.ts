@@ -1,0 +1,145 @@
+/**
+ * The simulated tenant as the playground shows it: who the users are, who is an admin (by the same
+ * rule as the bot, `buildAdmins`), who is registered for MFA, who approves, and the Conditional Access
+ * policies. Read from the simulator's `GET /_sim/tenant`, which serves its live state.
+ */
+import { buildAdmins } from '../domain/admins';
+import type { DirectoryUser, RoleGrant, TenantFacts } from '../domain/facts';
+import { roleInfo } from '../domain/roles';
+import type { TenantFixture } from '../sim/fixture';
+import type { TenantUser, TenantView } from './protocol';
+
+/** The Teams user id (MRI) the playground gives a user: stable, and reversible by `aadFromMri`. */
+export function mriOf(aadObjectId: string): string {
+  return `29:${aadObjectId.toLowerCase()}`;
+}
+
+/** The Entra object id inside a playground MRI; undefined for any other id. */
+export function aadFromMri(mri: string): string | undefined {
+  return /^29:[0-9a-f-]{36}$/i.test(mri) ? mri.slice(3).toLowerCase() : undefined;
+}
+
+export interface TenantViewOptions {
+  /** Roles in scope (the bot's configuration). */
+  roleIds: readonly string[];
+  approverIds: readonly string[];
+  /** Transitive members of this group approve too. */
+  approverGroupId?: string | null;
+}
+
+type Fixture = Pick<TenantFixture,
+  'organization' | 'users' | 'groups' | 'servicePrincipals' | 'roleAssignments' | 'roleEligibilitySchedules'
+  | 'userRegistrationDetails' | 'conditionalAccessPolicies' | 'identitySecurityDefaultsEnforcementPolicy'>;
+
+/** Summarises the simulator's tenant for the picker and the side panel. */
+export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView {
+  const usersById = new Map(tenant.users.map((u) => [u.id.toLowerCase(), u]));
+  const groupsById = new Map(tenant.groups.map((g) => [g.id.toLowerCase(), g]));
+  const spIds = new Set(tenant.servicePrincipals.map((sp) => sp.id.toLowerCase()));
+
+  const directoryUser = (id: string): DirectoryUser | undefined => {
+    const u = usersById.get(id);
+    return u ? { id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, accountEnabled: u.accountEnabled ?? null } : undefined;
+  };
+
+  /** Users in a group, through nested groups, each once (cycles are harmless). */
+  const transitiveUsers = (groupId: string): DirectoryUser[] => {
+    const seen = new Set<string>();
+    const out = new Map<string, DirectoryUser>();
+    const visit = (gid: string): void => {
+      if (seen.has(gid)) return;
+      seen.add(gid);
+      for (const member of groupsById.get(gid)?.members ?? []) {
+        const key = member.toLowerCase();
+        const user = directoryUser(key);
+        if (user) out.set(key, user);
+        else if (groupsById.has(key)) visit(key);
+      }
+    };
+    visit(groupId.toLowerCase());
+    return [...out.values()];
+  };
+
+  const grants: RoleGrant[] = [];
+  const groupMembers: Record<string, DirectoryUser[]> = {};
+  const addGrant = (principalId: string, roleId: string, activation: 'active' | 'eligible'): void => {
+    const key = principalId.toLowerCase();
+    const user = directoryUser(key);
+    const group = groupsById.get(key);
+    if (user) {
+      grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'user', id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, accountEnabled: user.accountEnabled } });
+    } else if (group) {
+      groupMembers[group.id] ??= transitiveUsers(group.id);
+      grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'group', id: group.id, displayName: group.displayName } });
+    } else if (spIds.has(key)) {
+      grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'servicePrincipal', id: principalId, displayName: null } });
+    }
+  };
+  for (const a of tenant.roleAssignments) addGrant(a.principalId, a.roleDefinitionId, 'active');
+  for (const e of tenant.roleEligibilitySchedules) addGrant(e.principalId, e.roleDefinitionId, 'eligible');
+
+  const registrations: Record<string, boolean> = {};
+  for (const r of tenant.userRegistrationDetails) registrations[r.id] = r.isMfaRegistered;
+
+  const facts: TenantFacts = {
+    tenantId: tenant.organization.id,
+    tenantName: tenant.organization.displayName,
+    grants,
+    groupMembers,
+    registrations,
+    policies: [],
+    mfaStrengthIds: [],
+    securityDefaultsEnabled: tenant.identitySecurityDefaultsEnforcementPolicy?.isEnabled ?? null,
+    licence: null,
+    secureScore: null,
+    roleNames: {},
+    caveats: [],
+    graphRequests: 0,
+    readAt: new Date(0).toISOString(),
+  };
+  const { admins } = buildAdmins(facts, [...opts.roleIds]);
+  const adminsById = new Map(admins.map((a) => [a.id.toLowerCase(), a]));
+
+  const approvers = new Set(opts.approverIds.map((id) => id.toLowerCase()));
+  if (opts.approverGroupId) for (const u of transitiveUsers(opts.approverGroupId)) approvers.add(u.id.toLowerCase());
+
+  const users: TenantUser[] = tenant.users
+    .filter((u) => u.accountEnabled !== false && u.userType !== 'Guest')
+    .map((u) => {
+      const id = u.id.toLowerCase();
+      const admin = adminsById.get(id);
+      const roles = admin ? [...new Set(admin.roles.map((r) => roleInfo(r.roleId).displayName))] : [];
+      return {
+        id,
+        displayName: u.displayName,
+        userPrincipalName: u.userPrincipalName,
+        jobTitle: typeof u.jobTitle === 'string' ? u.jobTitle : null,
+        accountEnabled: true,
+        mri: mriOf(id),
+        isApprover: approvers.has(id),
+        isAdmin: admin !== undefined,
+        roles,
+        mfaRegistered: Object.prototype.hasOwnProperty.call(registrations, u.id) ? registrations[u.id] ?? null : null,
+      };
+    })
+    .sort((a, b) => rank(a) - rank(b) || a.displayName.localeCompare(b.displayName, 'en'));
+
+  return {
+    id: tenant.organization.id,
+    displayName: tenant.organization.displayName,
+    securityDefaultsEnabled: facts.securityDefaultsEnabled,
+    policies: tenant.conditionalAccessPolicies.map((p) => ({
+      id: p.id,
+      displayName: p.displayName,
+      state: p.state,
+      createdDateTime: p.createdDateTime ?? null,
+      modifiedDateTime: p.modifiedDateTime ?? null,
+    })),
+    users,
+  };
+}
+
+function rank(u: TenantUser): number {
+  if (u.isApprover) return 0;
+  return u.isAdmin ? 1 : 2;
+}

@@ -1,0 +1,112 @@
+/**
+ * Every card the bot can send today, for the browser tests: the shared card catalogue
+ * (test/cards/catalogue.ts: status at several tenant shapes, help, error, notice) plus the cards of the
+ * policy feature (approval, created, enforced, closed, blocked, refusal, working, failed, audit) and
+ * the status card with its report-only impact section. `screenshot` names the main cards, which are
+ * written under test-output/screenshots.
+ */
+import { statusCard } from '../../src/cards';
+import {
+  approvalCard, auditCard, policyBlockedCard, policyCreatedCard, policyEnforcedCard, policyFailedCard, proposalClosedCard,
+  refusalCard, workingCard, type ApprovalCardInput, type PolicyDoneInput,
+} from '../../src/cards/policy';
+import type { AdaptiveCard } from '../../src/cards/types';
+import type { Proposal } from '../../src/domain/approval';
+import type { ImpactSummary } from '../../src/domain/impact';
+import { buildPolicyDraft, describeDraft } from '../../src/domain/policyDraft';
+import { parseRoleScope } from '../../src/domain/roles';
+import { CATALOGUE } from '../cards/catalogue';
+import { NOW, p2WithEligibleAdmins } from '../cards/fixtures';
+
+export interface BrowserCard {
+  name: string;
+  card: () => AdaptiveCard;
+  /** Written to test-output/screenshots/<screenshot>.png when set. */
+  screenshot?: string;
+}
+
+const SCREENSHOTS: Readonly<Record<string, string>> = {
+  'status: P2 with eligible admins': 'status-p2',
+  'status: free licence, nothing covered': 'status-free-licence',
+  'status: all registered and covered': 'status-covered',
+  help: 'help',
+  error: 'error',
+};
+
+const BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b1';
+const draft = buildPolicyDraft({ roleIds: parseRoleScope('template'), breakGlassUserIds: [BREAK_GLASS], exclusionGroupId: null, authenticationStrengthId: null });
+
+const proposal = (overrides: Partial<Proposal> = {}): Proposal => ({
+  id: '0a1b2c3d-0000-4000-8000-000000000001',
+  kind: 'create',
+  status: 'pending',
+  requestedBy: { id: '8f1b2c3d-0000-4000-8000-0000000000b0', name: 'Alan Steiner' },
+  createdAt: '2026-11-26T09:00:00Z',
+  expiresAt: '2026-11-27T09:00:00Z',
+  draft,
+  policyId: null,
+  ...overrides,
+});
+
+const impact: ImpactSummary = {
+  policyId: 'p1', signInsReadable: true, signInsExamined: 12, from: '2026-11-20T08:00:00Z', to: '2026-11-26T08:00:00Z',
+  wouldPrompt: [{ userId: 'u1', userPrincipalName: 'alex.wilber@contoso.example', signIns: 3, lastAt: null }],
+  wouldFail: [], alreadySatisfied: 9,
+  unregisteredAdmins: [{ id: 'u1', userPrincipalName: 'alex.wilber@contoso.example', displayName: 'Alex Wilber' }],
+  unknownAdmins: 1,
+};
+
+const approval = (overrides: Partial<ApprovalCardInput> = {}): ApprovalCardInput => ({
+  proposal: proposal(),
+  description: describeDraft(draft, { users: { [BREAK_GLASS]: 'Emergency Access 01' }, groups: {} }),
+  policy: null,
+  impact: null,
+  approvers: [{ id: '03fb2515-6020-4349-ac3c-8c97e15150f9', displayName: 'Megan Bowen' }, { id: 'db61bde3-64f6-4a90-962d-b6222bd742c4', displayName: 'Adele Vance' }],
+  refreshUserIds: ['29:03fb2515-6020-4349-ac3c-8c97e15150f9'],
+  actionable: false,
+  ...overrides,
+});
+
+const done: PolicyDoneInput = {
+  policyId: '5e0f2c1a-0000-4000-8000-000000000042', displayName: 'MfaBot - Require MFA for admin roles', state: 'enabledForReportingButNotEnforced',
+  at: '2026-11-26T09:05:00Z', requestedBy: { id: 'b', name: 'Alan Steiner' }, approvedBy: { id: 'a', name: 'Megan Bowen' },
+};
+
+const POLICY_CARDS: readonly BrowserCard[] = [
+  { name: 'status: with the report-only impact', card: () => statusCard(p2WithEligibleAdmins(), { now: NOW, impact }) },
+  { name: 'approval, read-only', card: () => approvalCard(approval()), screenshot: 'approval-read-only' },
+  { name: 'approval, for an approver', card: () => approvalCard(approval({ actionable: true })), screenshot: 'approval-actionable' },
+  {
+    name: 'approval to enforce, with impact and a refusal note',
+    card: () => approvalCard(approval({
+      proposal: proposal({ kind: 'enable', draft: null, policyId: done.policyId }), description: null,
+      policy: { id: done.policyId, displayName: done.displayName }, impact, note: 'Only approvers can approve.',
+    })),
+  },
+  { name: 'approval without approvers', card: () => approvalCard(approval({ approvers: [] })) },
+  { name: 'policy created (report-only)', card: () => policyCreatedCard(done), screenshot: 'policy-created' },
+  { name: 'policy already existed, with impact', card: () => policyCreatedCard({ ...done, alreadyExisted: true, impact }) },
+  { name: 'policy enforced', card: () => policyEnforcedCard({ ...done, state: 'enabled' }), screenshot: 'policy-enforced' },
+  {
+    name: 'request rejected',
+    card: () => proposalClosedCard(proposal({ status: 'rejected', decidedBy: { id: 'a', name: 'Megan Bowen' }, decidedAt: '2026-11-26T10:00:00Z', reason: 'Not before the change freeze ends.' })),
+  },
+  { name: 'request expired', card: () => proposalClosedCard(proposal({ status: 'expired' })) },
+  { name: 'policy blocked', card: () => policyBlockedCard('create', [{ problem: 'No break-glass account is configured.', fix: 'Set MFABOT_BREAK_GLASS to the object ids of your emergency access accounts.' }]) },
+  { name: 'refusal', card: () => refusalCard('Only approvers can approve this request.'), screenshot: 'refusal' },
+  { name: 'working', card: () => workingCard('create') },
+  { name: 'policy failed', card: () => policyFailedCard('create', { message: 'Graph answered 403 Forbidden.', changed: 'no', missing: 'Policy.ReadWrite.ConditionalAccess', requestId: 'r-1' }) },
+  {
+    name: 'audit log',
+    card: () => auditCard([
+      { at: '2026-11-26T09:05:00Z', actor: { id: 'a', name: 'Megan Bowen' }, action: 'policy.create', result: 'created', policyId: done.policyId, detail: 'report-only' },
+      { at: '2026-11-26T09:01:00Z', actor: { id: 'b', name: 'Alan Steiner' }, action: 'policy.approve', result: 'refused', detail: 'not an approver' },
+    ]),
+  },
+  { name: 'audit log, empty', card: () => auditCard([]) },
+];
+
+export const BROWSER_CATALOGUE: readonly BrowserCard[] = [
+  ...CATALOGUE.map((c) => ({ ...c, ...(SCREENSHOTS[c.name] ? { screenshot: SCREENSHOTS[c.name] } : {}) })),
+  ...POLICY_CARDS,
+];
