@@ -22,6 +22,7 @@ const NOT_DEPLOYED: Record<string, string> = {
   MFABOT_DATA_DIR: 'the file store; Azure uses MFABOT_STORAGE=blob',
   MFABOT_TENANT_FILE: 'demo mode only',
   SIM_PORT: 'demo mode only',
+  PLAYGROUND_PORT: 'demo mode only',
   PORT: 'set by App Service',
   HOST: 'the default, 0.0.0.0, is right on App Service',
 };
