@@ -1,6 +1,7 @@
 /**
  * Request helpers over the Graph client: GET with typed errors, paging that follows
- * `@odata.nextLink` unchanged (on the same origin only), and `$batch` with per-item retries.
+ * `@odata.nextLink` unchanged (on the same origin only), and a scheduler that coalesces independent
+ * GETs into `$batch` requests with per-item retries.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphFailure, toGraphFailure } from './errors';
@@ -56,12 +57,16 @@ export function relativeNextLink(nextLink: string, baseUrl: string): string {
   return `${path}${link.search}`;
 }
 
+/** Fetches one page (or entity) by relative path: a plain GET, or an item of a `$batch`. */
+export type PageGetter = <T>(path: string, opts?: RequestOptions) => Promise<T>;
+
 /**
- * Streams every item of a collection page by page. `onPage` lets callers keep only what they need
- * (a 100k-user tenant never has to sit in memory).
+ * Follows a collection from `path` through every `@odata.nextLink`, handing each page to `onPage`
+ * as it arrives, so callers keep only what they need (a 100k-user tenant never sits in memory).
+ * `get` decides how each page travels: on its own, or coalesced into a `$batch` by GraphBatcher.
  */
-export async function forEachPage<T>(
-  client: Client,
+export async function followPages<T>(
+  get: PageGetter,
   baseUrl: string,
   path: string,
   onPage: (items: T[]) => void,
@@ -70,7 +75,7 @@ export async function forEachPage<T>(
   let next: string | undefined = path;
   let pages = 0;
   while (next) {
-    const page: GraphPage<T> = await graphGet<GraphPage<T>>(client, next, opts);
+    const page: GraphPage<T> = await get<GraphPage<T>>(next, opts);
     onPage(Array.isArray(page.value) ? page.value : []);
     pages++;
     if (opts.maxPages !== undefined && pages >= opts.maxPages) return;
@@ -79,17 +84,21 @@ export async function forEachPage<T>(
   }
 }
 
+/** Streams every item of a collection page by page, one plain GET per page. */
+export async function forEachPage<T>(
+  client: Client,
+  baseUrl: string,
+  path: string,
+  onPage: (items: T[]) => void,
+  opts: RequestOptions & { maxPages?: number } = {},
+): Promise<void> {
+  await followPages<T>((p, o) => graphGet(client, p, o), baseUrl, path, onPage, opts);
+}
+
 export async function getAll<T>(client: Client, baseUrl: string, path: string, opts: RequestOptions = {}): Promise<T[]> {
   const out: T[] = [];
   await forEachPage<T>(client, baseUrl, path, (items) => out.push(...items), opts);
   return out;
-}
-
-export interface BatchItemResult<T> {
-  id: string;
-  status: number;
-  body: T | undefined;
-  failure?: GraphFailure;
 }
 
 interface BatchResponseItem {
@@ -99,56 +108,115 @@ interface BatchResponseItem {
   body?: unknown;
 }
 
+/** Graph's limit of requests in one `$batch` (facts §9). */
 export const BATCH_LIMIT = 20;
 
+const TRANSIENT = new Set([429, 503, 504]);
+
+export interface GraphBatcherOptions {
+  /** Retries of one item throttled inside a batch (the HTTP-level retry cannot see those). Default 3. */
+  maxRetries?: number;
+  /** Upper bound of one wait for Retry-After. Default 30 s. */
+  maxRetryDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface QueuedGet {
+  path: string;
+  headers?: Record<string, string>;
+  attempt: number;
+  resolve: (body: unknown) => void;
+  reject: (err: GraphFailure) => void;
+}
+
 /**
- * GETs many relative URLs through `$batch`, 20 at a time. Items throttled inside a batch (which the
- * HTTP-level retry cannot see) are retried after their Retry-After, a bounded number of times.
+ * Coalesces independent GETs into `$batch` requests of up to 20. Every GET asked for in the same turn
+ * of the event loop (say, the next pages of five collections whose previous pages arrived together)
+ * leaves in one round trip; a lone GET goes out plainly, keeping the HTTP-level retry.
+ *
+ * Batch items are throttled one by one (facts §9): an item answered 429/503/504 inside a 200 batch is
+ * asked again, with the next batch, after its Retry-After. Any other item error rejects that GET
+ * alone, as the same typed GraphFailure a plain GET would give.
+ *
+ * Putting a nextLink (with its `$skiptoken`) into a batch item as a relative URL is what Graph's
+ * batching guide implies for any GET; that Graph accepts it for every endpoint here is unconfirmed.
  */
-export async function batchGet<T>(
-  client: Client,
-  urls: readonly string[],
-  opts: { maxRetries?: number; sleep?: (ms: number) => Promise<void>; concurrency?: number; headers?: Record<string, string> } = {},
-): Promise<Map<string, BatchItemResult<T>>> {
-  const results = new Map<string, BatchItemResult<T>>();
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const maxRetries = opts.maxRetries ?? 3;
-  const chunks: string[][] = [];
-  for (let i = 0; i < urls.length; i += BATCH_LIMIT) chunks.push(urls.slice(i, i + BATCH_LIMIT) as string[]);
+export class GraphBatcher {
+  private queue: QueuedGet[] = [];
+  private scheduled = false;
+  private readonly sleep: (ms: number) => Promise<void>;
 
-  const runChunk = async (chunk: string[]): Promise<void> => {
-    let pending = chunk.map((url, i) => ({ id: String(i + 1), url }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const body = { requests: pending.map((p) => ({ id: p.id, method: 'GET', url: p.url, headers: opts.headers })) };
-      const res = await graphSend<{ responses?: BatchResponseItem[] }>(client, 'POST', '/$batch', body);
-      const throttled: typeof pending = [];
-      let wait = 0;
-      for (const item of res.responses ?? []) {
-        const p = pending.find((x) => x.id === item.id);
-        if (!p) continue;
-        if ((item.status === 429 || item.status === 503) && attempt < maxRetries) {
-          throttled.push(p);
-          wait = Math.max(wait, retryDelayMs(headerValue(item.headers, 'Retry-After'), attempt));
-          continue;
-        }
-        const ok = item.status >= 200 && item.status < 300;
-        results.set(p.url, {
-          id: p.url,
-          status: item.status,
-          body: ok ? (item.body as T) : undefined,
-          failure: ok ? undefined : toGraphFailure({ statusCode: item.status, body: item.body, requestId: headerValue(item.headers, 'request-id') }, 'GET', p.url),
-        });
-      }
-      pending = throttled;
-      if (pending.length > 0) await sleep(Math.min(wait, 30_000));
-    }
-  };
-
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
-  for (let i = 0; i < chunks.length; i += concurrency) {
-    await Promise.all(chunks.slice(i, i + concurrency).map(runChunk));
+  constructor(private readonly client: Client, private readonly opts: GraphBatcherOptions = {}) {
+    this.sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   }
-  return results;
+
+  /** GET a relative path (no version), e.g. `/organization?$select=id`; resolves with the JSON body. */
+  get<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue({ path, headers: opts.headers, attempt: 0, resolve: resolve as (body: unknown) => void, reject });
+    });
+  }
+
+  /** `get` as a PageGetter, for followPages. */
+  readonly getter: PageGetter = <T>(path: string, opts?: RequestOptions) => this.get<T>(path, opts);
+
+  private enqueue(item: QueuedGet): void {
+    this.queue.push(item);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate runs after the promise continuations of the response just handled, so every
+    // GET those continuations ask for joins this flush.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const items = this.queue;
+    this.queue = [];
+    for (let i = 0; i < items.length; i += BATCH_LIMIT) void this.send(items.slice(i, i + BATCH_LIMIT));
+  }
+
+  private async send(chunk: QueuedGet[]): Promise<void> {
+    const [only] = chunk;
+    if (chunk.length === 1 && only) {
+      try {
+        only.resolve(await graphGet(this.client, only.path, { headers: only.headers }));
+      } catch (err) {
+        only.reject(toGraphFailure(err, 'GET', only.path));
+      }
+      return;
+    }
+    let res: { responses?: BatchResponseItem[] };
+    try {
+      const requests = chunk.map((item, i) => ({ id: String(i + 1), method: 'GET', url: item.path, ...(item.headers ? { headers: item.headers } : {}) }));
+      res = await graphSend<{ responses?: BatchResponseItem[] }>(this.client, 'POST', '/$batch', { requests });
+    } catch (err) {
+      const failure = toGraphFailure(err, 'POST', '/$batch');
+      for (const item of chunk) item.reject(failure);
+      return;
+    }
+    const byId = new Map((res.responses ?? []).map((r) => [r.id, r]));
+    const again: QueuedGet[] = [];
+    let wait = 0;
+    chunk.forEach((item, i) => {
+      const answer = byId.get(String(i + 1));
+      if (!answer) {
+        item.reject(new GraphFailure('unavailable', `Microsoft Graph left a request out of its $batch answer (GET ${item.path}).`, { method: 'GET', path: item.path }));
+        return;
+      }
+      const retryAfter = headerValue(answer.headers, 'Retry-After');
+      if (TRANSIENT.has(answer.status) && item.attempt < (this.opts.maxRetries ?? 3)) {
+        again.push({ ...item, attempt: item.attempt + 1 });
+        wait = Math.max(wait, retryDelayMs(retryAfter, item.attempt));
+        return;
+      }
+      if (answer.status >= 200 && answer.status < 300) item.resolve(answer.body);
+      else item.reject(toGraphFailure({ statusCode: answer.status, body: answer.body, requestId: headerValue(answer.headers, 'request-id') }, 'GET', item.path));
+    });
+    if (again.length === 0) return;
+    await this.sleep(Math.min(wait, this.opts.maxRetryDelayMs ?? 30_000));
+    for (const item of again) this.enqueue(item);
+  }
 }
 
 function headerValue(headers: Record<string, string> | undefined, name: string): string | null {

@@ -6,7 +6,7 @@ import type { SubscribedSku } from '@microsoft/microsoft-graph-types';
 import { licenceFromSkus } from '../domain/licence';
 import type { Licence } from '../domain/types';
 import type {
-  FixtureGroup, FixturePolicy, FixtureRegistration, FixtureServicePrincipal, FixtureTeamsApp, FixtureUser, TenantFixture,
+  FixtureGroup, FixturePolicy, FixtureRegistration, FixtureRoleAssignment, FixtureServicePrincipal, FixtureTeamsApp, FixtureUser, TenantFixture,
 } from './fixture';
 
 export type DirectoryObject =
@@ -22,6 +22,7 @@ interface Index<T> {
 
 export class TenantState {
   private readonly indexes = new Map<string, Index<unknown>>();
+  private directAdmins: { assignments: readonly FixtureRoleAssignment[]; length: number; users: Map<string, FixtureUser>; ids: ReadonlySet<string> } | null = null;
 
   constructor(readonly tenant: TenantFixture) {}
 
@@ -104,13 +105,19 @@ export class TenantState {
   /**
    * Users with an active, direct assignment of any role: the simulator's (deliberately narrow)
    * meaning of `isAdmin`, so clients that trust it miss eligible and group-based admins.
+   * Every registration request asks, so the set is kept until the assignments or users change
+   * (same rule as the lookups above: a replaced collection or a new length).
    */
-  directAdminUserIds(): Set<string> {
+  directAdminUserIds(): ReadonlySet<string> {
     const users = this.lookup('users', this.tenant.users, (u) => u.id);
-    const out = new Set<string>();
-    for (const a of this.tenant.roleAssignments) {
-      if (users.has(a.principalId.toLowerCase())) out.add(a.principalId.toLowerCase());
+    const assignments = this.tenant.roleAssignments;
+    const cached = this.directAdmins;
+    if (cached && cached.assignments === assignments && cached.length === assignments.length && cached.users === users) return cached.ids;
+    const ids = new Set<string>();
+    for (const a of assignments) {
+      if (users.has(a.principalId.toLowerCase())) ids.add(a.principalId.toLowerCase());
     }
-    return out;
+    this.directAdmins = { assignments, length: assignments.length, users, ids };
+    return ids;
   }
 }

@@ -1,6 +1,7 @@
 /** The simulator's route table: every Graph endpoint it serves, in one list. */
 import type { PermissionRequirement } from '../permissions';
 import { Router, type Route } from '../router';
+import { authenticationMethodRoutes } from './authenticationMethods';
 import { batchRoutes } from './batch';
 import { conditionalAccessRoutes } from './conditionalAccess';
 import { directoryRoutes } from './directory';
@@ -12,6 +13,7 @@ import { teamsRoutes } from './teams';
 
 export const ROUTES: readonly Route[] = [
   ...directoryRoutes,
+  ...authenticationMethodRoutes,
   ...roleRoutes,
   ...registrationRoutes,
   ...conditionalAccessRoutes,
