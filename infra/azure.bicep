@@ -96,6 +96,21 @@ param mfabotTwoPersonRule string = 'false'
 @description('MFABOT_PROPOSAL_TTL_HOURS: how long an approval request stays open.')
 param mfabotProposalTtlHours string = '24'
 
+@description('MFABOT_TEAMS_APP_ID: the Teams app manifest id (TEAMS_APP_ID), so nudges can install MfaBot for admins.')
+param mfabotTeamsAppId string = ''
+
+@description('MFABOT_NUDGE_WINDOW_HOURS: the same admin is nudged at most once per this many hours.')
+param mfabotNudgeWindowHours string = '24'
+
+@description('MFABOT_NUDGERS: approvers, anyone, or comma-separated Entra object ids.')
+param mfabotNudgers string = 'approvers'
+
+@description('MFABOT_DIGEST_HOUR_UTC: hour (UTC) of the subscribed channels\' digest.')
+param mfabotDigestHourUtc string = '8'
+
+@description('MFABOT_DIGEST_WEEKDAY: day of the weekly digest, 0 = Sunday.')
+param mfabotDigestWeekday string = '1'
+
 @description('MFABOT_STATUS_CACHE_SECONDS.')
 param mfabotStatusCacheSeconds string = '60'
 
@@ -291,6 +306,26 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
         {
           name: 'MFABOT_PROPOSAL_TTL_HOURS'
           value: mfabotProposalTtlHours
+        }
+        {
+          name: 'MFABOT_TEAMS_APP_ID'
+          value: mfabotTeamsAppId
+        }
+        {
+          name: 'MFABOT_NUDGE_WINDOW_HOURS'
+          value: mfabotNudgeWindowHours
+        }
+        {
+          name: 'MFABOT_NUDGERS'
+          value: mfabotNudgers
+        }
+        {
+          name: 'MFABOT_DIGEST_HOUR_UTC'
+          value: mfabotDigestHourUtc
+        }
+        {
+          name: 'MFABOT_DIGEST_WEEKDAY'
+          value: mfabotDigestWeekday
         }
         {
           name: 'MFABOT_STORAGE'

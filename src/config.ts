@@ -3,6 +3,7 @@
  * reported at once, by variable name, so a misconfigured deployment fails at start, not mid-click.
  */
 import { isGuid, parseRoleScope } from './domain/roles';
+import { parseNudgers, type NudgerPolicy } from './domain/nudge';
 
 export type GraphAuth =
   | { kind: 'secret'; tenantId: string; clientId: string; clientSecret: string }
@@ -60,6 +61,12 @@ export interface Config {
   /** The approver who approves may not be the one who asked. */
   twoPersonRule: boolean;
   proposalTtlHours: number;
+  /** MfaBot's Teams app manifest id (externalId in the org app catalog), for installing it for admins. */
+  teamsAppId: string | null;
+  nudgeWindowHours: number;
+  nudgers: NudgerPolicy;
+  digestHourUtc: number;
+  digestWeekday: number;
   storage: 'file' | 'memory' | 'blob';
   dataDir: string;
   blob: { connectionString: string; container: string } | null;
@@ -95,6 +102,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'MFABOT_POLICY_STRENGTH_ID', description: 'Authentication strength id the created policy requires instead of "mfa" (e.g. 00000000-0000-0000-0000-000000000004, phishing-resistant MFA).' },
   { name: 'MFABOT_TWO_PERSON_RULE', description: 'true: the approver must be someone other than the requester (default false).' },
   { name: 'MFABOT_PROPOSAL_TTL_HOURS', description: 'How long an approval request stays open (default 24).' },
+  { name: 'MFABOT_TEAMS_APP_ID', description: "MfaBot's Teams app manifest id (externalId in your org app catalog). Nudges install MfaBot for admins who do not have it yet. Demo mode: the simulated catalog's id." },
+  { name: 'MFABOT_NUDGE_WINDOW_HOURS', description: 'The same admin is nudged at most once per this many hours, whoever asks (default 24).' },
+  { name: 'MFABOT_NUDGERS', description: 'Who may nudge admins: approvers (default), anyone, or Entra object ids, comma-separated.' },
+  { name: 'MFABOT_DIGEST_HOUR_UTC', description: 'Hour (UTC, 0-23) at which subscribed channels get their digest (default 8).' },
+  { name: 'MFABOT_DIGEST_WEEKDAY', description: 'Day of the weekly digest, 0 = Sunday … 6 = Saturday (default 1, Monday).' },
   { name: 'MFABOT_STORAGE', description: 'file (default), blob (Azure Blob Storage, for several instances) or memory (tests).' },
   { name: 'MFABOT_DATA_DIR', description: 'Folder of the file store (default .mfabot-data).' },
   { name: 'MFABOT_BLOB_CONNECTION_STRING', description: 'Azure Storage connection string for MFABOT_STORAGE=blob.', secret: true },
@@ -255,6 +267,11 @@ export function loadConfig(
   const twoPersonRaw = (str('MFABOT_TWO_PERSON_RULE') ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0', 'yes', 'no'].includes(twoPersonRaw)) problems.push('MFABOT_TWO_PERSON_RULE must be true or false');
 
+  const nudgers = parseNudgers(str('MFABOT_NUDGERS'));
+  if ('problem' in nudgers) problems.push(`MFABOT_NUDGERS ${nudgers.problem}`);
+  const teamsAppId = str('MFABOT_TEAMS_APP_ID') ?? null;
+  if (teamsAppId !== null && !isGuid(teamsAppId)) problems.push(`MFABOT_TEAMS_APP_ID: "${teamsAppId}" is not a Teams app manifest id (GUID)`);
+
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const levelRaw = (str('LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevel = levels.find((l) => l === levelRaw);
@@ -289,6 +306,11 @@ export function loadConfig(
     policyStrengthId: guid('MFABOT_POLICY_STRENGTH_ID'),
     twoPersonRule: ['true', '1', 'yes'].includes(twoPersonRaw),
     proposalTtlHours: int('MFABOT_PROPOSAL_TTL_HOURS', 24, 1, 720),
+    teamsAppId: teamsAppId?.toLowerCase() ?? null,
+    nudgeWindowHours: int('MFABOT_NUDGE_WINDOW_HOURS', 24, 1, 720),
+    nudgers: 'policy' in nudgers ? nudgers.policy : { kind: 'approvers' },
+    digestHourUtc: int('MFABOT_DIGEST_HOUR_UTC', 8, 0, 23),
+    digestWeekday: int('MFABOT_DIGEST_WEEKDAY', 1, 0, 6),
     storage: storage ?? 'file',
     dataDir: str('MFABOT_DATA_DIR') ?? '.mfabot-data',
     blob: blobConnection ? { connectionString: blobConnection, container: str('MFABOT_BLOB_CONTAINER') ?? 'mfabot' } : null,

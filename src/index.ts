@@ -15,6 +15,7 @@ import { StatusService } from './services/status';
 import { createBotApp } from './bot/app';
 import { MsalBotCredentialsFactory, type BotTokenNetwork } from './bot/credentials';
 import { createPolicyFeature } from './bot/policy';
+import { createNudgeFeature } from './bot/nudge';
 import { FileStore } from './store/fileStore';
 import { BlobStore } from './store/blobStore';
 import type { KeyValueStore } from './store/kv';
@@ -22,7 +23,7 @@ import { createServer } from './bot/server';
 import { startSimulator, type Simulator } from './sim/server';
 import { startPlayground, type Playground } from './playground';
 import { loadFixtureFile } from './sim/fixture';
-import { demoTenant, DEMO_APPROVER_IDS, DEMO_BREAK_GLASS_IDS, DEMO_EXCLUSION_GROUP_ID } from './sim/demo';
+import { demoTenant, DEMO_APPROVER_IDS, DEMO_BREAK_GLASS_IDS, DEMO_EXCLUSION_GROUP_ID, DEMO_TEAMS_APP_EXTERNAL_ID } from './sim/demo';
 
 export interface RunningBot {
   /** Base URL of the bot, e.g. http://127.0.0.1:3978 (messages at /api/messages). */
@@ -114,11 +115,36 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
       proposalTtlMs: config.proposalTtlHours * 3_600_000,
     },
   });
+  const nudge = createNudgeFeature({
+    client,
+    baseUrl: config.graph.baseUrl,
+    store,
+    adapter,
+    botAppId: config.bot?.appId ?? '',
+    audience: config.bot?.endpoints?.ToChannelFromBotOAuthScope,
+    logger,
+    status,
+    settings: {
+      teamsAppExternalId: config.teamsAppId ?? (simulator ? DEMO_TEAMS_APP_EXTERNAL_ID : null),
+      windowMs: config.nudgeWindowHours * 3_600_000,
+      nudgers: config.nudgers,
+      approverIds: config.approverIds,
+      breakGlassUserIds: config.breakGlassUserIds,
+      digestHourUtc: config.digestHourUtc,
+      digestWeekday: config.digestWeekday,
+      maxAdminsListed: config.maxAdminsListed,
+    },
+    isApprover: async (id) => (await policy.service.approverStatus(id)).approver,
+    tenantId: () => config.tenantId,
+  });
   const app = createBotApp({
     status,
     logger,
-    extraVerbs: policy.verbs,
-    extraCommands: policy.commands,
+    extraVerbs: { ...policy.verbs, ...nudge.verbs },
+    extraCommands: { ...policy.commands, ...nudge.commands },
+    nudgeHistory: () => nudge.nudgeHistory(),
+    isApprover: async (id) => (await policy.service.approverStatus(id)).approver,
+    lifecycle: nudge,
     policyImpact: () => policy.impactSummary(),
     botName: 'MfaBot',
     tenantId: () => config.tenantId,
@@ -134,6 +160,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
   const address = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
   logger.info({ url, demo: config.demo, graph: config.graph.baseUrl }, 'MfaBot listening');
+  nudge.start();
 
   return {
     url,
@@ -142,7 +169,8 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     logger,
     async close() {
       // Stop accepting, let turns and policy work in flight finish (bounded), then stop the simulator.
-      await Promise.race([policy.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      nudge.stop();
+      await Promise.race([Promise.all([policy.idle(), nudge.idle()]), new Promise((r) => setTimeout(r, 10_000).unref())]);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.server.closeIdleConnections?.();
       await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);

@@ -11,6 +11,7 @@ import { GraphFailure } from '../graph/errors';
 import type { Logger } from '../log';
 import type { StatusService } from '../services/status';
 import type { ImpactSummary } from '../domain/impact';
+import type { NudgeHistoryEntry } from '../cards/status';
 import { parseCommand } from './commands';
 
 export interface BotDeps {
@@ -29,6 +30,12 @@ export interface BotDeps {
   extraVerbs?: Partial<Record<Verb, VerbHandler>>;
   /** The report-only impact of MfaBot's policy, while it exists and is report-only. */
   policyImpact?: () => Promise<ImpactSummary | null>;
+  /** Whether an Entra object id is an approver (for the help card); errors count as unknown. */
+  isApprover?: (aadObjectId: string) => Promise<boolean>;
+  /** Nudges already sent, by admin id, for "nudged 2× · last 3 h ago" on the status card. */
+  nudgeHistory?: () => Promise<Readonly<Record<string, NudgeHistoryEntry>>>;
+  /** Keeps conversation references of installs and of every turn, for proactive messages. */
+  lifecycle?: { onInstall(c: TurnContext): Promise<void>; onUninstall(c: TurnContext): Promise<void>; remember(c: TurnContext): Promise<void> };
   /** Text commands added by later features (e.g. `audit`), by first word. */
   extraCommands?: Record<string, CommandHandler>;
 }
@@ -91,18 +98,39 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     return false;
   });
 
+  // After the tenant check, so activities from other tenants are never remembered.
+  if (deps.lifecycle) {
+    const lifecycle = deps.lifecycle;
+    app.turn('beforeTurn', async (context) => {
+      await lifecycle.remember(context);
+      return true;
+    });
+    app.conversationUpdate('membersAdded', async (context) => lifecycle.onInstall(context));
+    app.conversationUpdate('membersRemoved', async (context) => lifecycle.onUninstall(context));
+    app.activity('installationUpdate', async (context) => {
+      await (context.activity.action === 'remove' ? lifecycle.onUninstall(context) : lifecycle.onInstall(context));
+    });
+  }
+
   const statusReply = async (fresh: boolean): Promise<AdaptiveCard> => {
     try {
-      const [report, impact] = await Promise.all([
+      const [report, impact, nudgeHistory] = await Promise.all([
         deps.status.get({ fresh }),
         deps.policyImpact ? deps.policyImpact().catch(() => null) : Promise.resolve(null),
+        deps.nudgeHistory ? deps.nudgeHistory().catch(() => undefined) : Promise.resolve(undefined),
       ]);
-      return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed, impact });
+      return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed, impact, nudgeHistory });
     } catch (err) {
       logger.error({ err: errorSummary(err) }, 'status failed');
       const d = describeFailure(err);
       return errorCard(d.title, d.detail, { hint: d.hint, requestId: d.requestId });
     }
+  };
+
+  const approverOrUnknown = async (context: TurnContext): Promise<boolean | undefined> => {
+    const id = context.activity.from?.aadObjectId;
+    if (!id || !deps.isApprover) return undefined;
+    return deps.isApprover(id).catch(() => undefined);
   };
 
   app.activity(ActivityTypes.Message, async (context) => {
@@ -121,10 +149,10 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
         return;
       }
       case 'help':
-        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName })));
+        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, isApprover: await approverOrUnknown(context) })));
         return;
       default:
-        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, unknownCommand: command.text })));
+        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, unknownCommand: command.text, isApprover: await approverOrUnknown(context) })));
     }
   });
 
@@ -135,6 +163,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     [VERBS.policyReject]: notAvailable('Rejecting a policy'),
     [VERBS.policyEnable]: notAvailable('Enforcing the policy'),
     [VERBS.nudgeSend]: notAvailable('Nudging admins'),
+    [VERBS.nudgeConfirm]: notAvailable('Confirming MFA registration'),
     ...deps.extraVerbs,
   };
 

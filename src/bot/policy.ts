@@ -267,12 +267,20 @@ export function createPolicyFeature(deps: PolicyFeatureDeps): PolicyFeature {
   const finishProactively = async (
     reference: Partial<ConversationReference>, activityId: string | null, outcome: Outcome | null, failed?: AdaptiveCard,
   ): Promise<void> => {
+    // The adapter hands errors thrown in here to onTurnError (which would post a generic error in the
+    // channel) instead of rejecting: catch them inside and rethrow here, where the caller logs them.
+    let failure: { err: unknown } | null = null;
     await deps.adapter.continueConversationAsync(deps.botAppId, reference, async (ctx) => {
-      const shown: Presentation = outcome ? await present(ctx, outcome) : { forAll: true, card: failed };
-      if (shown.card && activityId) await updateCard(ctx, activityId, shown.card);
-      else if (shown.card) await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(shown.card)));
-      else if (shown.message) await ctx.sendActivity(shown.message);
+      try {
+        const shown: Presentation = outcome ? await present(ctx, outcome) : { forAll: true, card: failed };
+        if (shown.card && activityId) await updateCard(ctx, activityId, shown.card);
+        else if (shown.card) await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(shown.card)));
+        else if (shown.message) await ctx.sendActivity(shown.message);
+      } catch (err) {
+        failure = { err };
+      }
     });
+    if (failure) throw (failure as { err: unknown }).err;
   };
 
   /** A refresh (automatic, or the read-only card's button): renders for this viewer, decides nothing. */

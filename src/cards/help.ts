@@ -23,15 +23,9 @@ export function helpCard(opts: HelpCardOptions): AdaptiveCard {
     facts: [
       { title: 'status', value: 'How many admins are registered for MFA, and whether Conditional Access enforces MFA for every admin role.' },
       { title: 'help', value: 'This card.' },
-    ],
-  };
-  const later: FactSet = {
-    type: 'FactSet',
-    spacing: 'small',
-    facts: [
-      { title: 'audit', value: 'What changed and who approved it.' },
-      { title: 'subscribe daily|weekly', value: 'Post the status here on a schedule.' },
-      { title: 'unsubscribe', value: 'Stop the scheduled status.' },
+      { title: 'audit', value: 'Approvers: what changed, who asked and who approved it.' },
+      { title: 'subscribe daily|weekly', value: 'Approvers, in a channel: post a digest here on a schedule (who registered since, who is still missing).' },
+      { title: 'unsubscribe', value: 'Stop the digest in this channel.' },
     ],
   };
   const buttons: FactSet = {
@@ -40,8 +34,9 @@ export function helpCard(opts: HelpCardOptions): AdaptiveCard {
       { title: 'Refresh', value: 'Reads the tenant again and updates the status card.' },
       { title: 'Create policy (report-only)', value: 'Proposes a Conditional Access policy that requires MFA for the admin roles in scope, in report-only mode: it enforces nothing yet.' },
       { title: 'Approve / Reject', value: 'An approver accepts or declines a proposed policy; nothing changes in the tenant before approval.' },
-      { title: 'Turn on', value: 'An approver switches a report-only policy to enforced, once its sign-in results look right.' },
-      { title: 'Nudge selected', value: 'Sends each chosen admin a 1:1 Teams message asking them to register for MFA.' },
+      { title: 'Enforce policy', value: 'An approver switches the report-only policy to enforced, once its sign-in results look right.' },
+      { title: 'Nudge selected', value: 'Sends each chosen admin a 1:1 Teams message asking them to register for MFA (once per day at most).' },
+      { title: "I've registered", value: 'In a nudge: MfaBot checks the registration and tells the channel that asked.' },
     ],
   };
   const opening: CardElement[] = opts.unknownCommand === undefined ? [] : [para([
@@ -55,8 +50,6 @@ export function helpCard(opts: HelpCardOptions): AdaptiveCard {
     text(`${name} gets every Entra ID administrator registered for MFA and helps enforce MFA for admin roles with Conditional Access.`),
     heading('Commands'),
     commands,
-    text('Coming later:', { isSubtle: true, spacing: 'small' }),
-    later,
     heading('In a channel'),
     text(`@mention me first: **@${name} status**. In a 1:1 chat just type the command.`, { spacing: 'none' }),
     heading('Buttons'),
@@ -66,9 +59,10 @@ export function helpCard(opts: HelpCardOptions): AdaptiveCard {
       'Creating, approving, rejecting and turning on a policy is limited to the approvers configured for this bot.',
       { spacing: 'none' },
     ),
-    text(
+    // Said only when known: telling an approver they are not one would be worse than saying nothing.
+    ...(opts.isApprover === undefined ? [] : [text(
       opts.isApprover ? 'You are an approver.' : 'You are not an approver; ask your Entra ID administrators if you should be.',
       { color: opts.isApprover ? 'good' : 'default', isSubtle: !opts.isApprover, spacing: 'small' },
-    ),
+    )]),
   ], [execute(VERBS.statusRefresh, 'Show status')]);
 }

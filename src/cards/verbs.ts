@@ -9,6 +9,7 @@ export const VERBS = {
   policyReject: 'policy.reject',
   policyEnable: 'policy.enable',
   nudgeSend: 'nudge.send',
+  nudgeConfirm: 'nudge.confirm',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

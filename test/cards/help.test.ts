@@ -20,7 +20,7 @@ describe('helpCard', () => {
 
   it('explains every button the status card can show', () => {
     const titles = facts().map((f) => f.title);
-    for (const button of ['Refresh', 'Create policy (report-only)', 'Approve / Reject', 'Turn on', 'Nudge selected']) {
+    for (const button of ['Refresh', 'Create policy (report-only)', 'Approve / Reject', 'Enforce policy', 'Nudge selected', "I've registered"]) {
       assert.ok(titles.includes(button), `${button} missing`);
     }
   });
@@ -28,7 +28,8 @@ describe('helpCard', () => {
   it('says who can approve, and whether the reader is an approver', () => {
     assert.ok(lines(helpCard({ botName: 'MfaBot' })).some((l) => l.startsWith('Creating, approving, rejecting and turning on')));
     assert.ok(lines(helpCard({ botName: 'MfaBot', isApprover: true })).includes('You are an approver.'));
-    assert.ok(lines(helpCard({ botName: 'MfaBot' })).some((l) => l.startsWith('You are not an approver')));
+    assert.ok(lines(helpCard({ botName: 'MfaBot', isApprover: false })).some((l) => l.startsWith('You are not an approver')));
+    assert.ok(!lines(helpCard({ botName: 'MfaBot' })).some((l) => l.startsWith('You are')), 'says nothing when it does not know');
   });
 
   it('repeats an unknown command literally, before the help', () => {

@@ -1,0 +1,86 @@
+/**
+ * What nudges need from Graph (facts §10, §1): MfaBot's id in the org app catalog, whether it is
+ * installed for a user, installing it for them, and one user's MFA registration. Failures are
+ * GraphFailures: a 403 on install names TeamsAppInstallation.ReadWriteSelfForUser.All.
+ */
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { GraphFailure } from './errors';
+import { graphGet, graphSend, type GraphPage } from './requests';
+
+/** The port the nudge use cases depend on; tests may pass a fake. */
+export interface TeamsGateway {
+  /** Catalog id of the app whose manifest id is `externalId`; null when it is not in the catalog. */
+  catalogAppId(externalId: string): Promise<string | null>;
+  /** Whether the app is installed in the user's personal scope. */
+  isInstalled(userId: string, teamsAppId: string): Promise<boolean>;
+  /** Installs the app for the user; an app already installed (409) is not an error. */
+  install(userId: string, teamsAppId: string): Promise<'installed' | 'alreadyInstalled'>;
+  /** `isMfaRegistered` from the registration report; null when the report has no row for the user. */
+  mfaRegistered(userId: string): Promise<boolean | null>;
+}
+
+export interface GraphTeamsGatewayOptions {
+  client: Client;
+  /** Base URL the client was built with: `teamsApp@odata.bind` names the app by absolute URL. */
+  baseUrl: string;
+  /** How long a catalog id found is reused (default 1 h). */
+  catalogCacheMs?: number;
+  now?: () => number;
+}
+
+const quote = (value: string): string => value.replace(/'/g, "''");
+const enc = encodeURIComponent;
+
+export class GraphTeamsGateway implements TeamsGateway {
+  private catalog = new Map<string, { at: number; id: Promise<string | null> }>();
+
+  constructor(private readonly opts: GraphTeamsGatewayOptions) {}
+
+  private get client(): Client {
+    return this.opts.client;
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  catalogAppId(externalId: string): Promise<string | null> {
+    const cached = this.catalog.get(externalId);
+    const ttl = this.opts.catalogCacheMs ?? 3_600_000;
+    if (cached && this.now() - cached.at < ttl) return cached.id;
+    const id = graphGet<GraphPage<{ id?: string }>>(this.client, `/appCatalogs/teamsApps?$filter=externalId eq '${quote(externalId)}'`)
+      .then((page) => page.value?.find((a) => typeof a.id === 'string')?.id ?? null);
+    this.catalog.set(externalId, { at: this.now(), id });
+    // A failure or a missing app is not remembered: the next nudge asks again.
+    id.then((found) => { if (found === null) this.catalog.delete(externalId); }, () => this.catalog.delete(externalId));
+    return id;
+  }
+
+  async isInstalled(userId: string, teamsAppId: string): Promise<boolean> {
+    const path = `/users/${enc(userId)}/teamwork/installedApps?$expand=teamsApp&$filter=teamsApp/id eq '${quote(teamsAppId)}'`;
+    const page = await graphGet<GraphPage<unknown>>(this.client, path);
+    return Array.isArray(page.value) && page.value.length > 0;
+  }
+
+  async install(userId: string, teamsAppId: string): Promise<'installed' | 'alreadyInstalled'> {
+    const base = this.opts.baseUrl.replace(/\/+$/, '').replace(/\/(v1\.0|beta)$/, '');
+    const body = { 'teamsApp@odata.bind': `${base}/v1.0/appCatalogs/teamsApps/${enc(teamsAppId)}` };
+    try {
+      await graphSend<unknown>(this.client, 'POST', `/users/${enc(userId)}/teamwork/installedApps`, body);
+      return 'installed';
+    } catch (err) {
+      if (err instanceof GraphFailure && err.kind === 'conflict') return 'alreadyInstalled';
+      throw err;
+    }
+  }
+
+  async mfaRegistered(userId: string): Promise<boolean | null> {
+    try {
+      const row = await graphGet<{ isMfaRegistered?: unknown }>(this.client, `/reports/authenticationMethods/userRegistrationDetails/${enc(userId)}`);
+      return typeof row.isMfaRegistered === 'boolean' ? row.isMfaRegistered : null;
+    } catch (err) {
+      if (err instanceof GraphFailure && err.kind === 'notFound') return null;
+      throw err;
+    }
+  }
+}
