@@ -12,6 +12,7 @@ import { createGraphCredential } from './graph/credentials';
 import { GraphTenantGateway } from './graph/gateway';
 import { graphGet } from './graph/requests';
 import { StatusService } from './services/status';
+import { SingleFlight } from './services/cache';
 import { createBotApp } from './bot/app';
 import { MsalBotCredentialsFactory, type BotTokenNetwork } from './bot/credentials';
 import { createPolicyFeature } from './bot/policy';
@@ -96,7 +97,9 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     : config.storage === 'blob' && config.blob
       ? new BlobStore(BlobServiceClient.fromConnectionString(config.blob.connectionString).getContainerClient(config.blob.container))
       : new FileStore(config.dataDir);
+  let impact: SingleFlight<Awaited<ReturnType<typeof policy.impactSummary>>> | null = null;
   const policy = createPolicyFeature({
+    onChanged: () => impact?.invalidate(),
     client,
     baseUrl: config.graph.baseUrl,
     store,
@@ -115,6 +118,8 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
       proposalTtlMs: config.proposalTtlHours * 3_600_000,
     },
   });
+  // Every status card shows the report-only impact: one sign-in read serves them all, like the status sweep.
+  impact = new SingleFlight(() => policy.impactSummary(), config.statusCacheSeconds * 1000);
   const nudge = createNudgeFeature({
     client,
     baseUrl: config.graph.baseUrl,
@@ -145,7 +150,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     nudgeHistory: () => nudge.nudgeHistory(),
     isApprover: async (id) => (await policy.service.approverStatus(id)).approver,
     lifecycle: nudge,
-    policyImpact: () => policy.impactSummary(),
+    policyImpact: (opts) => impact?.get(opts) ?? Promise.resolve(null),
     botName: 'MfaBot',
     tenantId: () => config.tenantId,
     allowMissingTenant: config.demo,

@@ -29,7 +29,7 @@ export interface BotDeps {
   /** Verbs implemented by later features; any verb not listed here answers that it is not available. */
   extraVerbs?: Partial<Record<Verb, VerbHandler>>;
   /** The report-only impact of MfaBot's policy, while it exists and is report-only. */
-  policyImpact?: () => Promise<ImpactSummary | null>;
+  policyImpact?: (opts: { fresh?: boolean }) => Promise<ImpactSummary | null>;
   /** Whether an Entra object id is an approver (for the help card); errors count as unknown. */
   isApprover?: (aadObjectId: string) => Promise<boolean>;
   /** Nudges already sent, by admin id, for "nudged 2× · last 3 h ago" on the status card. */
@@ -116,7 +116,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     try {
       const [report, impact, nudgeHistory] = await Promise.all([
         deps.status.get({ fresh }),
-        deps.policyImpact ? deps.policyImpact().catch(() => null) : Promise.resolve(null),
+        deps.policyImpact ? deps.policyImpact({ fresh }).catch(() => null) : Promise.resolve(null),
         deps.nudgeHistory ? deps.nudgeHistory().catch(() => undefined) : Promise.resolve(undefined),
       ]);
       return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed, impact, nudgeHistory });

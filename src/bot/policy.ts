@@ -36,6 +36,8 @@ import { OperationLock } from '../store/lock';
 import { ProposalStore, isProposalId } from '../store/proposals';
 
 export interface PolicyFeatureDeps {
+  /** Told when MfaBot changed the tenant's policies, so caches of them can be dropped. */
+  onChanged?: () => void;
   /** Graph client and its base URL (the same ones the status gateway uses). */
   client: Client;
   baseUrl: string;
@@ -96,7 +98,10 @@ export function createPolicyFeature(deps: PolicyFeatureDeps): PolicyFeature {
     logger,
     now,
     admins: deps.status ? async () => (await deps.status?.get())?.admins ?? null : undefined,
-    onChanged: () => deps.status?.invalidate(),
+    onChanged: () => {
+      deps.status?.invalidate();
+      deps.onChanged?.();
+    },
   });
   const pending = new Set<Promise<void>>();
 

@@ -97,8 +97,11 @@ export function parseRoleScope(spec: string | undefined): string[] {
  * Role info for any id: the catalogue entry when known, otherwise the display name learnt from the
  * tenant (roleDefinitions) or the bare id, ranked after every known role.
  */
+const KNOWN_BY_ID: ReadonlyMap<string, RoleInfo> = new Map(KNOWN_ROLES.map((r) => [r.id, r]));
+
 export function roleInfo(id: string, learntNames: Readonly<Record<string, string>> = {}): RoleInfo {
-  const known = KNOWN_ROLES.find((r) => r.id === id.toLowerCase());
+  // Called inside sort comparators for thousands of admins: a map, not a scan.
+  const known = KNOWN_BY_ID.get(id) ?? KNOWN_BY_ID.get(id.toLowerCase());
   if (known) return known;
   return { id, displayName: learntNames[id] ?? `Role ${id}`, rank: 100 };
 }

@@ -5,6 +5,7 @@
 import type { StatusReport } from '../domain/report';
 import { buildStatusReport, type StatusSettings } from '../domain/status';
 import type { TenantGateway } from '../graph/gateway';
+import { SingleFlight } from './cache';
 
 export interface StatusServiceOptions {
   gateway: TenantGateway;
@@ -14,36 +15,30 @@ export interface StatusServiceOptions {
 }
 
 export class StatusService {
-  private cached: { report: StatusReport; at: number } | null = null;
-  private inFlight: Promise<StatusReport> | null = null;
+  private readonly report: SingleFlight<StatusReport>;
 
-  constructor(private readonly opts: StatusServiceOptions) {}
+  constructor(private readonly opts: StatusServiceOptions) {
+    this.report = new SingleFlight(
+      async () => {
+        const facts = await opts.gateway.readTenant({ roleIds: opts.settings.roleIds });
+        return buildStatusReport(facts, opts.settings, this.now());
+      },
+      opts.cacheSeconds * 1000,
+      () => this.now().getTime(),
+    );
+  }
 
   private now(): Date {
     return this.opts.now ? this.opts.now() : new Date();
   }
 
   /** The current report; `fresh` forces a new read (joining one already under way). */
-  async get(opts: { fresh?: boolean } = {}): Promise<StatusReport> {
-    const now = this.now().getTime();
-    if (!opts.fresh && this.cached && now - this.cached.at < this.opts.cacheSeconds * 1000) return this.cached.report;
-    if (this.inFlight) return this.inFlight;
-    const run = (async () => {
-      try {
-        const facts = await this.opts.gateway.readTenant({ roleIds: this.opts.settings.roleIds });
-        const report = buildStatusReport(facts, this.opts.settings, this.now());
-        this.cached = { report, at: this.now().getTime() };
-        return report;
-      } finally {
-        this.inFlight = null;
-      }
-    })();
-    this.inFlight = run;
-    return run;
+  get(opts: { fresh?: boolean } = {}): Promise<StatusReport> {
+    return this.report.get(opts);
   }
 
   /** Forgets the cached report, e.g. after MfaBot changed the tenant. */
   invalidate(): void {
-    this.cached = null;
+    this.report.invalidate();
   }
 }
