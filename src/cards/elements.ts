@@ -3,10 +3,10 @@
  * Tenant-supplied strings (names, policy names, reasons) go into TextRuns, which render no markdown.
  */
 import type {
-  ActionExecute, ActionStyle, AdaptiveCard, CardAction, CardElement, Color, FontSize, FontWeight, JsonObject,
-  RichTextBlock, TextBlock, TextRun,
+  ActionExecute, ActionStyle, AdaptiveCard, CardAction, CardElement, Choice, Color, FontSize, FontWeight, InputChoiceSet,
+  JsonObject, RichTextBlock, TextBlock, TextRun,
 } from './types';
-import type { Verb } from './verbs';
+import { NUDGE_ALL, NUDGE_INPUT_ID, VERBS, type Verb } from './verbs';
 
 /**
  * Largest card MfaBot sends, in UTF-8 bytes of its JSON. Teams accepts more (facts §11), but 25 KB
@@ -151,4 +151,44 @@ export function card(body: CardElement[], actions: CardAction[] = []): AdaptiveC
     ...(actions.length > 0 ? { actions } : {}),
     msteams: { width: 'Full' },
   };
+}
+
+/** A person the nudge picker offers. */
+export interface NudgeCandidate {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+}
+
+/**
+ * The nudge picker (multi-select `Input.ChoiceSet` with id `admins`, "all" first) and its button,
+ * shared by the status and digest cards so both send what the nudge handler expects.
+ */
+export function nudgePickerSection(candidates: readonly NudgeCandidate[], maxChoices: number): CardElement[] {
+  if (candidates.length === 0) return [];
+  const choices: Choice[] = [
+    { title: 'All unregistered admins', value: NUDGE_ALL },
+    ...candidates.slice(0, maxChoices).map((a) => ({
+      title: truncate(`${truncate(a.displayName || a.userPrincipalName, 64)} (${a.userPrincipalName})`, 90),
+      value: a.id,
+    })),
+  ];
+  const picker: InputChoiceSet = {
+    type: 'Input.ChoiceSet',
+    id: NUDGE_INPUT_ID,
+    label: 'Nudge admins to register (a 1:1 Teams message)',
+    isMultiSelect: true,
+    // `filtered` (typeahead) would need single select.
+    style: 'compact',
+    placeholder: 'Choose admins',
+    isRequired: true,
+    errorMessage: 'Choose at least one admin to nudge',
+    choices,
+  };
+  return [{
+    type: 'Container',
+    spacing: 'large',
+    separator: true,
+    items: [picker, { type: 'ActionSet', actions: [execute(VERBS.nudgeSend, 'Nudge selected', { associatedInputs: 'auto' })] }],
+  }];
 }

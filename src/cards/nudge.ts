@@ -7,11 +7,11 @@ import type { Digest, Cadence } from '../domain/digest';
 import type { PolicyOutlook, SkipReason } from '../domain/nudge';
 import { ROLE, roleInfo } from '../domain/roles';
 import type { AdminRole } from '../domain/types';
-import { card, execute, fitCard, heading, joinCapped, literal, para, plural, run, text, truncate } from './elements';
+import { card, execute, fitCard, heading, joinCapped, literal, nudgePickerSection, para, plural, run, text, truncate } from './elements';
 import { utc } from './policy';
 import { relativeTime } from './status';
-import type { ActionExecute, ActionOpenUrl, AdaptiveCard, CardAction, CardElement, Choice, Container, InputChoiceSet, TextRun } from './types';
-import { NUDGE_ALL, NUDGE_INPUT_ID, VERBS } from './verbs';
+import type { ActionExecute, ActionOpenUrl, AdaptiveCard, CardAction, CardElement, TextRun } from './types';
+import { VERBS } from './verbs';
 
 /** Microsoft's combined security info registration page (facts §10, issue 4). */
 export const REGISTER_URL = 'https://aka.ms/mysecurityinfo';
@@ -324,30 +324,5 @@ export function digestCard(digest: Digest, opts: DigestCardOptions): AdaptiveCar
 }
 
 function nudgePicker(digest: Digest, limit: number): CardElement[] {
-  if (digest.missing.length === 0) return [];
-  const choices: Choice[] = [
-    { title: 'All unregistered admins', value: NUDGE_ALL },
-    ...digest.missing.slice(0, Math.min(limit * 4, 100)).map((a) => ({
-      title: truncate(`${truncate(a.displayName || a.userPrincipalName, CAP.name)} (${a.userPrincipalName})`, 90),
-      value: a.id,
-    })),
-  ];
-  const picker: InputChoiceSet = {
-    type: 'Input.ChoiceSet',
-    id: NUDGE_INPUT_ID,
-    label: 'Nudge admins to register (a 1:1 Teams message)',
-    isMultiSelect: true,
-    style: 'compact',
-    placeholder: 'Choose admins',
-    isRequired: true,
-    errorMessage: 'Choose at least one admin to nudge',
-    choices,
-  };
-  const container: Container = {
-    type: 'Container',
-    spacing: 'large',
-    separator: true,
-    items: [picker, { type: 'ActionSet', actions: [execute(VERBS.nudgeSend, 'Nudge selected', { associatedInputs: 'auto' })] }],
-  };
-  return [container];
+  return nudgePickerSection(digest.missing, Math.min(limit * 4, 100));
 }

@@ -10,13 +10,13 @@ import type { Admin, AdminRole, RoleCoverage } from '../domain/types';
 import type { Advice, RoleSummary, StatusReport } from '../domain/report';
 import { roleInfo } from '../domain/roles';
 import {
-  MAX_CARD_BYTES, card, execute, fitCard, heading, joinCapped, literal, para, plural, run, text, truncate,
+  MAX_CARD_BYTES, card, execute, fitCard, heading, joinCapped, literal, nudgePickerSection, para, plural, run, text, truncate,
 } from './elements';
 import type {
-  ActionExecute, AdaptiveCard, CardElement, ChartDonut, Choice, Color, Container, InputChoiceSet, Table,
+  ActionExecute, AdaptiveCard, CardElement, ChartDonut, Color, Container, Table,
   TableCell, TableRow, TextRun,
 } from './types';
-import { NUDGE_ALL, NUDGE_INPUT_ID, VERBS } from './verbs';
+import { VERBS } from './verbs';
 
 export interface NudgeHistoryEntry {
   count: number;
@@ -465,34 +465,7 @@ function actionNotes(ctx: Context, prose: ProseCaps): CardElement[] {
 }
 
 function nudgePicker(ctx: Context, limits: Limits): CardElement[] {
-  const { missing } = ctx;
-  if (missing.length === 0) return [];
-  const choices: Choice[] = [
-    { title: 'All unregistered admins', value: NUDGE_ALL },
-    ...missing.slice(0, limits.choices).map((admin) => ({
-      title: truncate(`${truncate(admin.displayName || admin.userPrincipalName, CAP.displayName)} (${admin.userPrincipalName})`, CAP.choiceTitle),
-      value: admin.id,
-    })),
-  ];
-  const picker: InputChoiceSet = {
-    type: 'Input.ChoiceSet',
-    id: NUDGE_INPUT_ID,
-    label: 'Nudge admins to register (a 1:1 Teams message)',
-    isMultiSelect: true,
-    // `filtered` (typeahead) would need single select.
-    style: 'compact',
-    placeholder: 'Choose admins',
-    isRequired: true,
-    errorMessage: 'Choose at least one admin to nudge',
-    choices,
-  };
-  const container: Container = {
-    type: 'Container',
-    spacing: 'large',
-    separator: true,
-    items: [picker, { type: 'ActionSet', actions: [execute(VERBS.nudgeSend, 'Nudge selected', { associatedInputs: 'auto' })] }],
-  };
-  return [container];
+  return nudgePickerSection(ctx.missing, limits.choices);
 }
 
 /** "2025-11-26 06:05 UTC"; the raw value when it is not a date. */
