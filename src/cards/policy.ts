@@ -5,6 +5,7 @@
  * the tenant and from Teams go into TextRuns (no markdown) except the @mentions, which are cleaned.
  */
 import { STATUS_WORDS, type Blocker, type Person, type Proposal } from '../domain/approval';
+import type { AuditEntry } from '../domain/audit';
 import type { ImpactSummary, ImpactUser } from '../domain/impact';
 import type { DraftDescription } from '../domain/policyDraft';
 import { card, execute, fitCard, heading, joinCapped, literal, para, plural, run, text, truncate } from './elements';
@@ -271,15 +272,7 @@ export function policyFailedCard(action: 'create' | 'enable', failure: { message
   return card(body);
 }
 
-export interface AuditCardEntry {
-  at: string;
-  actor: { id: string; name: string };
-  action: string;
-  result: string;
-  policyId?: string;
-  proposalId?: string;
-  detail: string;
-}
+export type AuditCardEntry = AuditEntry;
 
 /** How much of each audit entry one rendering shows; `fitCard` walks these from large to small. */
 const AUDIT_LADDER = [

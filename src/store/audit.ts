@@ -4,20 +4,10 @@
  * pointing at the page being filled. Appends use eTag-conditional writes, so concurrent appends from
  * several handlers or instances never lose an entry.
  */
+import type { AuditEntry } from '../domain/audit';
 import { CREATE_ONLY, isETagConflict, readOne, type KeyValueStore, type StoreItem } from './kv';
 
-export interface AuditEntry {
-  /** ISO time. */
-  at: string;
-  actor: { id: string; name: string };
-  /** e.g. policy.create, policy.approve, policy.reject, policy.enable, proposal.create, audit.view. */
-  action: string;
-  /** e.g. created, enforced, proposed, rejected, refused, failed, exists, busy, unknown. */
-  result: string;
-  policyId?: string;
-  proposalId?: string;
-  detail: string;
-}
+export type { AuditEntry };
 
 interface HeadItem extends StoreItem {
   /** Number of the page being filled. */
