@@ -149,7 +149,8 @@ class ObserveLink extends Link {
     try {
       await this.forward(context);
       const res = context.response;
-      const level = res && res.status >= 400 ? 'warn' : 'debug';
+      // Every call at info, with Graph's request-id: what a support ticket to Microsoft needs.
+      const level = res && res.status >= 400 ? 'warn' : 'info';
       this.logger[level](
         { graph: { method: m, path, status: res?.status, requestId: res?.headers.get('request-id') ?? undefined, ms: Date.now() - started } },
         'graph request',

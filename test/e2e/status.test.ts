@@ -119,6 +119,18 @@ describe('@MfaBot status end to end (bot over HTTP, simulator over HTTP, fake Bo
     assert.ok(logLines.some((l) => l.includes('refused activity from another tenant')));
   });
 
+  it('logs every Graph call as JSON with the activity, the conversation and Graph\'s request-id', async () => {
+    const activity = mentionMessage('status', opts);
+    await post(bot.url, cardAction('status.refresh', {}, { ...opts, conversationId: activity.conversation.id }));
+    const lines = logLines.map((l) => JSON.parse(l) as { msg?: string; activityId?: string; conversationId?: string; graph?: { requestId?: string; path?: string } });
+    const graphLines = lines.filter((l) => l.msg === 'graph request' && l.conversationId === activity.conversation.id);
+    assert.ok(graphLines.length > 0, 'Graph calls of that turn were logged');
+    for (const l of graphLines) {
+      assert.match(l.graph?.requestId ?? '', /^[0-9a-f-]{36}$/, `request-id of ${l.graph?.path}`);
+      assert.ok(l.activityId, 'with the activity id');
+    }
+  });
+
   it('answers an Action.Execute with an unknown verb with a clear card, not an error', async () => {
     const res = await post(bot.url, cardAction('policy.delete-everything', { roles: ['x'] }, opts));
     assert.equal(res.status, 200);
