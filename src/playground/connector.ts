@@ -8,6 +8,9 @@ import type { Author, TenantUser } from './protocol';
 import { aadFromMri } from './tenant';
 import { isRecord, type Transcript } from './transcript';
 
+/** An Entra object id, as Teams accepts it in `members[].id`. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface ConnectorResponse {
   status: number;
   body?: unknown;
@@ -21,6 +24,11 @@ export interface ConnectorDeps {
   bot: { id: string; name: string };
   /** The tenant's users, as the picker knows them. */
   users(): Promise<TenantUser[]>;
+  /**
+   * Whether MfaBot is installed in the user's personal scope now (a fresh read of the tenant), once
+   * Teams' install notifications for it have reached the bot.
+   */
+  botInstalledFor(userId: string): Promise<boolean>;
 }
 
 const error = (status: number, code: string, message: string): ConnectorResponse => ({ status, body: { error: { code, message } } });
@@ -134,6 +142,12 @@ function teams(parts: string[], deps: ConnectorDeps): ConnectorResponse {
 /**
  * `POST /v3/conversations`: the bot opens (or finds) the 1:1 chat with `members[0]`, or starts a new
  * thread in the channel (`isGroup` with channelData.channel, as TeamsInfo.sendMessageToTeamsChannel does).
+ *
+ * As Teams (facts §10), `members[0].id` is the user's Teams id (every user shares the channel's team
+ * with the bot) or their Entra object id, which works only once MfaBot is installed in their personal
+ * scope; an Entra object id in `aadObjectId` alone, a UPN or an email is refused with 400. Teams'
+ * exact answer for an Entra object id without the installation is not documented: the playground
+ * refuses it with 403, so a bot that forgets to install itself fails here, not first in a real tenant.
  */
 async function createConversation(body: unknown, deps: ConnectorDeps): Promise<ConnectorResponse> {
   if (!isRecord(body)) return error(400, 'BadArgument', 'Conversation parameters are required.');
@@ -153,10 +167,16 @@ async function createConversation(body: unknown, deps: ConnectorDeps): Promise<C
   if (typeof tenant === 'string' && tenant.toLowerCase() !== deps.tenantId.toLowerCase()) {
     return error(403, 'Forbidden', 'The user is in another tenant.');
   }
-  const member = body.members[0];
-  const users = await deps.users();
-  const user = findUser(users, member.aadObjectId) ?? findUser(users, member.id);
-  if (!user) return error(404, 'NotFound', 'No such user in the tenant (or MfaBot is not installed for them).');
+  const memberId = typeof body.members[0].id === 'string' ? body.members[0].id : '';
+  const byTeamsId = aadFromMri(memberId) !== undefined;
+  if (!byTeamsId && !GUID.test(memberId)) {
+    return error(400, 'BadArgument', 'members[0].id must be the user\'s Teams id (29:…) or their Entra object id; Teams addresses nobody by aadObjectId alone, UPN or email.');
+  }
+  const user = (await deps.users()).find((u) => (byTeamsId ? u.mri === memberId.toLowerCase() : u.id === memberId.toLowerCase()));
+  if (!user) return error(404, 'NotFound', 'No such user in the tenant.');
+  if (!byTeamsId && !(await deps.botInstalledFor(user.id))) {
+    return error(403, 'BotNotInConversationRoster', 'MfaBot is not installed for this user, so their Entra object id cannot address them: install it (Graph POST /users/{id}/teamwork/installedApps) or use their Teams id.');
+  }
   const conversation = deps.transcript.personal({ id: user.id, name: user.displayName }, true);
   let activityId: string | undefined;
   if (isRecord(body.activity)) {

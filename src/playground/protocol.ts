@@ -98,6 +98,11 @@ export interface TenantUser {
   roles: string[];
   /** From the registration report; null when it has no row for them. */
   mfaRegistered: boolean | null;
+  /**
+   * MfaBot is installed in their personal scope (the simulator's `userInstalledApps`): only then may
+   * the bot address them by Entra object id when it opens a 1:1 chat (facts §10).
+   */
+  botInstalled: boolean;
 }
 
 export interface TenantPolicy {

@@ -5,7 +5,8 @@
  * - the relay that hands the activities the page builds to the bot's `/api/messages` (the bot has no
  *   CORS, and the page must reach only the bot);
  * - the Bot Connector the bot replies to (`/connector/v3/...`), which is the serviceUrl of every
- *   activity the page sends, so the bot's code runs exactly as under Teams.
+ *   activity the page sends, so the bot's code runs exactly as under Teams;
+ * - Teams' install notifications when MfaBot gets installed for a user (installs.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { ROLE_LISTS } from '../domain/roles';
 import type { TenantFixture } from '../sim/fixture';
 import { clientBundle } from './bundle';
 import { findUser, handleConnector } from './connector';
+import { InstallNotifier } from './installs';
 import { personalConversationId, type PlaygroundConfig, type PlaygroundEventName, type PlaygroundEvents, type RelayResult, type TenantUser, type TenantView } from './protocol';
 import { tenantView } from './tenant';
 import { isRecord, Transcript } from './transcript';
@@ -31,6 +33,8 @@ export interface PlaygroundOptions {
   approverGroupId?: string | null;
   /** Roles in scope (MFABOT_ROLES), to tell admins from other users; the CA template's 14 by default. */
   roleIds?: readonly string[];
+  /** MfaBot's manifest id in the simulated Teams app catalog; default: the one the simulated tenants use. */
+  teamsAppExternalId?: string;
   /** 0 (default) picks a free port. */
   port?: number;
   /** Loopback only. */
@@ -80,24 +84,40 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   let connectorUrl = '';
   let tenantName = '';
 
+  const installs = new InstallNotifier({
+    transcript,
+    config: () => config(),
+    sendToBot: (activity) => sendToBot(botUrl, activity),
+    logger: opts.logger,
+  });
+
   let tenantCache: { at: number; view: Promise<TenantView> } | undefined;
+  /** Reads the simulated tenant (reusing a read up to `maxAgeMs` old) and notices new installations of MfaBot. */
   const readTenant = (maxAgeMs = 0): Promise<TenantView> => {
     if (tenantCache && Date.now() - tenantCache.at <= maxAgeMs) return tenantCache.view;
     const view = (async () => {
       const res = await fetch(`${simUrl}/_sim/tenant`);
       if (!res.ok) throw new HttpError(502, `The simulator answered ${res.status} for its tenant`);
       const tenant = (await res.json()) as TenantFixture;
-      return tenantView(tenant, {
+      const view = tenantView(tenant, {
         roleIds: opts.roleIds && opts.roleIds.length > 0 ? opts.roleIds : ROLE_LISTS.template ?? [],
         approverIds: opts.approverIds,
         approverGroupId: opts.approverGroupId ?? null,
+        ...(opts.teamsAppExternalId ? { teamsAppExternalId: opts.teamsAppExternalId } : {}),
       });
+      installs.observe(view.users);
+      return view;
     })();
     tenantCache = { at: Date.now(), view };
     view.catch(() => { tenantCache = undefined; });
     return view;
   };
   const users = async (): Promise<TenantUser[]> => (await readTenant(TENANT_CACHE_MS)).users;
+  const botInstalledFor = async (userId: string): Promise<boolean> => {
+    const view = await readTenant();
+    await installs.settled();
+    return view.users.some((u) => u.id === userId && u.botInstalled);
+  };
 
   const push = <E extends PlaygroundEventName>(res: ServerResponse, event: E, data: PlaygroundEvents[E]): void => {
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -172,7 +192,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     if (p.startsWith('/connector/')) {
       const body = await readJson(req);
       const out = await handleConnector(method, p.slice('/connector'.length), body, {
-        transcript, channel: CHANNEL, tenantId: opts.tenantId, bot: { id: BOT_ID, name: botName }, users,
+        transcript, channel: CHANNEL, tenantId: opts.tenantId, bot: { id: BOT_ID, name: botName }, users, botInstalledFor,
       });
       return sendJson(res, out.status, out.body);
     }

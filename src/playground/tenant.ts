@@ -1,11 +1,13 @@
 /**
  * The simulated tenant as the playground shows it: who the users are, who is an admin (by the same
- * rule as the bot, `buildAdmins`), who is registered for MFA, who approves, and the Conditional Access
- * policies. Read from the simulator's `GET /_sim/tenant`, which serves its live state.
+ * rule as the bot, `buildAdmins`), who is registered for MFA, who approves, who has MfaBot installed,
+ * and the Conditional Access policies. Read from the simulator's `GET /_sim/tenant`, which serves its
+ * live state.
  */
 import { buildAdmins } from '../domain/admins';
 import type { DirectoryUser, RoleGrant, TenantFacts } from '../domain/facts';
 import { roleInfo } from '../domain/roles';
+import { MFABOT_TEAMS_APP_EXTERNAL_ID } from '../sim/defaults';
 import type { TenantFixture } from '../sim/fixture';
 import type { TenantUser, TenantView } from './protocol';
 
@@ -25,11 +27,14 @@ export interface TenantViewOptions {
   approverIds: readonly string[];
   /** Transitive members of this group approve too. */
   approverGroupId?: string | null;
+  /** MfaBot's manifest id (`externalId` in the Teams app catalog); default: the one the simulated tenants use. */
+  teamsAppExternalId?: string;
 }
 
 type Fixture = Pick<TenantFixture,
   'organization' | 'users' | 'groups' | 'servicePrincipals' | 'roleAssignments' | 'roleEligibilitySchedules'
-  | 'userRegistrationDetails' | 'conditionalAccessPolicies' | 'identitySecurityDefaultsEnforcementPolicy'>;
+  | 'userRegistrationDetails' | 'conditionalAccessPolicies' | 'identitySecurityDefaultsEnforcementPolicy'>
+  & Partial<Pick<TenantFixture, 'teamsApps' | 'userInstalledApps'>>;
 
 /** Summarises the simulator's tenant for the picker and the side panel. */
 export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView {
@@ -100,6 +105,12 @@ export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView
   const { admins } = buildAdmins(facts, [...opts.roleIds]);
   const adminsById = new Map(admins.map((a) => [a.id.toLowerCase(), a]));
 
+  const externalId = (opts.teamsAppExternalId ?? MFABOT_TEAMS_APP_EXTERNAL_ID).toLowerCase();
+  const botAppIds = new Set((tenant.teamsApps ?? []).filter((a) => a.externalId?.toLowerCase() === externalId).map((a) => a.id.toLowerCase()));
+  const botInstalledFor = new Set(Object.entries(tenant.userInstalledApps ?? {})
+    .filter(([, apps]) => apps.some((a) => botAppIds.has(a.toLowerCase())))
+    .map(([userId]) => userId.toLowerCase()));
+
   const approvers = new Set(opts.approverIds.map((id) => id.toLowerCase()));
   if (opts.approverGroupId) for (const u of transitiveUsers(opts.approverGroupId)) approvers.add(u.id.toLowerCase());
 
@@ -120,6 +131,7 @@ export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView
         isAdmin: admin !== undefined,
         roles,
         mfaRegistered: Object.prototype.hasOwnProperty.call(registrations, u.id) ? registrations[u.id] ?? null : null,
+        botInstalled: botInstalledFor.has(id),
       };
     })
     .sort((a, b) => rank(a) - rank(b) || a.displayName.localeCompare(b.displayName, 'en'));

@@ -14,11 +14,15 @@ function verbsOf(card: AdaptiveCard): { verb: string; data: Record<string, unkno
   return executeActions(card).map((a) => ({ verb: a.verb, data: a.data as Record<string, unknown> }));
 }
 
-/** A verb's answer comes from its handler: not an error, not a 501, and not what an unknown verb gets. */
+/**
+ * A verb's answer comes from its feature's handler: not an error, not a 501, not what an unknown verb
+ * gets, and not the placeholder createBotApp answers for verbs no feature has plugged in.
+ */
 function assertHandled(verb: string, answer: RelayResult, unknownVerbAnswer: RelayResult): void {
   assert.notEqual(answer.status, 501, `${verb}: nobody handles it`);
   assert.ok(!isError(answer), `${verb}: answered ${answer.status} ${JSON.stringify(answer.body)}`);
   assert.notDeepEqual(answer, unknownVerbAnswer, `${verb}: answered like an unknown verb`);
+  assert.doesNotMatch(JSON.stringify(answer.body ?? null), /is not available yet/, `${verb}: answered by the placeholder, not by a feature`);
 }
 
 function isError(answer: RelayResult): boolean {

@@ -1,9 +1,10 @@
 /**
- * Every card the bot can send today, for the browser tests: the shared card catalogue
- * (test/cards/catalogue.ts: status at several tenant shapes, help, error, notice) plus the cards of the
- * policy feature (approval, created, enforced, closed, blocked, refusal, working, failed, audit) and
- * the status card with its report-only impact section. `screenshot` names the main cards, which are
- * written under test-output/screenshots.
+ * Every card the bot can send, for the browser tests: the shared card catalogue (test/cards/catalogue.ts:
+ * status at several tenant shapes, help, error, notice, and the nudge feature's cards: the 1:1 nudge,
+ * the delivery result, progress, thanks, not yet, the channel's "registered" note, the refusals and
+ * the digest) plus the cards of the policy feature (approval, created, enforced, closed, blocked,
+ * refusal, working, failed, audit) and the status card with its report-only impact section.
+ * `screenshot` names the main cards, which are written under test-output/screenshots.
  */
 import { statusCard } from '../../src/cards';
 import {
@@ -31,6 +32,10 @@ const SCREENSHOTS: Readonly<Record<string, string>> = {
   'status: all registered and covered': 'status-covered',
   help: 'help',
   error: 'error',
+  'nudge: policy report-only': 'nudge',
+  'nudge result: sent, skipped and failed': 'nudge-result',
+  'nudge: not confirmed yet': 'nudge-not-yet',
+  'digest: changes since the last one, weekly, enforcement to approve': 'digest',
 };
 
 const BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b1';

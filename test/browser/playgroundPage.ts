@@ -33,6 +33,11 @@ export class PlaygroundPage {
     await this.page.locator('body[data-view="channel"]').waitFor();
   }
 
+  /** The unread count on the 1:1 chat's entry in the rail (hidden when there is nothing new). */
+  chatUnread(): Locator {
+    return this.page.locator('[data-testid="chat-unread"]');
+  }
+
   async openChat(): Promise<void> {
     await this.page.locator('[data-testid="nav-chat"]').click();
     await this.page.locator('body[data-view="personal"]').waitFor();

@@ -123,15 +123,27 @@ describe('playground server: the page, the relay to the bot and the Bot Connecto
     const first = await connector('POST', 'v3/conversations', { members: [{ id: admin.mri }], channelData: { tenant: { id: config.tenantId } } });
     assert.equal(first.status, 201);
     assert.equal(first.body.id, personalConversationId(admin.id));
-    const byAad = await connector('POST', 'v3/conversations', { members: [{ id: 'whatever', aadObjectId: admin.id }], activity: { type: 'message', text: 'hi' } });
-    assert.equal(byAad.body.id, first.body.id);
-    assert.equal(typeof byAad.body.activityId, 'string');
+    const again = await connector('POST', 'v3/conversations', { members: [{ id: admin.mri }], activity: { type: 'message', text: 'hi' } });
+    assert.equal(again.body.id, first.body.id);
+    assert.equal(typeof again.body.activityId, 'string');
     const members = await connector('GET', `v3/conversations/${encodeURIComponent(String(first.body.id))}/members`);
     assert.deepEqual((members.body as unknown as { aadObjectId: string }[]).map((m) => m.aadObjectId), [admin.id]);
 
     assert.equal((await connector('POST', 'v3/conversations', { members: [{ id: '29:00000000-0000-4000-8000-000000000000' }] })).status, 404);
     assert.equal((await connector('POST', 'v3/conversations', { members: [{ id: admin.mri }], channelData: { tenant: { id: '11111111-1111-4111-8111-111111111111' } } })).status, 403);
     assert.equal((await connector('POST', 'v3/conversations', { members: [] })).status, 400);
+  });
+
+  it('addresses a user by Entra object id only once MfaBot is installed for them, and never by aadObjectId alone or UPN, as Teams', async () => {
+    const notInstalled = await connector('POST', 'v3/conversations', { members: [{ id: admin.id }], channelData: { tenant: { id: config.tenantId } } });
+    assert.equal(notInstalled.status, 403);
+    assert.equal((notInstalled.body.error as { code: string }).code, 'BotNotInConversationRoster');
+    assert.ok(approver.botInstalled, 'the demo tenant has MfaBot installed for its approvers');
+    const installed = await connector('POST', 'v3/conversations', { members: [{ id: approver.id }], channelData: { tenant: { id: config.tenantId } } });
+    assert.equal(installed.status, 201);
+    assert.equal(installed.body.id, personalConversationId(approver.id));
+    assert.equal((await connector('POST', 'v3/conversations', { members: [{ id: 'whatever', aadObjectId: approver.id }] })).status, 400);
+    assert.equal((await connector('POST', 'v3/conversations', { members: [{ id: approver.userPrincipalName }] })).status, 400);
   });
 
   it('starts a thread in the channel for the bot (isGroup with channelData.channel), and replies in that thread land in the channel', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PlaygroundConfig, TenantUser } from '../../src/playground/protocol';
-import { invokeActivity, messageActivity, refreshesFor } from '../../src/playground/web/activities';
+import { installActivities, invokeActivity, messageActivity, refreshesFor } from '../../src/playground/web/activities';
 import { markdownToHtml } from '../../src/playground/web/markdown';
 
 const config: PlaygroundConfig = {
@@ -12,7 +12,7 @@ const config: PlaygroundConfig = {
 };
 const user: TenantUser = {
   id: '03fb2515-6020-4349-ac3c-8c97e15150f9', displayName: 'Megan Bowen', userPrincipalName: 'megan.bowen@contoso.example', jobTitle: null,
-  accountEnabled: true, mri: '29:03fb2515-6020-4349-ac3c-8c97e15150f9', isApprover: true, isAdmin: true, roles: [], mfaRegistered: true,
+  accountEnabled: true, mri: '29:03fb2515-6020-4349-ac3c-8c97e15150f9', isApprover: true, isAdmin: true, roles: [], mfaRegistered: true, botInstalled: true,
 };
 const inChannel = { conversationId: config.channel.conversationId, kind: 'channel' as const };
 
@@ -41,6 +41,20 @@ describe('playground page: the activities it sends', () => {
     assert.equal(a.name, 'adaptiveCard/action');
     assert.equal(a.replyToId, '1700000000000');
     assert.deepEqual(a.value, { action: { type: 'Action.Execute', verb: 'policy.approve', data: { proposalId: 'p' } }, trigger: 'manual' });
+  });
+
+  it('tells the bot about an install as Teams does: conversationUpdate adding the bot, then installationUpdate "add", from the user\'s 1:1 chat', () => {
+    const [added, installed] = installActivities(config, user, 'a:chat-1');
+    assert.equal(added?.type, 'conversationUpdate');
+    assert.deepEqual(added?.membersAdded, [{ id: config.bot.id }]);
+    assert.equal(installed?.type, 'installationUpdate');
+    assert.equal(installed?.action, 'add');
+    for (const a of [added, installed]) {
+      assert.deepEqual(a?.conversation, { id: 'a:chat-1', conversationType: 'personal', tenantId: config.tenantId });
+      assert.deepEqual(a?.channelData, { tenant: { id: config.tenantId } });
+      assert.deepEqual(a?.from, { id: user.mri, name: 'Megan Bowen', aadObjectId: user.id });
+      assert.deepEqual(a?.recipient, config.bot);
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The Bot Framework activities the page sends, shaped as Teams sends them (bot-framework-offline.md,
  * "Invokes"; facts §11): a message in the channel with the bot's mention entity, a message in a 1:1
- * chat, and the `adaptiveCard/action` invoke of an Action.Execute click or an automatic refresh.
+ * chat, and the `adaptiveCard/action` invoke of an Action.Execute click or an automatic refresh; and
+ * the install notifications the playground's server sends in Teams' place.
  * The playground's server sets the serviceUrl, sender and recipient again before relaying them.
  */
 import type { PlaygroundConfig, TenantUser } from '../protocol';
@@ -83,6 +84,19 @@ export function invokeActivity(
       trigger,
     },
   };
+}
+
+/**
+ * What Teams sends the bot when it is installed in a user's personal scope (facts §10): a
+ * `conversationUpdate` whose `membersAdded` names the bot, and an `installationUpdate` with action
+ * `add`, both from the user in their 1:1 chat with the bot.
+ */
+export function installActivities(config: PlaygroundConfig, user: TenantUser, conversationId: string): Activity[] {
+  const where: Where = { conversationId, kind: 'personal' };
+  return [
+    { ...envelope(config, user, where), type: 'conversationUpdate', membersAdded: [{ id: config.bot.id }] },
+    { ...envelope(config, user, where), type: 'installationUpdate', action: 'add' },
+  ];
 }
 
 /** What old clients send for an Action.Submit: a message with the data as its value and no text. */

@@ -452,8 +452,9 @@ class PlaygroundApp {
         type: 'button', class: 'register', 'data-testid': 'register', title: `Mark ${u.displayName} as registered for MFA in the simulated tenant`,
         onclick: (ev: Event) => void this.register(u, ev.currentTarget as HTMLButtonElement),
       }, 'Register');
-      return h('li', { 'data-testid': 'admin', 'data-user-id': u.id, 'data-registered': state },
-        h('div', { class: 'admin-name' }, h('span', {}, u.displayName), u.isApprover ? h('span', { class: 'badge approver' }, 'Approver') : null),
+      return h('li', { 'data-testid': 'admin', 'data-user-id': u.id, 'data-registered': state, 'data-bot-installed': String(u.botInstalled) },
+        h('div', { class: 'admin-name' }, h('span', {}, u.displayName), u.isApprover ? h('span', { class: 'badge approver' }, 'Approver') : null,
+          u.botInstalled ? h('span', { class: 'badge installed', title: `${this.config.bot.name} is installed in their Teams (personal scope)` }, `Has ${this.config.bot.name}`) : null),
         h('div', { class: 'admin-roles' }, u.roles.join(', ')),
         h('div', { class: 'admin-state' }, h('span', { class: `badge ${state}` }, label), button));
     }));
