@@ -67,6 +67,8 @@ export interface Config {
   nudgers: NudgerPolicy;
   digestHourUtc: number;
   digestWeekday: number;
+  /** How often the scheduler looks for due digests, re-checks and queued nudges (tests shorten it). */
+  schedulerIntervalMs: number;
   storage: 'file' | 'memory' | 'blob';
   dataDir: string;
   blob: { connectionString: string; container: string } | null;
@@ -107,6 +109,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'MFABOT_NUDGERS', description: 'Who may nudge admins: approvers (default), anyone, or Entra object ids, comma-separated.' },
   { name: 'MFABOT_DIGEST_HOUR_UTC', description: 'Hour (UTC, 0-23) at which subscribed channels get their digest (default 8).' },
   { name: 'MFABOT_DIGEST_WEEKDAY', description: 'Day of the weekly digest, 0 = Sunday … 6 = Saturday (default 1, Monday).' },
+  { name: 'MFABOT_SCHEDULER_INTERVAL_MS', description: 'Tests only: how often each instance looks for due digests, registration re-checks and queued nudges (default 60000).' },
   { name: 'MFABOT_STORAGE', description: 'file (default), blob (Azure Blob Storage, for several instances) or memory (tests).' },
   { name: 'MFABOT_DATA_DIR', description: 'Folder of the file store (default .mfabot-data).' },
   { name: 'MFABOT_BLOB_CONNECTION_STRING', description: 'Azure Storage connection string for MFABOT_STORAGE=blob.', secret: true },
@@ -311,6 +314,7 @@ export function loadConfig(
     nudgers: 'policy' in nudgers ? nudgers.policy : { kind: 'approvers' },
     digestHourUtc: int('MFABOT_DIGEST_HOUR_UTC', 8, 0, 23),
     digestWeekday: int('MFABOT_DIGEST_WEEKDAY', 1, 0, 6),
+    schedulerIntervalMs: int('MFABOT_SCHEDULER_INTERVAL_MS', 60_000, 50, 3_600_000),
     storage: storage ?? 'file',
     dataDir: str('MFABOT_DATA_DIR') ?? '.mfabot-data',
     blob: blobConnection ? { connectionString: blobConnection, container: str('MFABOT_BLOB_CONTAINER') ?? 'mfabot' } : null,

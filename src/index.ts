@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { loadConfig, secretValues, type Config } from './config';
-import { createLogger, type Logger } from './log';
+import { createLogger, routeConsole, type Logger } from './log';
 import { createGraphClient } from './graph/client';
 import { createGraphCredential } from './graph/credentials';
 import { GraphTenantGateway } from './graph/gateway';
@@ -35,6 +35,9 @@ export interface RunningBot {
   logger: Logger;
   close(): Promise<void>;
 }
+
+/** How long shutdown waits for turns and background work before exiting anyway. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface StartOptions {
   /** Where log lines go (tests collect them); stdout by default. */
@@ -141,6 +144,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     },
     isApprover: async (id) => (await policy.service.approverStatus(id)).approver,
     tenantId: () => config.tenantId,
+    tickMs: config.schedulerIntervalMs,
   });
   const app = createBotApp({
     status,
@@ -173,12 +177,22 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     config,
     logger,
     async close() {
-      // Stop accepting, let turns and policy work in flight finish (bounded), then stop the simulator.
-      nudge.stop();
-      await Promise.race([Promise.all([policy.idle(), nudge.idle()]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+      // Stop accepting connections; requests already received still get their answers. Keep-alive
+      // connections are closed as soon as they are idle, or the server would wait for their timeout.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const sweep = setInterval(() => server.server.closeIdleConnections?.(), 50);
       server.server.closeIdleConnections?.();
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      // No nudge delivery starts from now on: the ones under way finish, the rest are queued in storage.
+      nudge.stop();
+      // Turns first (they may start background work), then the work that outlived its turn.
+      const drained = closed.then(() => Promise.all([policy.idle(), nudge.idle()]));
+      const inTime = await Promise.race([
+        drained.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, deadline - Date.now())).unref()),
+      ]);
+      clearInterval(sweep);
+      if (!inTime) logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown grace period over: work still running was abandoned');
       if (ownSimulator && simulator) await simulator.close();
     },
   };
@@ -209,8 +223,15 @@ function readiness(client: ReturnType<typeof createGraphClient>, store: KeyValue
   };
 }
 
-async function main(): Promise<void> {
-  const bot = await startMfaBot();
+/**
+ * The process entry point: starts MfaBot (and the playground in demo mode), sends console output of
+ * libraries through the scrubbing logger, and shuts down gracefully on SIGTERM or SIGINT (a second
+ * signal exits at once).
+ */
+export async function main(env: Record<string, string | undefined> = process.env, opts: StartOptions = {}): Promise<void> {
+  const bot = await startMfaBot(env, opts);
+  // botbuilder writes auth failures and turn errors with console.error: as JSON, scrubbed, like ours.
+  routeConsole(bot.logger);
   // The playground exists only in demo mode: never beside a bot with real credentials.
   let playground: Playground | null = null;
   if (bot.config.demo && bot.simulator && bot.config.tenantId) {
@@ -234,14 +255,26 @@ async function main(): Promise<void> {
         `  Simulated Graph: ${bot.simulator?.graphUrl ?? bot.config.graph.baseUrl}\n\n`,
     );
   }
+  let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping) {
+      bot.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
     bot.logger.info({ signal }, 'shutting down');
-    await playground?.close();
-    await bot.close();
-    process.exit(0);
+    try {
+      await playground?.close();
+      await bot.close();
+      bot.logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      bot.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 if (require.main === module) {

@@ -25,6 +25,7 @@ const NOT_DEPLOYED: Record<string, string> = {
   PLAYGROUND_PORT: 'demo mode only',
   PORT: 'set by App Service',
   HOST: 'the default, 0.0.0.0, is right on App Service',
+  MFABOT_SCHEDULER_INTERVAL_MS: 'tests only',
 };
 
 /** `param name type [= default]` lines of the template. */

@@ -97,10 +97,14 @@ export interface NudgeFeature {
   remember(context: TurnContext): Promise<void>;
   /** Delivered nudges per admin, for the status card's `nudgeHistory`. */
   nudgeHistory(): Promise<Record<string, NudgeCount>>;
-  /** One scheduler pass: due digests, then due re-checks. */
+  /** One scheduler pass: nudges a stopped instance queued, due digests, then due re-checks. */
   tick(): Promise<void>;
-  /** Starts and stops the scheduler's timer. */
+  /** Starts the scheduler: one pass at once (work left by a stopped instance), then every `tickMs`. */
   start(): void;
+  /**
+   * Graceful shutdown: stops the scheduler and nudge delivery. Deliveries under way finish (see
+   * `idle`); admins not messaged yet are queued in storage for the next start.
+   */
   stop(): void;
   /** Resolves when work that outlived its turn (slow nudges, a tick) has finished. */
   idle(): Promise<void>;
@@ -157,15 +161,35 @@ function deliveryError(err: unknown): DeliveryError {
   return new DeliveryError(`Bot Connector: ${typeof e.message === 'string' ? e.message.slice(0, 200) : 'request failed'}`, status, retryAfterMs, code);
 }
 
-/** The Messenger port over CloudAdapter's proactive calls. */
-export function createMessenger(adapter: CloudAdapter, botAppId: string, audience: string = PUBLIC_AUDIENCE): Messenger & { update(reference: ConversationRef, activityId: string, card: AdaptiveCard): Promise<void> } {
+/**
+ * The Messenger port over CloudAdapter's proactive calls. With `tenantId` known, every proactive
+ * message stays in that tenant whatever storage holds: a reference naming another tenant is refused
+ * (as a 403, so a stored chat is replaced and a digest subscription dropped), and new 1:1 chats are
+ * created in the configured tenant only.
+ */
+export function createMessenger(
+  adapter: CloudAdapter,
+  botAppId: string,
+  opts: { audience?: string; tenantId?: () => string | null; logger?: Logger } = {},
+): Messenger & { update(reference: ConversationRef, activityId: string, card: AdaptiveCard): Promise<void> } {
+  const audience = opts.audience ?? PUBLIC_AUDIENCE;
+  const tenantId = opts.tenantId ?? (() => null);
   const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+  const otherTenant = (named: string | undefined): boolean => {
+    const expected = tenantId()?.toLowerCase();
+    return Boolean(expected && named && named.toLowerCase() !== expected);
+  };
+  const refused = (named: string | undefined) => {
+    opts.logger?.warn({ tenant: named ?? null }, 'refused a proactive message to a conversation of another tenant');
+    return new DeliveryError('Refused: the conversation belongs to another tenant than the one MfaBot serves.', 403, null, 'OtherTenant');
+  };
   /**
    * Runs `logic` in the referenced conversation and rethrows what it threw: the adapter would hand a
    * failure inside the turn to its onTurnError (which logs it and answers in that conversation)
    * instead of to the caller, so a throttled send would look delivered.
    */
   const proactive = async (reference: ConversationRef, logic: (ctx: TurnContext) => Promise<void>): Promise<void> => {
+    if (otherTenant(reference.conversation.tenantId)) throw refused(reference.conversation.tenantId);
     let failure: { err: unknown } | null = null;
     try {
       await adapter.continueConversationAsync(botAppId, reference as Partial<ConversationReference>, audience, async (ctx) => {
@@ -184,15 +208,17 @@ export function createMessenger(adapter: CloudAdapter, botAppId: string, audienc
     send: (reference, card) => proactive(reference, async (ctx) => {
       await ctx.sendActivity(cardActivity(card));
     }),
-    async createPersonal({ serviceUrl, tenantId, userId, bot }) {
+    async createPersonal({ serviceUrl, tenantId: requested, userId, bot }) {
+      if (otherTenant(requested)) throw refused(requested);
+      const tenant = tenantId() ?? requested;
       let conversationId = '';
       const parameters = {
         isGroup: false,
         bot: { id: bot.id, name: bot.name ?? 'MfaBot' },
         // The user's Entra object id works as the member id once MfaBot is installed for them (facts §10).
         members: [{ id: userId }],
-        tenantId,
-        channelData: { tenant: { id: tenantId } },
+        tenantId: tenant,
+        channelData: { tenant: { id: tenant } },
       } as ConversationParameters;
       try {
         await adapter.createConversationAsync(botAppId, CHANNEL_ID, serviceUrl, audience, parameters, async (ctx) => {
@@ -205,7 +231,7 @@ export function createMessenger(adapter: CloudAdapter, botAppId: string, audienc
       return {
         channelId: CHANNEL_ID,
         serviceUrl,
-        conversation: { id: conversationId, tenantId, conversationType: 'personal', isGroup: false },
+        conversation: { id: conversationId, tenantId: tenant, conversationType: 'personal', isGroup: false },
         bot: { id: bot.id, ...(bot.name ? { name: bot.name } : {}) },
         user: { id: userId, aadObjectId: userId },
       };
@@ -224,7 +250,7 @@ export function createNudgeFeature(deps: NudgeFeatureDeps): NudgeFeature {
   const now = deps.now ?? (() => new Date());
   const budgetMs = deps.invokeBudgetMs ?? 4_000;
   const windowHours = Math.max(1, Math.round(settings.windowMs / 3_600_000));
-  const messenger = createMessenger(deps.adapter, deps.botAppId, deps.audience);
+  const messenger = createMessenger(deps.adapter, deps.botAppId, { audience: deps.audience, tenantId: () => deps.tenantId?.() ?? null, logger });
   const conversations = new ConversationStore(store);
   const nudges = new NudgeStore(store);
   const proposals = new ProposalStore(store);
@@ -438,10 +464,29 @@ export function createNudgeFeature(deps: NudgeFeatureDeps): NudgeFeature {
     },
   };
 
+  /** Nudges queued by a stopped instance: delivered, and the card that asked shows the results. */
+  const resumeQueued = async (): Promise<void> => {
+    for (const batch of await service.resumeQueued()) {
+      if (!batch.channel) continue;
+      const card = resultCard(batch);
+      try {
+        if (batch.cardActivityId) await messenger.update(batch.channel, batch.cardActivityId, card);
+        else await messenger.send(batch.channel, card);
+      } catch (err) {
+        logger.warn({ err: errorSummary(err), batchId: batch.id }, 'could not show the results of resumed nudges');
+      }
+    }
+  };
+
   let timer: NodeJS.Timeout | null = null;
   let ticking: Promise<void> | null = null;
   const tick = (): Promise<void> => {
     ticking ??= track((async () => {
+      try {
+        await resumeQueued();
+      } catch (err) {
+        logger.warn({ err: errorSummary(err) }, 'resuming queued nudges failed');
+      }
       try {
         await digests.tick();
         await service.recheckDue(deps.tenantId?.() ?? null);
@@ -478,10 +523,13 @@ export function createNudgeFeature(deps: NudgeFeatureDeps): NudgeFeature {
       if (timer) return;
       timer = setInterval(() => void tick(), deps.tickMs ?? 60_000);
       timer.unref();
+      // Work a stopped instance left (queued nudges) and digests owed while none ran: now, not a tick later.
+      void tick();
     },
     stop() {
       if (timer) clearInterval(timer);
       timer = null;
+      service.drain();
     },
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);

@@ -137,7 +137,7 @@ export interface NudgeResultRow {
   userId: string;
   name: string | null;
   userPrincipalName: string | null;
-  status: 'sent' | 'skipped' | 'failed';
+  status: 'sent' | 'skipped' | 'failed' | 'queued';
   via?: 'conversation' | 'newChat' | 'installed';
   skip?: SkipReason;
   reason?: string;
@@ -184,7 +184,8 @@ export function nudgeResultCard(input: NudgeResultInput): AdaptiveCard {
   const sent = input.results.filter((r) => r.status === 'sent');
   const skipped = input.results.filter((r) => r.status === 'skipped');
   const failed = input.results.filter((r) => r.status === 'failed');
-  const counts = [`${sent.length} sent`, `${skipped.length} skipped`, `${failed.length} failed`].join(', ');
+  const queued = input.results.filter((r) => r.status === 'queued');
+  const counts = [`${sent.length} sent`, `${skipped.length} skipped`, `${failed.length} failed`, ...(queued.length > 0 ? [`${queued.length} queued`] : [])].join(', ');
   const build = (perSection: number): AdaptiveCard => {
     const section = (title: string, rows: readonly NudgeResultRow[], color: 'good' | 'warning' | 'attention', detail: (r: NudgeResultRow) => TextRun[]): CardElement[] => {
       if (rows.length === 0) return [];
@@ -202,6 +203,7 @@ export function nudgeResultCard(input: NudgeResultInput): AdaptiveCard {
         run(` · ${truncate(r.reason ?? 'failed', CAP.reason)}`),
         ...(r.missing ? [run(` Needs: ${truncate(r.missing, 120)}.`, { weight: 'bolder' })] : []),
       ]),
+      ...section('Queued', queued, 'warning', () => [run(' · MfaBot was restarting; it messages them as soon as it is back, and updates this card')]),
     ];
     if (sent.length > 0) {
       body.push(text(`Each admin got a 1:1 message with a link to register. When they click "I've registered" and Microsoft confirms it, MfaBot tells this conversation. Nobody is nudged more than once every ${plural(input.windowHours, 'hour')}.`, { isSubtle: true, spacing: 'medium' }));

@@ -8,12 +8,16 @@
  * through Graph (409 = already installed) and create the 1:1 conversation through the Bot
  * Connector (facts §10). 429s (and 412/502/503/504) are retried after Retry-After; one admin's
  * failure never stops the others.
+ *
+ * Shutdown: after `drain()` no new delivery starts and retries are not waited for; deliveries under
+ * way finish, and the admins not messaged yet stay claimed and go to a queue in storage, which the
+ * next instance to start (or any running one) takes with `resumeQueued()`.
  */
 import { randomUUID } from 'node:crypto';
 import { effectiveStatus, type Person } from '../domain/approval';
 import {
   isEmptySelection, mayNudge, nextRecheckAt, parseNudgeSelection, planNudges, RECHECK_DELAYS_MS,
-  type NudgerPolicy, type PolicyOutlook,
+  type NudgePlan, type NudgerPolicy, type PolicyOutlook,
 } from '../domain/nudge';
 import type { StatusReport } from '../domain/report';
 import type { Admin } from '../domain/types';
@@ -23,7 +27,7 @@ import { GraphFailure } from '../graph/errors';
 import type { TeamsGateway } from '../graph/teamsGateway';
 import type { Logger } from '../log';
 import type { ConversationRef, ConversationStore } from '../store/conversations';
-import type { AdminNudgeState, DeliveryResult, DeliveryRoute, NudgeBatch, NudgeCount, NudgeStore } from '../store/nudges';
+import type { AdminNudgeState, DeliveryResult, DeliveryRoute, NudgeBatch, NudgeCount, NudgeStore, QueuedNudge } from '../store/nudges';
 import type { ProposalStore } from '../store/proposals';
 
 /** Sends cards through the Bot Connector; implemented in the bot layer. */
@@ -123,6 +127,24 @@ export type ConfirmOutcome =
 
 const DEFAULT_CONCURRENCY = 4;
 
+/** Where and as whom a batch's messages go. */
+interface Route {
+  tenantId: string;
+  serviceUrl: string;
+  bot: { id: string; name?: string };
+}
+
+/** A delivery left for later because MfaBot is stopping (never escapes the service). */
+class Stopping extends Error {
+  constructor() {
+    super('MfaBot is stopping');
+    this.name = 'Stopping';
+  }
+}
+
+const LEFT_FOR_LATER = Symbol('leftForLater');
+const STOPPED = 'MfaBot stopped before this admin was messaged.';
+
 /** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -148,7 +170,17 @@ export async function policyOutlookFrom(proposals: ProposalStore, now: Date): Pr
 }
 
 export class NudgeService {
+  private draining = false;
+
   constructor(private readonly deps: NudgeServiceDeps) {}
+
+  /**
+   * Graceful shutdown: deliveries under way finish, none starts, retries are not waited for; admins
+   * not messaged yet are queued in storage for `resumeQueued` (here after a restart, or elsewhere).
+   */
+  drain(): void {
+    this.draining = true;
+  }
 
   private now(): Date {
     return this.deps.now ? this.deps.now() : new Date();
@@ -200,11 +232,33 @@ export class NudgeService {
       breakGlassUserIds: this.settings.breakGlassUserIds,
     });
     const batchId = this.deps.newId ? this.deps.newId() : randomUUID();
+    const { targets, skipped } = await this.claimTargets(batchId, plan, now);
+    const batch: NudgeBatch = {
+      id: batchId,
+      requestedBy: { id: request.actor.id, name: request.actor.name },
+      createdAt: now.toISOString(),
+      finishedAt: null,
+      tenantId: request.tenantId,
+      channel: request.channel,
+      cardActivityId: request.cardActivityId,
+      results: skipped,
+    };
+    await this.deps.nudges.saveBatch(batch).catch(async (err: unknown) => {
+      await this.deps.nudges.recordResults(batchId, targets.map((a) => failed(a, STOPPED, this.now())));
+      throw err;
+    });
+    hooks.planned?.(targets.length);
+    logger.info({ batchId, targets: targets.length, skipped: skipped.length }, 'nudging admins');
+    const finished = await this.deliverBatch(batch, targets, request, report, skipped);
+    return { kind: 'done', batch: finished };
+  }
+
+  /** Claims the plan's targets for `batchId`: the ones claimed, and a row for every admin skipped or refused. */
+  private async claimTargets(batchId: string, plan: NudgePlan, now: Date): Promise<{ targets: Admin[]; skipped: DeliveryResult[] }> {
     const claim = plan.targets.length > 0
       ? await this.deps.nudges.claim(batchId, plan.targets.map((a) => a.id), now, this.settings.windowMs)
       : { claimed: [], refused: [] };
     const claimed = new Set(claim.claimed);
-    const targets = plan.targets.filter((a) => claimed.has(a.id.toLowerCase()));
     const at = now.toISOString();
     const skipped: DeliveryResult[] = [
       ...plan.skipped.map((s): DeliveryResult => ({ userId: s.id, name: s.name, userPrincipalName: s.userPrincipalName, status: 'skipped', skip: s.reason, at })),
@@ -213,28 +267,23 @@ export class NudgeService {
         return { userId: r.id, name: admin?.displayName ?? null, userPrincipalName: admin?.userPrincipalName ?? null, status: 'skipped', skip: r.reason, at };
       }),
     ];
-    const batch: NudgeBatch = {
-      id: batchId,
-      requestedBy: { id: request.actor.id, name: request.actor.name },
-      createdAt: at,
-      finishedAt: null,
-      tenantId: request.tenantId,
-      channel: request.channel,
-      cardActivityId: request.cardActivityId,
-      results: skipped,
-    };
-    let delivered: DeliveryResult[] | null = null;
+    return { targets: plan.targets.filter((a) => claimed.has(a.id.toLowerCase())), skipped };
+  }
+
+  /**
+   * Delivers to the claimed `targets` of `batch`, records the results (releasing the claims), saves
+   * the batch with `earlier` rows plus the new ones, and queues the admins left when MfaBot is stopping.
+   */
+  private async deliverBatch(batch: NudgeBatch, targets: readonly Admin[], route: Route, report: StatusReport, earlier: readonly DeliveryResult[]): Promise<NudgeBatch> {
+    let delivered: (DeliveryResult | typeof LEFT_FOR_LATER)[] | null = null;
     try {
-      await this.deps.nudges.saveBatch(batch);
-      hooks.planned?.(targets.length);
-      logger.info({ batchId, targets: targets.length, skipped: skipped.length }, 'nudging admins');
       const outlook = this.deps.policyOutlook ? await this.deps.policyOutlook().catch((): PolicyOutlook => ({ kind: 'none' })) : { kind: 'none' as const };
       const enforcedRoles = new Set(report.roles.filter((r) => r.coverage.covered).map((r) => r.roleId.toLowerCase()));
       const roleNames = Object.fromEntries(report.roles.map((r) => [r.roleId, r.displayName]));
-      delivered = await mapBounded(targets, this.settings.concurrency ?? DEFAULT_CONCURRENCY, (admin) => this.deliver(admin, request, nudgeCard({
-        batchId,
+      delivered = await this.deliverAll(targets, (admin) => this.deliver(admin, route, nudgeCard({
+        batchId: batch.id,
         admin,
-        requestedBy: request.actor.name || 'An admin',
+        requestedBy: batch.requestedBy.name || 'An admin',
         tenantName: report.tenantName,
         roleNames,
         // CA's includeRoles applies to active holders; an eligible admin is covered only once activated.
@@ -243,16 +292,94 @@ export class NudgeService {
       })));
     } finally {
       // Claims are released even when something failed before or around delivery, so nobody is
-      // left "being nudged" until the claim times out.
-      await this.deps.nudges.recordResults(batchId, delivered ?? targets.map((a) => failed(a, 'MfaBot stopped before this admin was messaged.', this.now())));
+      // left "being nudged" until the claim times out. Admins left for later keep their claim.
+      const done = delivered
+        ? delivered.filter((r): r is DeliveryResult => r !== LEFT_FOR_LATER)
+        : targets.map((a) => failed(a, STOPPED, this.now()));
+      await this.deps.nudges.recordResults(batch.id, done);
     }
-    const finished: NudgeBatch = { ...batch, finishedAt: this.now().toISOString(), results: [...delivered, ...skipped] };
+    const results = delivered;
+    const later = targets.filter((_, i) => results[i] === LEFT_FOR_LATER);
+    const queued = later.length > 0 && await this.queue(batch, later, route);
+    const rows = results.map((r, i) => {
+      if (r !== LEFT_FOR_LATER) return r;
+      const admin = targets[i] as Admin;
+      return queued ? queuedRow(admin, this.now()) : failed(admin, STOPPED, this.now());
+    });
+    const finished: NudgeBatch = { ...batch, finishedAt: queued ? null : this.now().toISOString(), results: [...rows, ...earlier] };
     await this.deps.nudges.saveBatch(finished);
-    return { kind: 'done', batch: finished };
+    return finished;
   }
 
-  /** One admin: never throws, always a result. */
-  private async deliver(admin: Admin, request: NudgeRequest, card: AdaptiveCard): Promise<DeliveryResult> {
+  /** Puts `admins` of `batch` in the queue; false (claims released, counted as failed) when storage refuses. */
+  private async queue(batch: NudgeBatch, admins: readonly Admin[], route: Route): Promise<boolean> {
+    const userIds = admins.map((a) => a.id.toLowerCase());
+    try {
+      await this.deps.nudges.enqueue({
+        batchId: batch.id, userIds, tenantId: route.tenantId, serviceUrl: route.serviceUrl, bot: route.bot,
+        requestedBy: batch.requestedBy, queuedAt: this.now().toISOString(),
+      });
+      this.deps.logger.info({ batchId: batch.id, queued: userIds.length }, 'MfaBot is stopping: nudges not sent yet are queued for the next start');
+      return true;
+    } catch (err) {
+      this.deps.logger.error({ batchId: batch.id, err: err instanceof Error ? err.message : String(err) }, 'could not queue nudges for the next start');
+      await this.deps.nudges.recordResults(batch.id, admins.map((a) => failed(a, STOPPED, this.now())));
+      return false;
+    }
+  }
+
+  /** Runs deliveries with bounded concurrency; once draining, the ones not started are left for later. Keeps input order. */
+  private deliverAll(targets: readonly Admin[], work: (admin: Admin) => Promise<DeliveryResult | typeof LEFT_FOR_LATER>): Promise<(DeliveryResult | typeof LEFT_FOR_LATER)[]> {
+    return mapBounded(targets, this.settings.concurrency ?? DEFAULT_CONCURRENCY, (admin) => (this.draining ? Promise.resolve(LEFT_FOR_LATER) : work(admin)));
+  }
+
+  /**
+   * Delivers nudges a stopping instance queued: takes the whole queue (one taker per entry across
+   * instances), re-plans each against a fresh report (someone may have registered meanwhile),
+   * re-claims, delivers, and saves the batch. Returns the batches changed, so their cards can be updated.
+   */
+  async resumeQueued(): Promise<NudgeBatch[]> {
+    if (this.draining) return [];
+    const queued = await this.deps.nudges.takeQueued();
+    if (queued.length === 0) return [];
+    this.deps.logger.info({ batches: queued.length }, 'resuming nudges queued by a stopped instance');
+    const out: NudgeBatch[] = [];
+    let report: StatusReport | null = null;
+    for (const entry of queued) {
+      try {
+        report ??= await this.deps.status.get({ fresh: true });
+        out.push(await this.resumeOne(entry, report));
+      } catch (err) {
+        this.deps.logger.warn({ batchId: entry.batchId, err: err instanceof Error ? err.message : String(err) }, 'resuming queued nudges failed; will try again');
+        await this.deps.nudges.enqueue(entry).catch(() => undefined);
+      }
+    }
+    return out;
+  }
+
+  private async resumeOne(entry: QueuedNudge, report: StatusReport): Promise<NudgeBatch> {
+    const now = this.now();
+    const ids = new Set(entry.userIds);
+    const batch: NudgeBatch = await this.deps.nudges.batch(entry.batchId) ?? {
+      id: entry.batchId, requestedBy: entry.requestedBy, createdAt: entry.queuedAt, finishedAt: null, tenantId: entry.tenantId,
+      channel: null, cardActivityId: null, results: [],
+    };
+    const plan = planNudges({
+      selection: { all: false, ids: entry.userIds, invalid: [] },
+      admins: report.admins,
+      history: await this.deps.nudges.states(),
+      now,
+      windowMs: this.settings.windowMs,
+      breakGlassUserIds: this.settings.breakGlassUserIds,
+    });
+    // The batch still holds these claims, so re-claiming succeeds unless they expired and another nudge took over.
+    const { targets, skipped } = await this.claimTargets(entry.batchId, plan, now);
+    const kept = batch.results.filter((r) => !ids.has(r.userId.toLowerCase()));
+    return this.deliverBatch(batch, targets, entry, report, [...skipped, ...kept]);
+  }
+
+  /** One admin: never throws; a result, or LEFT_FOR_LATER when MfaBot started stopping during a retry. */
+  private async deliver(admin: Admin, request: Route, card: AdaptiveCard): Promise<DeliveryResult | typeof LEFT_FOR_LATER> {
     const { conversations, teams, logger } = this.deps;
     const sent = (via: DeliveryRoute): DeliveryResult => ({
       userId: admin.id.toLowerCase(), name: admin.displayName, userPrincipalName: admin.userPrincipalName, status: 'sent', via, at: this.now().toISOString(),
@@ -288,6 +415,7 @@ export class NudgeService {
       await this.withRetry(() => this.deps.messenger.send(reference, card));
       return sent(via);
     } catch (err) {
+      if (err instanceof Stopping) return LEFT_FOR_LATER;
       logger.warn({ userId: admin.id, err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }, 'nudge delivery failed');
       return failedFrom(admin, err, this.now());
     }
@@ -301,6 +429,8 @@ export class NudgeService {
         return await call();
       } catch (err) {
         if (!(err instanceof DeliveryError) || !err.retryable || attempt >= max) throw err;
+        // Stopping: a retry after the restart, not a wait that holds the shutdown.
+        if (this.draining) throw new Stopping();
         const backoff = 500 * 2 ** (attempt - 1) + Math.floor(Math.random() * 250);
         const wait = Math.min(err.retryAfterMs ?? backoff, this.settings.maxRetryDelayMs ?? 30_000);
         this.deps.logger.info({ status: err.status, attempt, waitMs: wait }, 'Bot Connector asked MfaBot to slow down; retrying');
@@ -401,6 +531,10 @@ function nextCheck(s: AdminNudgeState, now: Date, delays: readonly number[]): Ad
   const attempts = s.recheck.attempts + 1;
   const next = nextRecheckAt(now, attempts, delays);
   return { ...s, recheck: next ? { attempts, nextAt: next.toISOString() } : null };
+}
+
+function queuedRow(admin: Admin, now: Date): DeliveryResult {
+  return { userId: admin.id.toLowerCase(), name: admin.displayName, userPrincipalName: admin.userPrincipalName, status: 'queued', at: now.toISOString() };
 }
 
 function failed(admin: Admin, reason: string, now: Date, missing?: string): DeliveryResult {

@@ -6,12 +6,15 @@
  *   clicking Nudge at once (on one instance or several) never message the same admin twice.
  * - One item per nudge (a "batch") holds who asked, where, and the result for every chosen admin:
  *   the delivery card and "tell the channel that asked" read it.
+ * - One queue item holds the admins of nudges an instance stopped before messaging (graceful
+ *   shutdown): the next instance to start, or any running one, takes them and delivers them.
  */
 import type { SkipReason } from '../domain/nudge';
 import type { ConversationRef } from './conversations';
 import { readOne, updateOne, type KeyValueStore, type StoreItem } from './kv';
 
-export type DeliveryStatus = 'sent' | 'skipped' | 'failed';
+/** `queued`: not messaged yet because MfaBot was stopping; kept in the queue for the next start. */
+export type DeliveryStatus = 'sent' | 'skipped' | 'failed' | 'queued';
 
 /** How a message reached an admin: an existing conversation, or a new 1:1 chat (after installing MfaBot when needed). */
 export type DeliveryRoute = 'conversation' | 'newChat' | 'installed';
@@ -63,6 +66,19 @@ export interface AdminNudgeState {
   confirmedAt?: string | null;
 }
 
+/** Admins of one nudge that an instance stopped before messaging, with what delivering needs. */
+export interface QueuedNudge {
+  batchId: string;
+  /** Lower-cased user ids, still claimed by the batch. */
+  userIds: string[];
+  tenantId: string;
+  /** The tenant's Bot Connector endpoint, for new 1:1 chats. */
+  serviceUrl: string;
+  bot: { id: string; name?: string };
+  requestedBy: { id: string; name: string };
+  queuedAt: string;
+}
+
 /** "nudged 2× · last 3 h ago": what the status card shows per admin. */
 export interface NudgeCount {
   count: number;
@@ -75,7 +91,12 @@ interface IndexItem extends StoreItem {
 
 type BatchItem = NudgeBatch & StoreItem;
 
+interface QueueItem extends StoreItem {
+  queued: QueuedNudge[];
+}
+
 const INDEX_KEY = 'nudges/admins';
+const QUEUE_KEY = 'nudges/queue';
 const batchKey = (id: string): string => `nudges/batch/${id}`;
 const BATCH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -135,7 +156,7 @@ export class NudgeStore {
     await this.changeIndex((admins) => {
       let changed = false;
       for (const r of results) {
-        if (r.status === 'skipped') continue;
+        if (r.status !== 'sent' && r.status !== 'failed') continue;
         const id = r.userId.toLowerCase();
         const s = admins[id] ?? emptyState();
         const next: AdminNudgeState = { ...s, lastStatus: r.status };
@@ -182,6 +203,26 @@ export class NudgeStore {
     if (!item) return undefined;
     const { eTag: _eTag, ...rest } = item;
     return rest;
+  }
+
+  /** Keeps `entry` for later delivery (replacing an earlier entry of the same batch). */
+  async enqueue(entry: QueuedNudge): Promise<void> {
+    await updateOne<QueueItem>(this.store, QUEUE_KEY, (current) => ({
+      queued: [...(current?.queued ?? []).filter((q) => q.batchId !== entry.batchId), entry],
+    }));
+  }
+
+  /**
+   * Takes every queued nudge out of the queue in one conditional write: of several instances taking
+   * at once, each entry goes to exactly one.
+   */
+  async takeQueued(): Promise<QueuedNudge[]> {
+    let taken: QueuedNudge[] = [];
+    await updateOne<QueueItem>(this.store, QUEUE_KEY, (current) => {
+      taken = current?.queued ?? [];
+      return taken.length > 0 ? { queued: [] } : undefined;
+    });
+    return taken;
   }
 
   /** Read-modify-write of the index; `change` mutates the map it is given and says whether it changed it. */

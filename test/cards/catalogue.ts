@@ -70,6 +70,7 @@ function nudgeCards(): NamedCard[] {
     { userId: 'not-a-user-id', name: null, userPrincipalName: null, status: 'skipped', skip: { kind: 'invalid' } },
     { ...person(7, 'Johanna Lorenz'), status: 'failed', reason: "MfaBot's app may not install itself for users.", missing: 'TeamsAppInstallation.ReadWriteSelfForUser.All' },
     { ...person(8, 'Irvin Sayers'), status: 'failed', reason: 'The admin has blocked MfaBot in Teams.' },
+    { ...person(9, 'Megan Bowen'), status: 'queued' },
   ];
   // Built when a test asks for the card, not when this module loads.
   let hugeReport: ReturnType<typeof hugeTenant> | undefined;
