@@ -50,7 +50,8 @@ export interface StartOptions {
 
 /** Starts MfaBot from environment variables. */
 export async function startMfaBot(env: Record<string, string | undefined> = process.env, opts: StartOptions = {}): Promise<RunningBot> {
-  const builtInDemo = !env.MicrosoftAppId?.trim() && !env.MFABOT_TENANT_FILE?.trim() && !opts.simulator;
+  // Contoso's approvers and break-glass accounts are defaults only for the built-in Contoso tenant.
+  const builtInDemo = !env.MicrosoftAppId?.trim() && !env.MFABOT_TENANT_FILE?.trim() && !env.MFABOT_GRAPH_URL?.trim() && !opts.simulator;
   let config = loadConfig(env, builtInDemo
     ? { approverIds: DEMO_APPROVER_IDS, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupId: DEMO_EXCLUSION_GROUP_ID }
     : {});
