@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import { evaluatePolicies } from './domain/coverage';
+import { policyShapeProblem } from './domain/policyShape';
 import { isGuid, parseRoleScope, roleInfo } from './domain/roles';
 import type { StatusReport } from './domain/report';
 import { buildStatusReport } from './domain/status';
@@ -16,6 +17,7 @@ import { GraphTenantGateway } from './graph/gateway';
 import { GraphFailure } from './graph/errors';
 import { silentLogger } from './log';
 import { loadFixtureFile } from './sim/fixture';
+import { decodeJsonText } from './sim/util';
 import { demoTenant } from './sim/demo';
 import { generateTenant } from './sim/generate';
 import { startSimulator } from './sim/server';
@@ -51,9 +53,9 @@ function ids(value: string | undefined, flag: string): string[] {
 function readPolicies(file: string): ConditionalAccessPolicy[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = decodeJsonText(readFileSync(file));
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
   let json: unknown;
   try {
@@ -64,9 +66,11 @@ function readPolicies(file: string): ConditionalAccessPolicy[] {
   const list = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { value?: unknown }).value) ? (json as { value: unknown[] }).value : null;
   if (!list) throw new UsageError(`${file} must be a Graph list response ({"value":[...]}) or an array of conditionalAccessPolicy`);
   list.forEach((p, i) => {
-    if (!p || typeof p !== 'object' || Array.isArray(p)) throw new UsageError(`${file}: policy #${i + 1} is not an object`);
-    const state = (p as { state?: unknown }).state;
-    if (state !== undefined && typeof state !== 'string') throw new UsageError(`${file}: policy #${i + 1} has a non-string state`);
+    const problem = policyShapeProblem(p);
+    if (problem) {
+      const id = (p as { id?: unknown } | null)?.id;
+      throw new UsageError(`${file}: policy #${i + 1}${typeof id === 'string' ? ` (${id})` : ''} ${problem}`);
+    }
   });
   return list as ConditionalAccessPolicy[];
 }
@@ -77,19 +81,33 @@ interface Scope {
   exclusionGroupId: string | null;
 }
 
-function scopeFrom(values: { roles?: string; 'break-glass'?: string; 'exclusion-group'?: string }, env: CliIO['env']): Scope {
+/** The scope flags; each may be given more than once (`--break-glass A --break-glass B` declares both). */
+const SCOPE_OPTIONS = {
+  roles: { type: 'string', multiple: true },
+  'break-glass': { type: 'string', multiple: true },
+  'exclusion-group': { type: 'string', multiple: true },
+} as const;
+
+type ScopeValues = { roles?: string[]; 'break-glass'?: string[]; 'exclusion-group'?: string[] };
+
+/** Repeated list flags add up; a flag not given falls back to the environment. */
+const joined = (values: string[] | undefined, fallback: string | undefined): string | undefined => (values ? values.join(',') : fallback);
+
+function scopeFrom(values: ScopeValues, env: CliIO['env']): Scope {
   let roleIds: string[];
   try {
-    roleIds = parseRoleScope(values.roles ?? env.MFABOT_ROLES);
+    roleIds = parseRoleScope(joined(values.roles, env.MFABOT_ROLES));
   } catch (err) {
     throw new UsageError(`--roles: ${(err as Error).message}`);
   }
-  const group = values['exclusion-group'] ?? env.MFABOT_EXCLUSION_GROUP;
-  if (group !== undefined && group.trim() !== '' && !isGuid(group.trim())) throw new UsageError(`--exclusion-group: "${group}" is not a GUID`);
+  const groups = [...new Set((values['exclusion-group'] ?? [env.MFABOT_EXCLUSION_GROUP ?? '']).map((g) => g.trim().toLowerCase()))];
+  const group = groups.filter((g) => g !== '');
+  if (group.length > 1) throw new UsageError('--exclusion-group: give one group id');
+  if (group[0] !== undefined && !isGuid(group[0])) throw new UsageError(`--exclusion-group: "${group[0]}" is not a GUID`);
   return {
     roleIds,
-    breakGlassUserIds: ids(values['break-glass'] ?? env.MFABOT_BREAK_GLASS, '--break-glass'),
-    exclusionGroupId: group?.trim() ? group.trim().toLowerCase() : null,
+    breakGlassUserIds: [...new Set(ids(joined(values['break-glass'], env.MFABOT_BREAK_GLASS), '--break-glass'))],
+    exclusionGroupId: group[0] ?? null,
   };
 }
 
@@ -97,7 +115,7 @@ async function checkPolicies(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { roles: { type: 'string' }, 'break-glass': { type: 'string' }, 'exclusion-group': { type: 'string' } },
+    options: SCOPE_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError('check-policies takes exactly one FILE');
   const policies = readPolicies(positionals[0] as string);
@@ -157,7 +175,7 @@ async function status(args: string[], io: CliIO): Promise<number> {
     args,
     options: {
       tenant: { type: 'string' }, 'graph-url': { type: 'string' }, json: { type: 'boolean' },
-      roles: { type: 'string' }, 'break-glass': { type: 'string' }, 'exclusion-group': { type: 'string' },
+      ...SCOPE_OPTIONS,
     },
   });
   if (values.tenant && values['graph-url']) throw new UsageError('use either --tenant or --graph-url, not both');

@@ -9,6 +9,7 @@ import { runCli } from '../src/cli';
 const ROOT = path.join(__dirname, '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'fabrikam.json');
 const BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b1';
+const SECOND_BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b2';
 const GA = '62e90394-69f5-4237-9190-012177145e10';
 const EXCHANGE = '29232cdf-9323-42fd-ade2-1d097af3e4de';
 
@@ -60,8 +61,55 @@ describe('mfabot check-policies', () => {
     assert.equal((JSON.parse(stdout) as { covered: boolean }).covered, true);
   });
 
+  const adminsPolicy = {
+    id: 'p-admins', displayName: 'MFA for GA', state: 'enabled',
+    conditions: {
+      clientAppTypes: ['all'], users: { includeRoles: [GA], excludeUsers: [BREAK_GLASS, SECOND_BREAK_GLASS] },
+      applications: { includeApplications: ['All'], excludeApplications: [] },
+    },
+    grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+  };
+
+  it('reads a file PowerShell wrote with a byte order mark, in UTF-8 or UTF-16', async () => {
+    const json = JSON.stringify({ value: [adminsPolicy] });
+    const utf8 = tmpFile('bom8.json', '');
+    writeFileSync(utf8, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json, 'utf8')]));
+    const utf16 = tmpFile('bom16.json', '');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]));
+    for (const file of [utf8, utf16]) {
+      const { code, stderr } = await cli('check-policies', file, '--roles', GA, '--break-glass', `${BREAK_GLASS},${SECOND_BREAK_GLASS}`);
+      assert.equal(stderr, '');
+      assert.equal(code, 0, file);
+    }
+  });
+
+  it('declares every break-glass account when --break-glass is given more than once', async () => {
+    const file = tmpFile('policies.json', JSON.stringify([adminsPolicy]));
+    const { code } = await cli('check-policies', file, '--roles', GA, '--break-glass', BREAK_GLASS, '--break-glass', SECOND_BREAK_GLASS);
+    assert.equal(code, 0);
+  });
+
+  it('takes a role list name and role ids together in --roles, in any letter case', async () => {
+    const file = tmpFile('policies.json', '[]');
+    const { stdout } = await cli('check-policies', file, '--roles', `scuba,${GA.toUpperCase()},${EXCHANGE}`);
+    const report = JSON.parse(stdout) as { roles: { roleId: string }[] };
+    assert.equal(report.roles.length, 8, 'SCuBA\'s 8 roles, GA and Exchange among them, each once');
+    assert.ok(report.roles.every((r) => r.roleId === r.roleId.toLowerCase()));
+  });
+
   for (const [what, args] of [
     ['a missing file', ['check-policies', '/nonexistent/policies.json']],
+    ['an empty file', ['check-policies', tmpFile('empty.json', '')]],
+    ['null', ['check-policies', tmpFile('null.json', 'null')]],
+    ['a list response whose value is null', ['check-policies', tmpFile('valnull.json', '{"value":null}')]],
+    ['items that are not objects', ['check-policies', tmpFile('items.json', '[1, null]')]],
+    ['a directory', ['check-policies', path.dirname(tmpFile('x.json', '[]'))]],
+    ['a policy whose includeRoles is a string', ['check-policies', tmpFile('roles.json', JSON.stringify([{ id: 'p', state: 'enabled', conditions: { users: { includeRoles: GA } } }]))]],
+    ['a policy whose conditions is not an object', ['check-policies', tmpFile('cond.json', '[{"id":"p","state":"enabled","conditions":"all"}]')]],
+    ['a policy whose builtInControls is a string', ['check-policies', tmpFile('grant.json', '[{"id":"p","state":"enabled","grantControls":{"builtInControls":"mfa"}}]')]],
+    ['a policy whose id is not a string', ['check-policies', tmpFile('id.json', '[{"id":5,"state":"enabled"}]')]],
+    ['PowerShell SDK output instead of Graph JSON', ['check-policies', tmpFile('ps.json', '[{"Id":"p","State":"enabled","Conditions":{}}]')]],
+    ['two exclusion groups', ['check-policies', tmpFile('ok.json', '[]'), '--exclusion-group', BREAK_GLASS, '--exclusion-group', SECOND_BREAK_GLASS]],
     ['invalid JSON', ['check-policies', tmpFile('bad.json', '{"value": [')]],
     ['a JSON object that is not a policy list', ['check-policies', tmpFile('obj.json', '{"policies": []}')]],
     ['an unknown role list', ['check-policies', tmpFile('ok.json', '[]'), '--roles', 'superadmins']],
@@ -133,6 +181,92 @@ describe('mfabot status --tenant', () => {
   });
 });
 
+describe('mfabot status --tenant with a Graph-shaped fixture the developers never saw', () => {
+  const SEC = '194ae4cb-b126-40b2-bd5b-6091b380977d';
+  const DIRECTORY_READERS = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+  const u = (n: number) => `a0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const GROUP = 'c0000000-0000-4000-8000-000000000001';
+  const NESTED = 'c0000000-0000-4000-8000-000000000002';
+  const SP = 'd0000000-0000-4000-8000-000000000001';
+  const DEVICE = 'dddddddd-0000-4000-8000-000000000001';
+  const p2 = {
+    id: 'sku', skuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06', skuPartNumber: 'SPE_E5', capabilityStatus: 'Enabled',
+    prepaidUnits: { enabled: 10 },
+    servicePlans: [
+      { servicePlanId: '41781fb2-bc02-4b7c-bd55-b576c07bb09d', servicePlanName: 'AAD_PREMIUM', provisioningStatus: 'Success' },
+      { servicePlanId: 'eec0eb4f-6444-4f95-aba0-50c24d67f998', servicePlanName: 'AAD_PREMIUM_P2', provisioningStatus: 'Success' },
+    ],
+  };
+  const names = ['', 'direct', 'member', 'nested', 'expired', 'reader', 'disabled', 'unlisted'];
+  const fixture = {
+    organization: { id: 'f0000000-0000-4000-8000-000000000001', displayName: 'Outsider' },
+    // /users without $select has no accountEnabled; ids in upper case elsewhere, as some exports write them.
+    users: names.slice(1).map((n, i) => ({ id: u(i + 1), userPrincipalName: `${n}@outsider.example`, displayName: n, ...(n === 'disabled' ? { accountEnabled: false } : {}) })),
+    groups: [
+      { id: GROUP, displayName: 'GA group', isAssignableToRole: true, members: [u(2).toUpperCase(), NESTED, SP, DEVICE] },
+      { id: NESTED, displayName: 'nested', isAssignableToRole: false, members: [u(3), GROUP] },
+    ],
+    servicePrincipals: [{ id: SP, appId: 'e0000000-0000-4000-8000-000000000001', displayName: 'Robot' }],
+    roleAssignments: [
+      { id: 'ra1', principalId: u(1).toUpperCase(), roleDefinitionId: GA.toUpperCase(), directoryScopeId: '/' },
+      { id: 'ra2', principalId: GROUP, roleDefinitionId: GA, directoryScopeId: '/' },
+      { id: 'ra3', principalId: u(5), roleDefinitionId: DIRECTORY_READERS, directoryScopeId: '/' },
+      { id: 'ra4', principalId: u(6), roleDefinitionId: GA, directoryScopeId: '/administrativeUnits/11111111-1111-4111-8111-111111111111' },
+      { id: 'ra5', principalId: u(7), roleDefinitionId: SEC, directoryScopeId: '/' },
+    ],
+    // The schedule's own shape: its window is in scheduleInfo.
+    roleEligibilitySchedules: [{
+      id: 're1', principalId: u(4), roleDefinitionId: GA, directoryScopeId: '/', memberType: 'Direct', status: 'Provisioned',
+      scheduleInfo: { startDateTime: '2024-01-01T00:00:00Z', expiration: { type: 'afterDateTime', endDateTime: '2025-01-01T00:00:00Z' } },
+    }],
+    userRegistrationDetails: [
+      { id: u(1).toUpperCase(), isMfaRegistered: true },
+      { id: u(2), isMfaRegistered: false },
+      { id: u(6), isMfaRegistered: true },
+    ],
+    authenticationStrengthPolicies: [
+      { id: 'c0ffee00-0000-4000-8000-000000000001', displayName: 'Keys', policyType: 'custom', requirementsSatisfied: 'mfa', allowedCombinations: ['fido2'] },
+    ],
+    conditionalAccessPolicies: [{
+      id: 'p1', displayName: 'Strength for GA', state: 'enabled',
+      conditions: { clientAppTypes: ['all'], users: { includeRoles: [GA] }, applications: { includeApplications: ['All'] } },
+      grantControls: { operator: 'OR', authenticationStrength: { id: '00000000-0000-0000-0000-000000000002' } },
+    }],
+    identitySecurityDefaultsEnforcementPolicy: { isEnabled: false },
+    subscribedSkus: [p2],
+  };
+
+  it('counts admins per contracts §2 and keeps the built-in strengths beside the fixture\'s own', async () => {
+    const { code, stdout, stderr } = await cli('status', '--tenant', tmpFile('outsider.json', JSON.stringify(fixture)), '--json', '--roles', `${GA},${SEC}`);
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+    const doc = JSON.parse(stdout) as {
+      admins: { id: string; userPrincipalName: string; mfaRegistered: boolean | null; roles: { roleId: string; activation: string; via: string }[] }[];
+      totals: Record<string, number>; policy: { covered: boolean; uncoveredRoleIds: string[] };
+    };
+    const byUpn = Object.fromEntries(doc.admins.map((a) => [a.userPrincipalName.split('@')[0], a]));
+    assert.deepEqual(Object.keys(byUpn), ['direct', 'disabled', 'member', 'nested', 'unlisted'],
+      'sorted; not the Directory Reader, not the expired eligibility, not the service principal or the device');
+    assert.deepEqual(doc.totals, { admins: 5, registered: 2, unregistered: 1, unknown: 2 });
+    assert.equal(byUpn.direct?.id, u(1));
+    assert.equal(byUpn.direct?.mfaRegistered, true);
+    assert.deepEqual(byUpn.nested?.roles, [{ roleId: GA, activation: 'active', via: 'group', groupId: GROUP }]);
+    assert.equal(byUpn.unlisted?.mfaRegistered, null);
+    assert.equal(doc.policy.covered, false);
+    assert.deepEqual(doc.policy.uncoveredRoleIds, [SEC], 'GA is covered by the built-in MFA strength');
+  });
+
+  it('refuses a fixture whose policy has a collection of the wrong type, on one line', async () => {
+    const broken = structuredClone(fixture);
+    (broken.conditionalAccessPolicies[0]!.conditions.users as Record<string, unknown>).includeRoles = GA;
+    const { code, stdout, stderr } = await cli('status', '--tenant', tmpFile('broken.json', JSON.stringify(broken)), '--json');
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    assert.equal(stderr.trim().split('\n').length, 1);
+    assert.match(stderr, /conditionalAccessPolicies\[0\]: policy has conditions\.users\.includeRoles that is not an array of strings/);
+  });
+});
+
 describe('the mfabot executable', () => {
   const bin = path.join(ROOT, 'bin', 'mfabot.js');
   it('runs the built CLI (npm run build first)', async function () {
@@ -144,5 +278,28 @@ describe('the mfabot executable', () => {
     assert.equal((JSON.parse(stdout) as { totals: { admins: number } }).totals.admins, 7);
     const failing = await promisify(execFile)(process.execPath, [bin, 'check-policies', FIXTURE]).catch((e: { code: number; stdout: string }) => e);
     assert.equal((failing as { code: number }).code, 2, 'a tenant fixture is not a policy list: bad input');
+  });
+});
+
+describe('mfabot status on a minimal fixture', () => {
+  const MINIMAL = path.join(__dirname, 'fixtures', 'minimal.json');
+
+  it('assumes Entra ID P2 and security defaults off when the fixture says nothing about them', async () => {
+    const { code, stdout } = await cli('status', '--tenant', MINIMAL, '--json');
+    assert.equal(code, 0);
+    const doc = JSON.parse(stdout) as { licence: string; securityDefaultsEnabled: boolean; totals: Record<string, number>; admins: { mfaRegistered: boolean | null }[] };
+    assert.equal(doc.licence, 'p2');
+    assert.equal(doc.securityDefaultsEnabled, false);
+    assert.deepEqual(doc.totals, { admins: 2, registered: 1, unregistered: 1, unknown: 0 });
+  });
+
+  it('takes an explicit empty licence list as a Free tenant: registration cannot be read, so every admin is unknown, with a caveat', async () => {
+    const fixture = { ...(JSON.parse(readFileSync(MINIMAL, 'utf8')) as Record<string, unknown>), subscribedSkus: [] };
+    const { code, stdout } = await cli('status', '--tenant', tmpFile('free.json', JSON.stringify(fixture)), '--json');
+    assert.equal(code, 0);
+    const doc = JSON.parse(stdout) as { licence: string; totals: Record<string, number>; caveats: { area: string }[] };
+    assert.equal(doc.licence, 'free');
+    assert.deepEqual(doc.totals, { admins: 2, registered: 0, unregistered: 0, unknown: 2 });
+    assert.ok(doc.caveats.some((c) => c.area === 'registration'));
   });
 });

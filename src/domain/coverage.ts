@@ -36,10 +36,29 @@ const CLIENT_APP_WORDS: Readonly<Record<string, string>> = {
 /** The four client app types that together mean "all"; easSupported is folded into exchangeActiveSync. */
 const ALL_CLIENT_APPS = ['browser', 'mobileAppsAndDesktopClients', 'exchangeActiveSync', 'other'];
 
+/** Graph's spelling of each enum value, by its lower-case form. */
+const spelling = (values: readonly string[]): ReadonlyMap<string, string> => new Map(values.map((v) => [v.toLowerCase(), v]));
+const KNOWN_CONTROLS = spelling(['block', 'mfa', ...Object.keys(CONTROL_WORDS)]);
+const KNOWN_CLIENT_APPS = spelling(['all', 'easSupported', ...ALL_CLIENT_APPS]);
+
 const lower = (s: string): string => s.toLowerCase();
 const list = <T>(value: readonly T[] | null | undefined): readonly T[] => value ?? [];
 const joinIds = (ids: readonly string[]): string => ids.join(', ');
 const controlWords = (control: string): string => CONTROL_WORDS[control] ?? control;
+
+/**
+ * The values of a flags enum, which Graph serialises as one comma-separated string ("a,b"); some
+ * exports write an array instead. `none` means no value, so it is dropped.
+ */
+function flags(value: unknown): string[] {
+  return flagParts(value).filter((p) => lower(p) !== 'none');
+}
+
+/** Every value written in a flags enum, `none` included. */
+function flagParts(value: unknown): string[] {
+  const parts = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
+  return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
 
 /**
  * Evaluates every policy against every role in `settings.roleIds` (contracts §3).
@@ -72,11 +91,22 @@ function evaluateRole(
   const coveredBy: string[] = [];
   const gaps: PolicyGap[] = [];
   for (const policy of policies) {
-    if (!targetsRole(policy, roleId)) continue;
-    const reasons = reasonsNotEnforced(policy, roleId, settings);
+    const target = targeting(policy, roleId);
+    if (target === 'no') continue;
+    const reasons = [
+      ...(target === 'noneUsers' ? ['its users include "None", so it may apply to nobody'] : []),
+      ...reasonsNotEnforced(policy, roleId, settings),
+    ];
     const policyId = policy.id ?? '';
-    if (reasons.length === 0) coveredBy.push(policyId);
-    else gaps.push({ policyId, policyName: policy.displayName ?? '', reason: reasons.join('; ') });
+    // An export may list the same policy twice: it still enforces (or fails) once.
+    if (reasons.length === 0) {
+      if (!coveredBy.includes(policyId)) coveredBy.push(policyId);
+      continue;
+    }
+    const reason = reasons.join('; ');
+    if (!gaps.some((g) => g.policyId === policyId && g.reason === reason)) {
+      gaps.push({ policyId, policyName: policy.displayName ?? '', reason });
+    }
   }
   const covered = coveredBy.length > 0;
   if (!covered && gaps.length === 0) gaps.push({ policyId: '', reason: NO_POLICY_REASON });
@@ -84,16 +114,17 @@ function evaluateRole(
 }
 
 /**
- * A policy targets a role when it lists the role or includes all users. Policies aimed only at groups
- * or named users are ignored: group membership is not role membership, so they prove nothing either way.
+ * Whether a policy targets a role: it lists the role or includes all users. Policies aimed only at
+ * groups or named users are ignored: group membership is not role membership, so they prove nothing
+ * either way. A policy that lists the role beside `includeUsers: ["None"]` (a combination the portal
+ * cannot produce) targets it without counting: it is reported as a gap rather than trusted.
  */
-function targetsRole(policy: ConditionalAccessPolicy, roleId: string): boolean {
+function targeting(policy: ConditionalAccessPolicy, roleId: string): 'yes' | 'noneUsers' | 'no' {
   const users = policy.conditions?.users;
   const includeUsers = list(users?.includeUsers).map(lower);
-  // "None" switches user targeting off; if Graph ever returned it beside includeRoles we would rather
-  // report the role uncovered than trust a combination the portal cannot produce.
-  if (includeUsers.includes('none')) return false;
-  return includeUsers.includes('all') || list(users?.includeRoles).map(lower).includes(lower(roleId));
+  const listsRole = list(users?.includeRoles).map(lower).includes(lower(roleId));
+  if (includeUsers.includes('none')) return listsRole ? 'noneUsers' : 'no';
+  return includeUsers.includes('all') || listsRole ? 'yes' : 'no';
 }
 
 /** Every reason this policy does not enforce MFA for the role; empty when it does. */
@@ -102,6 +133,7 @@ function reasonsNotEnforced(policy: ConditionalAccessPolicy, roleId: string, set
   return [
     ...stateReasons(policy.state),
     ...(list(conditions.users?.excludeRoles).map(lower).includes(lower(roleId)) ? ['excludes this role'] : []),
+    ...workloadIdentityReasons(conditions),
     ...applicationReasons(conditions),
     ...grantReasons(policy.grantControls ?? null, policy.sessionControls ?? null, settings),
     ...narrowingReasons(conditions),
@@ -120,6 +152,15 @@ function stateReasons(state: ConditionalAccessPolicy['state']): string[] {
     default:
       return [`its state is ${state === undefined ? 'missing' : `"${String(state)}"`}, not enabled`];
   }
+}
+
+/** A policy for workload identities (service principals) does not challenge users signing in. */
+function workloadIdentityReasons(conditions: ConditionalAccessConditionSet): string[] {
+  const apps = conditions.clientApplications;
+  if (!apps) return [];
+  const included = list(apps.includeServicePrincipals);
+  if (included.length === 0 && !apps.servicePrincipalFilter) return [];
+  return [`applies to workload identities (service principals${included.length > 0 ? `: ${joinIds(included)}` : ''}), not to users signing in`];
 }
 
 function applicationReasons(conditions: ConditionalAccessConditionSet): string[] {
@@ -148,7 +189,8 @@ function grantReasons(
   session: ConditionalAccessSessionControls | null,
   settings: PolicyCheckSettings,
 ): string[] {
-  const builtIn = list(grant?.builtInControls).map(String);
+  // Graph's enum values are camelCase; hand-edited exports are not always, and "MFA" means mfa.
+  const builtIn = list(grant?.builtInControls).map(String).map((c) => KNOWN_CONTROLS.get(lower(c)) ?? c);
   const terms = list(grant?.termsOfUse);
   const custom = list(grant?.customAuthenticationFactors);
   const strength = grant?.authenticationStrength ?? null;
@@ -161,6 +203,9 @@ function grantReasons(
     ((strength.id !== undefined && (settings.mfaStrengthIds ?? []).map(lower).includes(lower(strength.id))) ||
       strength.requirementsSatisfied === 'mfa');
   const requiresMfa = builtIn.includes('mfa') || strengthIsMfa;
+  // Without its own requirement (an id-only reference to a strength not known here) a strength
+  // cannot be shown to require MFA, nor to not require it.
+  const strengthKnown = strength?.requirementsSatisfied !== undefined && strength?.requirementsSatisfied !== null;
 
   // Everything a user could present instead of MFA when the operator is OR.
   const others = [
@@ -168,12 +213,12 @@ function grantReasons(
       ...builtIn.filter((c) => c !== 'mfa').map(controlWords),
       ...terms.map(() => 'terms of use'),
       ...custom.map((c) => `custom control ${c}`),
-      ...(strength && !strengthIsMfa ? [`authentication strength ${strengthName} that does not require MFA`] : []),
+      ...(strength && !strengthIsMfa ? [`authentication strength ${strengthName} that ${strengthKnown ? 'does not require' : 'is not known to require'} MFA`] : []),
     ]),
   ];
 
   if (!requiresMfa) {
-    if (strength) return [`authentication strength ${strengthName} does not require MFA`];
+    if (strength) return [`authentication strength ${strengthName} ${strengthKnown ? 'does not require MFA' : 'is not known to require MFA'}`];
     if (others.length > 0) return [`requires ${others.join(' or ')} instead of MFA`];
     if (session?.signInFrequency) return ['only sets sign-in frequency; it does not require MFA'];
     return ['grants access without requiring MFA'];
@@ -189,7 +234,7 @@ function grantReasons(
 function narrowingReasons(conditions: ConditionalAccessConditionSet): string[] {
   const reasons: string[] = [];
 
-  const clientApps = list(conditions.clientAppTypes).map(String);
+  const clientApps = list(conditions.clientAppTypes).map(String).map((t) => KNOWN_CLIENT_APPS.get(lower(t)) ?? t);
   const normalised = new Set(clientApps.map((t) => (t === 'easSupported' ? 'exchangeActiveSync' : t)));
   const allClients = clientApps.length === 0 || normalised.has('all') || ALL_CLIENT_APPS.every((t) => normalised.has(t));
   if (!allClients) {
@@ -217,18 +262,58 @@ function narrowingReasons(conditions: ConditionalAccessConditionSet): string[] {
   const userRisk = list(conditions.userRiskLevels);
   if (userRisk.length > 0) reasons.push(`applies only at some user risk levels (${joinIds(userRisk)})`);
   // Graph serialises this flags enum as one comma-separated string.
-  const insiderRisk = conditions.insiderRiskLevels;
-  if (insiderRisk) reasons.push(`applies only at some insider risk levels (${insiderRisk})`);
+  const insiderRisk = flags(conditions.insiderRiskLevels);
+  if (insiderRisk.length > 0) reasons.push(`applies only at some insider risk levels (${joinIds(insiderRisk)})`);
 
   const filter = conditions.devices?.deviceFilter;
-  if (filter) {
+  if (filter && !isUnset(filter)) {
     const mode = filter.mode === 'include' ? 'applies only to devices matching' : 'skips devices matching';
     reasons.push(`device filter: it ${mode} "${filter.rule ?? ''}"`);
   }
+  reasons.push(...legacyDeviceReasons(conditions.devices as LegacyDevices | null | undefined));
 
-  const transfer = conditions.authenticationFlows?.transferMethods;
-  if (transfer && transfer !== 'none') reasons.push(`applies only to some authentication flows (${transfer})`);
+  const transfer = flags(conditions.authenticationFlows?.transferMethods);
+  if (transfer.length > 0) reasons.push(`applies only to some authentication flows (${joinIds(transfer)})`);
 
+  // A condition these rules do not know may narrow the policy just the same (beta's `times`, a
+  // condition Graph adds later): set, it is a gap until someone teaches the rules what it means.
+  const unknown = Object.entries(conditions as Record<string, unknown>)
+    .filter(([key, value]) => !KNOWN_CONDITIONS.has(key) && !key.startsWith('@odata.') && !isUnset(value))
+    .map(([key]) => key);
+  if (unknown.length > 0) reasons.push(`sets a condition MfaBot cannot judge (${joinIds(unknown)}), so it may not apply to every sign-in`);
+
+  return reasons;
+}
+
+/** The conditions the rules above (and the user, app and workload-identity rules) understand. */
+const KNOWN_CONDITIONS = new Set([
+  'users', 'applications', 'clientApplications', 'clientAppTypes', 'platforms', 'locations', 'devices',
+  'signInRiskLevels', 'userRiskLevels', 'servicePrincipalRiskLevels', 'insiderRiskLevels', 'authenticationFlows',
+]);
+
+/** Null, empty, or made only of such values: a condition that is not configured. */
+function isUnset(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object') return Object.entries(value).every(([k, v]) => k.startsWith('@odata.') || isUnset(v));
+  return false;
+}
+
+/** The device-state condition that device filters replaced; older policies and exports still carry it. */
+interface LegacyDevices {
+  includeDevices?: string[] | null;
+  excludeDevices?: string[] | null;
+  includeDeviceStates?: string[] | null;
+  excludeDeviceStates?: string[] | null;
+}
+
+function legacyDeviceReasons(devices: LegacyDevices | null | undefined): string[] {
+  if (!devices) return [];
+  const reasons: string[] = [];
+  const include = [...list(devices.includeDevices), ...list(devices.includeDeviceStates)];
+  const exclude = [...list(devices.excludeDevices), ...list(devices.excludeDeviceStates)];
+  if (include.length > 0 && !include.map(lower).includes('all')) reasons.push(`applies only to some device states (${joinIds(include)})`);
+  if (exclude.length > 0) reasons.push(`skips devices in some states (${joinIds(exclude)})`);
   return reasons;
 }
 
@@ -253,8 +338,14 @@ function exclusionReasons(conditions: ConditionalAccessConditionSet, settings: P
     reasons.push(`excludes ${noun} ${joinIds(groups)} (not the declared service-account exclusion group)`);
   }
 
-  const guestTypes = users?.excludeGuestsOrExternalUsers?.guestOrExternalUserTypes;
-  if (guestTypes && guestTypes !== 'none') reasons.push(`excludes guest or external users (${guestTypes})`);
+  // An exclusion object whose types are missing cannot be shown to exclude nobody: only an explicit
+  // "none" can.
+  const guests = users?.excludeGuestsOrExternalUsers;
+  const rawTypes: unknown = guests?.guestOrExternalUserTypes;
+  const guestTypes = flags(rawTypes);
+  const explicitlyNone = flagParts(rawTypes).length > 0 && guestTypes.length === 0;
+  if (guestTypes.length > 0) reasons.push(`excludes guest or external users (${joinIds(guestTypes)})`);
+  else if (guests && !explicitlyNone) reasons.push('excludes guest or external users (which types is not stated)');
   else if (guestKeyword) reasons.push('excludes guest or external users');
 
   return reasons;

@@ -2,6 +2,7 @@
  * Conditional Access policies as Graph accepts and returns them: validation of writes (facts §4
  * errors) and the normalised shape Graph echoes (omitted collections as [], absent objects as null).
  */
+import { policyShapeProblem } from '../domain/policyShape';
 import { badRequest } from './errors';
 import { conditionalAccessPolicySchema, type FixturePolicy } from './fixture';
 import type { TenantState } from './state';
@@ -67,6 +68,9 @@ export function validatePolicy(policy: JsonObject, state: TenantState): void {
   }
   stringList(conditions.clientAppTypes, 'clientAppTypes');
   validateControls(policy, state);
+  // Whatever else a stored policy must be typed as (so it can be stored and judged), Graph refuses too.
+  const shape = policyShapeProblem(policy);
+  if (shape) throw badRequest(`The policy ${shape}.`);
 }
 
 function validateControls(policy: JsonObject, state: TenantState): void {

@@ -94,3 +94,23 @@ export function defaultAuthenticationStrengths(): StrengthPolicy[] {
       'Phishing-resistant, Passwordless methods for the strongest authentication, such as a FIDO2 security key', PHISHING_RESISTANT),
   ];
 }
+
+/**
+ * The licence a fixture gets when it says nothing about licences: Entra ID P2 (as in Microsoft 365 E5),
+ * so registration details and PIM are served. A fixture that lists `subscribedSkus: []` is a Free tenant.
+ */
+export function defaultSubscribedSkus() {
+  return [{
+    id: '00000000-0000-0000-0000-0000000000e5_06ebc4ee-1bb5-47dd-8120-11324bc54e06',
+    skuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06',
+    skuPartNumber: 'SPE_E5',
+    capabilityStatus: 'Enabled' as const,
+    appliesTo: 'User',
+    consumedUnits: 0,
+    prepaidUnits: { enabled: 10000, lockedOut: 0, suspended: 0, warning: 0 },
+    servicePlans: [
+      { servicePlanId: PLAN.aadPremiumP1, servicePlanName: 'AAD_PREMIUM', provisioningStatus: 'Success', appliesTo: 'User' },
+      { servicePlanId: PLAN.aadPremiumP2, servicePlanName: 'AAD_PREMIUM_P2', provisioningStatus: 'Success', appliesTo: 'User' },
+    ],
+  }];
+}

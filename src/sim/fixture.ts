@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { defaultAuthenticationStrengths, defaultRoleDefinitions } from './defaults';
+import { policyShapeProblem } from '../domain/policyShape';
+import { defaultAuthenticationStrengths, defaultRoleDefinitions, defaultSubscribedSkus } from './defaults';
+import { decodeJsonText } from './util';
 
 const id = z.string().min(1);
 const dateTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO-8601 date-time');
@@ -16,7 +18,8 @@ const user = z.object({
   id,
   userPrincipalName: z.string().min(1),
   displayName: z.string(),
-  accountEnabled: z.boolean(),
+  /** Graph returns it only when selected, so exports of /users often lack it: an account is enabled unless it says otherwise. */
+  accountEnabled: z.boolean().default(true),
   userType: z.enum(['Member', 'Guest']).nullable().optional(),
   mail: z.string().nullable().optional(),
 }).passthrough();
@@ -29,7 +32,7 @@ const group = z.object({
   mailEnabled: z.boolean().optional(),
   isAssignableToRole: z.boolean().nullable().optional(),
   groupTypes: z.array(z.string()).optional(),
-  /** Object ids of direct members (users, groups or service principals). Sim-only. */
+  /** Object ids of direct members: users, groups, service principals, or objects the fixture does not describe (devices, contacts), which are never served as users. Sim-only. */
   members: z.array(id).default([]),
 }).passthrough();
 
@@ -52,6 +55,23 @@ const roleAssignment = z.object({
   appScopeId: z.string().nullable().optional(),
 }).passthrough();
 
+/** Graph's ISO-8601 duration (`P365D`, `PT8H`) as used by `expiration.duration`. */
+const duration = z.string().regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, 'not an ISO-8601 duration');
+
+/** When a schedule is in force, as Graph's roleEligibilitySchedule carries it (`requestSchedule`). */
+const scheduleInfo = z.object({
+  startDateTime: dateTime.nullable().optional(),
+  expiration: z.object({
+    type: z.enum(['notSpecified', 'noExpiration', 'afterDateTime', 'afterDuration']).optional(),
+    endDateTime: dateTime.nullable().optional(),
+    duration: duration.nullable().optional(),
+  }).passthrough().nullable().optional(),
+}).passthrough();
+
+/**
+ * A PIM eligibility. Both shapes Graph uses are accepted: the schedule's (`scheduleInfo` with its
+ * `expiration`) and the instance's (`startDateTime` / `endDateTime` at the top level).
+ */
 const roleEligibilitySchedule = z.object({
   id,
   principalId: id,
@@ -61,13 +81,15 @@ const roleEligibilitySchedule = z.object({
   startDateTime: dateTime.nullable().optional(),
   /** null or absent: permanent eligibility. */
   endDateTime: dateTime.nullable().optional(),
+  scheduleInfo: scheduleInfo.nullable().optional(),
 }).passthrough();
 
 const authMethod = z.string();
 const userRegistrationDetails = z.object({
   id,
-  userPrincipalName: z.string(),
-  userDisplayName: z.string(),
+  /** Default to the user's own (filled in once the users are known). */
+  userPrincipalName: z.string().optional(),
+  userDisplayName: z.string().optional(),
   userType: z.enum(['member', 'guest', 'unknownFutureValue']).default('member'),
   /** Ignored when served: the simulator computes it (active direct assignment of any role). */
   isAdmin: z.boolean().optional(),
@@ -96,7 +118,12 @@ const conditionalAccessPolicy = z.object({
   conditions: z.object({}).passthrough(),
   grantControls: z.object({}).passthrough().nullable().optional(),
   sessionControls: z.object({}).passthrough().nullable().optional(),
-}).passthrough();
+}).passthrough().superRefine((policy, ctx) => {
+  // The properties Conditional Access coverage reads must have Graph's types, or the policy could
+  // not be judged at all.
+  const problem = policyShapeProblem(policy);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `policy ${problem}` });
+});
 
 const authenticationStrengthPolicy = z.object({
   id,
@@ -183,19 +210,32 @@ const teamsApp = z.object({
   botId: z.string().optional(),
 }).passthrough();
 
+/** The fixture's items, then every built-in item whose id (any letter case) it does not have. */
+function withBuiltIns<T extends { id: string }, B extends { id: string }>(items: T[], builtIns: B[]): Array<T | B> {
+  const have = new Set(items.map((i) => i.id.toLowerCase()));
+  return [...items, ...builtIns.filter((b) => !have.has(b.id.toLowerCase()))];
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const TOP_LEVEL = {
   organization,
   users: z.array(user),
   groups: z.array(group).default([]),
   servicePrincipals: z.array(servicePrincipal).default([]),
-  roleDefinitions: z.array(roleDefinition).default(defaultRoleDefinitions),
+  // Built-in roles and authentication strengths exist in every tenant: a fixture that lists some
+  // (say, one custom role) keeps the built-in ones it did not list.
+  roleDefinitions: z.array(roleDefinition).default([]).transform((defs) => withBuiltIns(defs, defaultRoleDefinitions())),
   roleAssignments: z.array(roleAssignment).default([]),
   roleEligibilitySchedules: z.array(roleEligibilitySchedule).default([]),
   userRegistrationDetails: z.array(userRegistrationDetails).default([]),
   conditionalAccessPolicies: z.array(conditionalAccessPolicy).default([]),
-  authenticationStrengthPolicies: z.array(authenticationStrengthPolicy).default(defaultAuthenticationStrengths),
-  identitySecurityDefaultsEnforcementPolicy: securityDefaults,
-  subscribedSkus: z.array(subscribedSku).default([]),
+  authenticationStrengthPolicies: z.array(authenticationStrengthPolicy).default([])
+    .transform((strengths) => withBuiltIns(strengths, defaultAuthenticationStrengths())),
+  // Left out: security defaults off and an Entra ID P2 licence, the tenant MfaBot is built for.
+  // Listed (even as []), they are taken as written: `subscribedSkus: []` is a Free tenant.
+  identitySecurityDefaultsEnforcementPolicy: securityDefaults.default({ isEnabled: false }),
+  subscribedSkus: z.array(subscribedSku).optional().transform((skus) => skus ?? subscribedSku.array().parse(defaultSubscribedSkus())),
   secureScores: z.array(secureScore).optional(),
   secureScoreControlProfiles: z.array(secureScoreControlProfile).optional(),
   signIns: z.array(signIn).optional(),
@@ -208,15 +248,18 @@ const tenantShape = z.object(TOP_LEVEL).strict();
 
 type Shape = z.output<typeof tenantShape>;
 
-/** Cross-references a JSON schema cannot express: unique ids and ids that point somewhere. */
+/**
+ * Cross-references a JSON schema cannot express: unique ids and ids that point somewhere. Object ids
+ * are GUIDs, which Graph compares whatever their letter case, so these checks do too.
+ */
 function checkReferences(t: Shape, ctx: z.RefinementCtx): void {
   const problem = (path: (string | number)[], message: string): void => {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
   };
   const unique = (key: string, items: ReadonlyArray<{ id: string }>, seen = new Set<string>()): Set<string> => {
     items.forEach((item, i) => {
-      if (seen.has(item.id)) problem([key, i, 'id'], `duplicate id '${item.id}'`);
-      seen.add(item.id);
+      if (seen.has(item.id.toLowerCase())) problem([key, i, 'id'], `duplicate id '${item.id}'`);
+      seen.add(item.id.toLowerCase());
     });
     return seen;
   };
@@ -224,41 +267,65 @@ function checkReferences(t: Shape, ctx: z.RefinementCtx): void {
   const directory = unique('users', t.users);
   unique('groups', t.groups, directory);
   unique('servicePrincipals', t.servicePrincipals, directory);
-  const userIds = new Set(t.users.map((u) => u.id));
+  const userIds = new Set(t.users.map((u) => u.id.toLowerCase()));
   const roleIds = unique('roleDefinitions', t.roleDefinitions);
   unique('roleAssignments', t.roleAssignments);
   unique('roleEligibilitySchedules', t.roleEligibilitySchedules);
   unique('conditionalAccessPolicies', t.conditionalAccessPolicies);
   unique('authenticationStrengthPolicies', t.authenticationStrengthPolicies);
-  const appIds = unique('teamsApps', t.teamsApps ?? []);
+  unique('teamsApps', t.teamsApps ?? []);
 
-  t.groups.forEach((g, i) => g.members.forEach((m, j) => {
-    if (!directory.has(m)) problem(['groups', i, 'members', j], `unknown member id '${m}'`);
-  }));
+  // Group members are not checked against the directory: a group may hold devices and contacts,
+  // which a fixture does not describe. They are simply never served as users.
   const grants: Array<['roleAssignments' | 'roleEligibilitySchedules', ReadonlyArray<{ principalId: string; roleDefinitionId: string }>]> =
     [['roleAssignments', t.roleAssignments], ['roleEligibilitySchedules', t.roleEligibilitySchedules]];
   for (const [key, items] of grants) {
     items.forEach((a, i) => {
-      if (!directory.has(a.principalId)) problem([key, i, 'principalId'], `unknown principal id '${a.principalId}'`);
-      if (!roleIds.has(a.roleDefinitionId)) problem([key, i, 'roleDefinitionId'], `unknown role definition id '${a.roleDefinitionId}'`);
+      if (!directory.has(a.principalId.toLowerCase())) problem([key, i, 'principalId'], `unknown principal id '${a.principalId}'`);
+      // The default catalogue names only the roles MfaBot knows; a tenant has many more built-in
+      // roles (Directory Readers, …), so any role template id (a GUID) is accepted.
+      if (!roleIds.has(a.roleDefinitionId.toLowerCase()) && !GUID.test(a.roleDefinitionId)) {
+        problem([key, i, 'roleDefinitionId'], `unknown role definition id '${a.roleDefinitionId}'`);
+      }
     });
   }
   const rows = new Set<string>();
   t.userRegistrationDetails.forEach((r, i) => {
-    if (!userIds.has(r.id)) problem(['userRegistrationDetails', i, 'id'], `no user with id '${r.id}'`);
-    if (rows.has(r.id)) problem(['userRegistrationDetails', i, 'id'], `duplicate id '${r.id}'`);
-    rows.add(r.id);
+    const key = r.id.toLowerCase();
+    if (!userIds.has(key)) problem(['userRegistrationDetails', i, 'id'], `no user with id '${r.id}'`);
+    if (rows.has(key)) problem(['userRegistrationDetails', i, 'id'], `duplicate id '${r.id}'`);
+    rows.add(key);
   });
+  // The Teams handlers look these up by the exact id, so the exact id must exist.
+  const exactUserIds = new Set(t.users.map((u) => u.id));
+  const exactAppIds = new Set((t.teamsApps ?? []).map((a) => a.id));
   for (const [userId, apps] of Object.entries(t.userInstalledApps ?? {})) {
-    if (!userIds.has(userId)) problem(['userInstalledApps', userId], `no user with id '${userId}'`);
+    if (!exactUserIds.has(userId)) problem(['userInstalledApps', userId], `no user with id '${userId}'`);
     apps.forEach((a, j) => {
-      if (!appIds.has(a)) problem(['userInstalledApps', userId, j], `no teamsApps entry with id '${a}'`);
+      if (!exactAppIds.has(a)) problem(['userInstalledApps', userId, j], `no teamsApps entry with id '${a}'`);
     });
   }
 }
 
+/** A registration row names its user as the report does; a fixture may leave that to the user object. */
+function fillRegistrationNames(t: Shape) {
+  const users = new Map(t.users.map((u) => [u.id.toLowerCase(), u]));
+  return {
+    ...t,
+    userRegistrationDetails: t.userRegistrationDetails.map((r) => {
+      const user = users.get(r.id.toLowerCase());
+      const filled = {
+        ...r,
+        userPrincipalName: r.userPrincipalName ?? user?.userPrincipalName ?? r.id,
+        userDisplayName: r.userDisplayName ?? user?.displayName ?? r.id,
+      };
+      return filled as typeof r & Pick<typeof filled, 'userPrincipalName' | 'userDisplayName'>;
+    }),
+  };
+}
+
 /** Zod schema of a tenant fixture; the output has every default collection filled in. */
-export const tenantFixtureSchema = tenantShape.superRefine(checkReferences);
+export const tenantFixtureSchema = tenantShape.superRefine(checkReferences).transform(fillRegistrationNames);
 
 /** A parsed fixture: defaults applied (roleDefinitions, authenticationStrengthPolicies, empty collections). */
 export type TenantFixture = z.output<typeof tenantFixtureSchema>;
@@ -312,7 +379,7 @@ export function parseFixture(json: unknown): TenantFixture {
 export function loadFixtureFile(path: string): TenantFixture {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(decodeJsonText(readFileSync(path)));
   } catch (err) {
     throw new Error(`cannot read tenant fixture ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }

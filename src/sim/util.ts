@@ -33,6 +33,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * A JSON file's text. PowerShell writes UTF-8 with a byte order mark (Set-Content -Encoding utf8) or
+ * UTF-16 LE (Windows PowerShell's Out-File and `>`), so both are read as well as plain UTF-8.
+ */
+export function decodeJsonText(bytes: Buffer): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
+  return bytes.toString('utf8');
+}
+
 /** A deep copy of plain JSON data. */
 export function cloneJson<T>(value: T): T {
   return structuredClone(value);

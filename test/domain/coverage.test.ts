@@ -113,6 +113,19 @@ describe('evaluatePolicies', () => {
       assert.deepEqual(role.gaps, [{ policyId: '', reason: NO_POLICY_REASON }]);
     });
 
+    it('a policy that lists the role beside includeUsers None is a gap naming it, not silence', () => {
+      assertGap(roleOf([policy({ users: { includeUsers: ['None'] } })]), /its users include "None"/);
+    });
+
+    it('a policy for workload identities does not cover a role, even if it also lists the role', () => {
+      const clientApplications = { includeServicePrincipals: ['ServicePrincipalsInMyTenant'], excludeServicePrincipals: [] };
+      assertGap(roleOf([policy({ conditions: { clientApplications } })]), /applies to workload identities \(service principals: ServicePrincipalsInMyTenant\)/);
+    });
+
+    it('an empty clientApplications condition narrows nothing', () => {
+      assertCovered(roleOf([policy({ conditions: { clientApplications: { includeServicePrincipals: [], excludeServicePrincipals: [] } } })]));
+    });
+
     it('role ids match whatever their letter case', () => {
       assertCovered(roleOf([policy({ users: { includeRoles: [GA.toUpperCase()] } })]));
     });
@@ -179,6 +192,21 @@ describe('evaluatePolicies', () => {
       const strength = { id: PASSWORD_STRENGTH, displayName: 'Password only', requirementsSatisfied: 'none' as const };
       const role = roleOf([policy({ grant: { operator: 'OR', authenticationStrength: strength } })]);
       assertGap(role, /authentication strength "Password only" does not require MFA/);
+    });
+
+    it('an id-only reference to a strength not known to require MFA is a gap that says so', () => {
+      const role = roleOf([policy({ grant: { operator: 'OR', authenticationStrength: { id: PASSWORD_STRENGTH } } })]);
+      assertGap(role, new RegExp(`authentication strength "${PASSWORD_STRENGTH}" is not known to require MFA`));
+    });
+
+    it('MFA OR an unknown strength is a gap, since the strength may be weaker', () => {
+      const role = roleOf([policy({ grant: { operator: 'OR', builtInControls: ['mfa'], authenticationStrength: { id: PASSWORD_STRENGTH } } })]);
+      assertGap(role, /OR with authentication strength .* that is not known to require MFA/);
+    });
+
+    it('control names match whatever their letter case', () => {
+      const grant = { operator: 'OR', builtInControls: ['MFA'] } as unknown as ConditionalAccessGrantControls;
+      assertCovered(roleOf([policy({ grant })]));
     });
 
     it('a block policy is not MFA', () => {
@@ -256,6 +284,39 @@ describe('evaluatePolicies', () => {
       assertGap(role, /authentication flows \(deviceCodeFlow\)/);
     });
 
+    it('insider risk levels given as null, an empty array or "none" narrow nothing', () => {
+      for (const insiderRiskLevels of [null, [], 'none']) {
+        const conditions = { insiderRiskLevels } as unknown as ConditionalAccessConditionSet;
+        assertCovered(roleOf([policy({ conditions })]));
+      }
+    });
+
+    it('insider risk levels given as an array are a gap too', () => {
+      const conditions = { insiderRiskLevels: ['elevated'] } as unknown as ConditionalAccessConditionSet;
+      assertGap(roleOf([policy({ conditions })]), /insider risk levels \(elevated\)/);
+    });
+
+    it('a policy that skips devices by the legacy device-state condition is a gap', () => {
+      const devices = { includeDeviceStates: ['All'], excludeDeviceStates: ['Compliant', 'DomainJoined'] } as unknown as ConditionalAccessConditionSet['devices'];
+      assertGap(roleOf([policy({ conditions: { devices } })]), /skips devices in some states \(Compliant, DomainJoined\)/);
+    });
+
+    it('a devices condition without a filter narrows nothing', () => {
+      assertCovered(roleOf([policy({ conditions: { devices: { deviceFilter: null } } })]));
+    });
+
+    it('client app type names match whatever their letter case', () => {
+      const conditions = { clientAppTypes: ['All'] } as unknown as ConditionalAccessConditionSet;
+      assertCovered(roleOf([policy({ conditions })]));
+    });
+
+    it('a condition the rules do not know is a gap when set, and ignored when empty', () => {
+      const set = { times: { allDay: false, included: { '@odata.type': '#microsoft.graph.conditionalAccessTimeSchedule' } } } as unknown as ConditionalAccessConditionSet;
+      assertGap(roleOf([policy({ conditions: set })]), /sets a condition MfaBot cannot judge \(times\)/);
+      const unset = { times: null, agentIdRiskLevels: [] } as unknown as ConditionalAccessConditionSet;
+      assertCovered(roleOf([policy({ conditions: unset })]));
+    });
+
     it('service principal risk levels do not narrow a policy for users', () => {
       assertCovered(roleOf([policy({ conditions: { servicePrincipalRiskLevels: ['high'] } })]));
     });
@@ -290,6 +351,21 @@ describe('evaluatePolicies', () => {
       const users = { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest' as const } };
       assertGap(roleOf([policy({ users })]), /excludes guest or external users/);
     });
+
+    it('excluding guests or external users without saying which types is a gap', () => {
+      const users = { excludeGuestsOrExternalUsers: { externalTenants: { '@odata.type': '#microsoft.graph.conditionalAccessAllExternalTenants', membershipKind: 'all' } } } as unknown as ConditionalAccessUsers;
+      assertGap(roleOf([policy({ users })]), /excludes guest or external users \(which types is not stated\)/);
+    });
+
+    it('an exclusion of guest types "none" excludes nobody', () => {
+      const users = { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'none' as const } };
+      assertCovered(roleOf([policy({ users })]));
+    });
+
+    it('including guests beside the roles narrows nothing', () => {
+      const users = { includeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest' as const } };
+      assertCovered(roleOf([policy({ users })]));
+    });
   });
 
   describe('split policies: roles may be covered by different policies', () => {
@@ -313,6 +389,12 @@ describe('evaluatePolicies', () => {
 
       assertCovered(role, 'p-on');
       assert.deepEqual(role.gaps.map((g) => g.policyId), ['p-trial']);
+    });
+
+    it('a policy listed twice (a duplicated export) is listed once in coveredBy and in gaps', () => {
+      assert.deepEqual(roleOf([policy(), policy()]).coveredBy, ['p-admins']);
+      const trial = policy({ id: 'p-trial', state: 'disabled' });
+      assert.equal(roleOf([policy(), trial, trial]).gaps.length, 1);
     });
 
     it('every enforcing policy is listed in coveredBy', () => {

@@ -89,6 +89,16 @@ describe('simulated Conditional Access policies', () => {
     });
   });
 
+  it('answers 400, and stores nothing, when a condition the simulator serves back has the wrong type', async () => {
+    await withSim({ tenant: demoTenant() }, async (sim) => {
+      const conditions = { ...(draft().conditions as Record<string, unknown>), platforms: { includePlatforms: 'all' } };
+      const reply = await call(sim, PATH, { method: 'POST', body: draft({ conditions }) });
+      assert.equal(reply.status, 400);
+      assert.match(errorOf(reply).message, /conditions\.platforms\.includePlatforms that is not an array of strings/);
+      assert.equal(sim.state.conditionalAccessPolicies.length, demoTenant().conditionalAccessPolicies.length);
+    });
+  });
+
   it('inlines the authentication strength it references', async () => {
     await withSim({ tenant: demoTenant() }, async (sim) => {
       const body = draft({ grantControls: { operator: 'OR', builtInControls: [], authenticationStrength: { id: '00000000-0000-0000-0000-000000000004' } } });

@@ -97,6 +97,27 @@ describe('simulated directory and role management', () => {
     });
   });
 
+  it('reads an eligibility\'s window from scheduleInfo when the fixture uses the schedule\'s shape', async () => {
+    const tenant = demoTenant();
+    const scheduled = (id: string, startDateTime: string, expiration: Record<string, unknown>) => ({
+      id, principalId: ALEX, roleDefinitionId: ROLE.securityAdministrator, directoryScopeId: '/', scheduleInfo: { startDateTime, expiration },
+    });
+    tenant.roleEligibilitySchedules.push(
+      scheduled('ended', '2024-01-01T00:00:00Z', { type: 'afterDateTime', endDateTime: '2025-01-01T00:00:00Z' }),
+      scheduled('lapsed', '2026-01-01T00:00:00Z', { type: 'afterDuration', duration: 'P30D' }),
+      scheduled('later', '2027-01-01T00:00:00Z', { type: 'noExpiration' }),
+      scheduled('current', '2026-11-01T00:00:00Z', { type: 'afterDuration', duration: 'P90D' }),
+    );
+    await withSim({ tenant, now: () => new Date('2026-11-26T10:00:00Z') }, async (sim) => {
+      const instances = values(await call(sim, '/roleManagement/directory/roleEligibilityScheduleInstances?$top=100'));
+      const ids = new Set(instances.map((i) => i.id));
+      assert.deepEqual(['ended', 'lapsed', 'later', 'current'].filter((id) => ids.has(id)), ['current']);
+      const current = instances.find((i) => i.id === 'current');
+      assert.equal(current?.startDateTime, '2026-11-01T00:00:00Z');
+      assert.equal(current?.endDateTime, '2027-01-30T00:00:00.000Z');
+    });
+  });
+
   it('returns a registration row by id, and 404 in Graph\'s shape when there is none', async () => {
     await withSim({ tenant: demoTenant() }, async (sim) => {
       const row = await call(sim, `/reports/authenticationMethods/userRegistrationDetails/${ALEX}`);

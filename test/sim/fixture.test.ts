@@ -50,17 +50,93 @@ describe('tenant fixture', () => {
   it('rejects references to objects that do not exist', () => {
     const bad = {
       ...minimal(),
-      roleAssignments: [{ id: 'a1', principalId: 'ghost', roleDefinitionId: ROLE.globalAdministrator }],
-      groups: [{ id: 'g1', displayName: 'G', members: ['nobody'] }],
+      roleAssignments: [
+        { id: 'a1', principalId: 'ghost', roleDefinitionId: ROLE.globalAdministrator },
+        { id: 'a2', principalId: 'u1', roleDefinitionId: 'global-admin' },
+      ],
       userRegistrationDetails: [{ id: 'u2', userPrincipalName: 'x', userDisplayName: 'x', isMfaRegistered: true }],
     };
     assert.throws(() => parseFixture(bad), (err: unknown) => {
       assert.ok(err instanceof Error);
       assert.match(err.message, /roleAssignments\[0\]\.principalId: unknown principal id 'ghost'/);
-      assert.match(err.message, /groups\[0\]\.members\[0\]: unknown member id 'nobody'/);
+      assert.match(err.message, /roleAssignments\[1\]\.roleDefinitionId: unknown role definition id 'global-admin'/);
       assert.match(err.message, /userRegistrationDetails\[0\]\.id: no user with id 'u2'/);
       return true;
     });
+  });
+
+  it('loads a fixture PowerShell wrote with a byte order mark', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mfabot-sim-'));
+    const file = path.join(dir, 'bom.json');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(minimal()))]));
+    assert.equal(loadFixtureFile(file).organization.displayName, 'Tiny');
+  });
+
+  it('accepts group members it does not describe, such as devices', () => {
+    const t = parseFixture({ ...minimal(), groups: [{ id: 'g1', displayName: 'G', members: ['u1', 'a-device-id'] }] });
+    assert.deepEqual(t.groups[0]?.members, ['u1', 'a-device-id']);
+  });
+
+  it('matches ids whatever their letter case, as Graph does', () => {
+    const GUID_USER = 'A1000000-0000-4000-8000-0000000000AA';
+    const t = parseFixture({
+      ...minimal(),
+      users: [{ id: GUID_USER.toLowerCase(), userPrincipalName: 'x@tiny.example', displayName: 'X', accountEnabled: true }],
+      groups: [{ id: 'g1', displayName: 'G', members: [GUID_USER] }],
+      roleAssignments: [{ id: 'a1', principalId: GUID_USER, roleDefinitionId: ROLE.globalAdministrator.toUpperCase() }],
+      userRegistrationDetails: [{ id: GUID_USER, userPrincipalName: 'x', userDisplayName: 'x', isMfaRegistered: true }],
+    });
+    assert.equal(t.roleAssignments.length, 1);
+    assert.throws(() => parseFixture({ ...minimal(), groups: [{ id: 'U1', displayName: 'G' }] }), /groups\[0\]\.id: duplicate id 'U1'/);
+  });
+
+  it('accepts an assignment of any built-in role template id, not only those MfaBot names', () => {
+    const directoryReaders = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+    const t = parseFixture({ ...minimal(), roleAssignments: [{ id: 'a1', principalId: 'u1', roleDefinitionId: directoryReaders }] });
+    assert.equal(t.roleAssignments[0]?.roleDefinitionId, directoryReaders);
+  });
+
+  it('keeps the built-in roles and strengths beside the ones a fixture lists', () => {
+    const t = parseFixture({
+      ...minimal(),
+      roleDefinitions: [{ id: 'custom-1', displayName: 'Custom', isBuiltIn: false, templateId: null }],
+      authenticationStrengthPolicies: [{ id: 'keys', displayName: 'Keys', policyType: 'custom', requirementsSatisfied: 'mfa' }],
+      roleAssignments: [{ id: 'a1', principalId: 'u1', roleDefinitionId: ROLE.globalAdministrator }],
+    });
+    assert.ok(t.roleDefinitions.some((d) => d.id === 'custom-1'));
+    assert.ok(t.roleDefinitions.some((d) => d.id === ROLE.globalAdministrator && d.isBuiltIn));
+    assert.deepEqual(t.authenticationStrengthPolicies.map((s) => s.id),
+      ['keys', '00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000004']);
+  });
+
+  it('fills what Graph always returns from the user: registration names, and accountEnabled true', () => {
+    const t = parseFixture({
+      ...minimal(),
+      users: [{ id: 'u1', userPrincipalName: 'u1@tiny.example', displayName: 'U One' }],
+      userRegistrationDetails: [{ id: 'u1', isMfaRegistered: false }],
+    });
+    assert.equal(t.users[0]?.accountEnabled, true);
+    assert.equal(t.userRegistrationDetails[0]?.userPrincipalName, 'u1@tiny.example');
+    assert.equal(t.userRegistrationDetails[0]?.userDisplayName, 'U One');
+  });
+
+  it('rejects a policy whose collections do not have Graph\'s types, naming the property', () => {
+    const policy = {
+      id: 'p1', displayName: 'P', state: 'enabled',
+      conditions: { users: { includeRoles: [ROLE.globalAdministrator] }, platforms: { includePlatforms: 'all' } },
+    };
+    assert.throws(() => parseFixture({ ...minimal(), conditionalAccessPolicies: [policy] }),
+      /conditionalAccessPolicies\[0\]: policy has conditions\.platforms\.includePlatforms that is not an array of strings/);
+  });
+
+  it('accepts eligibility in the schedule\'s shape (scheduleInfo) and checks its dates', () => {
+    const schedule = (expiration: Record<string, unknown>) => ({
+      ...minimal(),
+      roleEligibilitySchedules: [{ id: 'e1', principalId: 'u1', roleDefinitionId: ROLE.globalAdministrator, scheduleInfo: { startDateTime: '2026-01-01T00:00:00Z', expiration } }],
+    });
+    assert.equal(parseFixture(schedule({ type: 'afterDuration', duration: 'P30D' })).roleEligibilitySchedules.length, 1);
+    assert.throws(() => parseFixture(schedule({ type: 'afterDateTime', endDateTime: 'soon' })), /endDateTime: not an ISO-8601 date-time/);
+    assert.throws(() => parseFixture(schedule({ type: 'afterDuration', duration: '30 days' })), /duration: not an ISO-8601 duration/);
   });
 
   it('loads a file and names it in errors', () => {

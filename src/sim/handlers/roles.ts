@@ -45,7 +45,7 @@ type Expansions = ReturnType<typeof expansions>;
 function withExpansions(ctx: HandlerContext, expand: Expansions, grant: { principalId: string; roleDefinitionId: string }, served: JsonObject): JsonObject {
   if (expand.principal) served.principal = principalView(ctx.sim.state.directoryObject(grant.principalId), ctx.sim.grants);
   if (expand.roleDefinition) {
-    const def = ctx.sim.state.tenant.roleDefinitions.find((d) => d.id === grant.roleDefinitionId);
+    const def = ctx.sim.state.tenant.roleDefinitions.find((d) => d.id.toLowerCase() === grant.roleDefinitionId.toLowerCase());
     served.roleDefinition = def ? { ...def } : null;
   }
   return served;
@@ -55,28 +55,57 @@ function assignmentView(a: FixtureRoleAssignment): JsonObject {
   return { appScopeId: null, ...a };
 }
 
+/** Milliseconds in an ISO-8601 duration (years and months at their average length). */
+function durationMs(text: string): number {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text);
+  if (!m) return Number.NaN;
+  const [y, mo, w, d, h, mi, sec] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number, number];
+  const day = 86_400_000;
+  return y * 365.25 * day + mo * 30.44 * day + w * 7 * day + d * day + h * 3_600_000 + mi * 60_000 + sec * 1000;
+}
+
+/**
+ * When an eligibility starts and ends, from whichever shape the fixture used: the instance's
+ * top-level `startDateTime`/`endDateTime`, or the schedule's `scheduleInfo` (an end date, or a
+ * duration from the start). A null end is permanent.
+ */
+function eligibilityWindow(s: FixtureRoleEligibility): { start: string; end: string | null } {
+  const info = s.scheduleInfo ?? null;
+  const start = s.startDateTime ?? info?.startDateTime ?? DEFAULT_START;
+  const permanent = info?.expiration?.type === 'noExpiration';
+  let end = s.endDateTime ?? (permanent ? null : info?.expiration?.endDateTime ?? null);
+  const length = info?.expiration?.duration;
+  if (end === null && !permanent && length) {
+    const ms = durationMs(length);
+    if (Number.isFinite(ms)) end = new Date(Date.parse(start) + ms).toISOString();
+  }
+  return { start, end };
+}
+
 function inForce(s: FixtureRoleEligibility, now: number): boolean {
-  const start = Date.parse(s.startDateTime ?? DEFAULT_START);
-  const end = s.endDateTime ? Date.parse(s.endDateTime) : Number.POSITIVE_INFINITY;
+  const span = eligibilityWindow(s);
+  const start = Date.parse(span.start);
+  const end = span.end ? Date.parse(span.end) : Number.POSITIVE_INFINITY;
   return start <= now && now < end;
 }
 
 function instanceView(s: FixtureRoleEligibility): JsonObject {
+  const span = eligibilityWindow(s);
   return {
     id: s.id,
     principalId: s.principalId,
     roleDefinitionId: s.roleDefinitionId,
     directoryScopeId: s.directoryScopeId,
     appScopeId: null,
-    startDateTime: s.startDateTime ?? DEFAULT_START,
-    endDateTime: s.endDateTime ?? null,
+    startDateTime: span.start,
+    endDateTime: span.end,
     memberType: s.memberType ?? 'Direct',
     roleEligibilityScheduleId: s.id,
   };
 }
 
 function scheduleView(s: FixtureRoleEligibility): JsonObject {
-  const start = s.startDateTime ?? DEFAULT_START;
+  const { start, end } = eligibilityWindow(s);
   return {
     id: s.id,
     principalId: s.principalId,
@@ -91,8 +120,8 @@ function scheduleView(s: FixtureRoleEligibility): JsonObject {
     scheduleInfo: {
       startDateTime: start,
       recurrence: null,
-      expiration: s.endDateTime
-        ? { type: 'afterDateTime', endDateTime: s.endDateTime, duration: null }
+      expiration: end
+        ? { type: 'afterDateTime', endDateTime: end, duration: null }
         : { type: 'noExpiration', endDateTime: null, duration: null },
     },
   };
