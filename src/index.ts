@@ -159,6 +159,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     botName: 'MfaBot',
     tenantId: () => config.tenantId,
     allowMissingTenant: config.demo,
+    allowOtherChannels: config.demo,
     maxAdminsListed: config.maxAdminsListed,
   });
   const server = createServer({ adapter, app, logger, ready: readiness(client, store, logger) });
@@ -199,28 +200,32 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
   };
 }
 
-/** Readiness: storage and Graph answer (Graph checked at most every 30 s, so probes cost no throttling budget). */
+/**
+ * Readiness: storage and Graph answer (Graph checked at most every 30 s, so probes cost no throttling
+ * budget). The endpoint needs no token, so it says only which check fails; why (file paths, hosts,
+ * missing permissions) goes to the log.
+ */
 function readiness(client: ReturnType<typeof createGraphClient>, store: KeyValueStore, logger: Logger) {
-  let last: { at: number; ok: boolean; detail: string } | null = null;
+  let last: { at: number; ok: boolean } | null = null;
   return async () => {
-    let storage = 'ok';
+    let storageOk = true;
     try {
       await store.read(['health/probe']);
     } catch (err) {
-      storage = err instanceof Error ? err.message : String(err);
-      logger.warn({ detail: storage }, 'readiness: storage not reachable');
+      storageOk = false;
+      logger.warn({ detail: err instanceof Error ? err.message : String(err) }, 'readiness: storage not reachable');
     }
     if (!last || Date.now() - last.at > 30_000) {
       try {
         await graphGet(client, '/organization?$select=id');
-        last = { at: Date.now(), ok: true, detail: 'ok' };
+        last = { at: Date.now(), ok: true };
       } catch (err) {
-        const detail = err instanceof Error ? err.message : String(err);
-        logger.warn({ detail }, 'readiness: Graph not reachable');
-        last = { at: Date.now(), ok: false, detail };
+        logger.warn({ detail: err instanceof Error ? err.message : String(err) }, 'readiness: Graph not reachable');
+        last = { at: Date.now(), ok: false };
       }
     }
-    return { ok: last.ok && storage === 'ok', checks: { storage, graph: last.detail } };
+    const word = (ok: boolean): string => (ok ? 'ok' : 'failing');
+    return { ok: last.ok && storageOk, checks: { storage: word(storageOk), graph: word(last.ok) } };
   };
 }
 

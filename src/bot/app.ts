@@ -25,6 +25,13 @@ export interface BotDeps {
    * Activities naming another tenant are refused in every mode.
    */
   allowMissingTenant?: boolean;
+  /**
+   * Demo mode only: accept channels other than Teams (the Bot Framework Emulator's `emulator`).
+   * Otherwise only `msteams` activities are served: the tenant (channelData) and the sender's Entra
+   * object id that every check relies on are vouched for by Teams alone; a Direct Line or Web Chat
+   * client, whose tokens Bot Framework also signs, chooses them itself.
+   */
+  allowOtherChannels?: boolean;
   maxAdminsListed: number;
   /** Verbs implemented by later features; any verb not listed here answers that it is not available. */
   extraVerbs?: Partial<Record<Verb, VerbHandler>>;
@@ -84,18 +91,26 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     longRunningMessages: false,
   });
 
+  /** No reply but a bare 403 to an invoke: answering would tell a stranger which tenant this bot serves. */
+  const refuse = async (context: TurnContext): Promise<false> => {
+    if (context.activity.type === ActivityTypes.Invoke) {
+      await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: { statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'Forbidden', message: 'Not available in this tenant.' } } } });
+    }
+    return false;
+  };
+
   app.turn('beforeTurn', async (context) => {
+    if (!deps.allowOtherChannels && context.activity.channelId !== 'msteams') {
+      logger.warn({ activityType: context.activity.type, channel: String(context.activity.channelId ?? '').slice(0, 40) }, 'refused activity from a channel other than Teams');
+      return refuse(context);
+    }
     const expected = deps.tenantId();
     if (!expected) return true;
     const actual = activityTenant(context);
     if (actual === expected.toLowerCase()) return true;
     if (actual === undefined && deps.allowMissingTenant) return true;
-    // No reply: answering would tell a stranger which tenant this bot serves.
     logger.warn({ activityType: context.activity.type, tenant: actual ?? null }, 'refused activity from another tenant');
-    if (context.activity.type === ActivityTypes.Invoke) {
-      await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: { statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'Forbidden', message: 'Not available in this tenant.' } } } });
-    }
-    return false;
+    return refuse(context);
   });
 
   // After the tenant check, so activities from other tenants are never remembered.

@@ -131,6 +131,8 @@ export class DigestService {
           now,
           nudgeHistory: await this.deps.nudgeHistory?.().catch(() => undefined),
         });
+        // A slow tenant read can outlast the lease; another instance may then have posted this period.
+        if (!(await lease.renew())) continue;
         await this.deps.messenger.send(sub.reference, card);
         await this.deps.subscriptions.update(sub.id, (s) => ({
           ...s, lastPeriod: period, lastPostedAt: now.toISOString(), lastSnapshot: digestSnapshot(current),

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { effectiveStatus, type Person } from '../domain/approval';
 import {
   isEmptySelection, mayNudge, nextRecheckAt, parseNudgeSelection, planNudges, RECHECK_DELAYS_MS,
-  type NudgePlan, type NudgerPolicy, type PolicyOutlook,
+  type NudgePlan, type NudgerPolicy, type PolicyOutlook, type SkipReason,
 } from '../domain/nudge';
 import type { StatusReport } from '../domain/report';
 import type { Admin } from '../domain/types';
@@ -27,7 +27,7 @@ import { GraphFailure } from '../graph/errors';
 import type { TeamsGateway } from '../graph/teamsGateway';
 import type { Logger } from '../log';
 import type { ConversationRef, ConversationStore } from '../store/conversations';
-import type { AdminNudgeState, DeliveryResult, DeliveryRoute, NudgeBatch, NudgeCount, NudgeStore, QueuedNudge } from '../store/nudges';
+import { CLAIM_TTL_MS, type AdminNudgeState, type DeliveryResult, type DeliveryRoute, type NudgeBatch, type NudgeCount, type NudgeStore, type QueuedNudge } from '../store/nudges';
 import type { ProposalStore } from '../store/proposals';
 
 /** Sends cards through the Bot Connector; implemented in the bot layer. */
@@ -280,16 +280,25 @@ export class NudgeService {
       const outlook = this.deps.policyOutlook ? await this.deps.policyOutlook().catch((): PolicyOutlook => ({ kind: 'none' })) : { kind: 'none' as const };
       const enforcedRoles = new Set(report.roles.filter((r) => r.coverage.covered).map((r) => r.roleId.toLowerCase()));
       const roleNames = Object.fromEntries(report.roles.map((r) => [r.roleId, r.displayName]));
-      delivered = await this.deliverAll(targets, (admin) => this.deliver(admin, route, nudgeCard({
-        batchId: batch.id,
-        admin,
-        requestedBy: batch.requestedBy.name || 'An admin',
-        tenantName: report.tenantName,
-        roleNames,
-        // CA's includeRoles applies to active holders; an eligible admin is covered only once activated.
-        enforcedRoleIds: admin.roles.filter((r) => r.activation === 'active' && enforcedRoles.has(r.roleId.toLowerCase())).map((r) => r.roleId),
-        outlook,
-      })));
+      const claims = this.claimKeeper(batch.id, targets);
+      delivered = await this.deliverAll(targets, async (admin) => {
+        const lost = await claims.lost(admin);
+        if (lost) return { userId: admin.id.toLowerCase(), name: admin.displayName, userPrincipalName: admin.userPrincipalName, status: 'skipped', skip: lost, at: this.now().toISOString() };
+        try {
+          return await this.deliver(admin, route, nudgeCard({
+            batchId: batch.id,
+            admin,
+            requestedBy: batch.requestedBy.name || 'An admin',
+            tenantName: report.tenantName,
+            roleNames,
+            // CA's includeRoles applies to active holders; an eligible admin is covered only once activated.
+            enforcedRoleIds: admin.roles.filter((r) => r.activation === 'active' && enforcedRoles.has(r.roleId.toLowerCase())).map((r) => r.roleId),
+            outlook,
+          }));
+        } finally {
+          claims.finished(admin);
+        }
+      });
     } finally {
       // Claims are released even when something failed before or around delivery, so nobody is
       // left "being nudged" until the claim times out. Admins left for later keep their claim.
@@ -309,6 +318,40 @@ export class NudgeService {
     const finished: NudgeBatch = { ...batch, finishedAt: queued ? null : this.now().toISOString(), results: [...rows, ...earlier] };
     await this.deps.nudges.saveBatch(finished);
     return finished;
+  }
+
+  /**
+   * Keeps the batch's claims alive while it delivers: a large nudge under throttling can outlast
+   * CLAIM_TTL_MS, after which another nudge may claim the admins still queued here. Before each
+   * delivery starts, claims older than a third of the TTL are renewed in one write; an admin whose
+   * claim was taken meanwhile is not messaged by this batch (`lost` says why).
+   */
+  private claimKeeper(batchId: string, targets: readonly Admin[]): { lost(admin: Admin): Promise<SkipReason | null>; finished(admin: Admin): void } {
+    const open = new Set(targets.map((a) => a.id.toLowerCase()));
+    const taken = new Map<string, SkipReason>();
+    let renewedAt = this.now().getTime();
+    let renewing: Promise<void> | null = null;
+    const renew = async (): Promise<void> => {
+      const at = this.now();
+      try {
+        for (const { id, reason } of await this.deps.nudges.renewClaims(batchId, [...open], at, this.settings.windowMs)) taken.set(id, reason);
+        renewedAt = at.getTime();
+      } catch (err) {
+        this.deps.logger.warn({ batchId, err: err instanceof Error ? err.message : String(err) }, 'could not renew the claims of a long nudge');
+      }
+    };
+    return {
+      lost: async (admin) => {
+        if (this.now().getTime() - renewedAt >= CLAIM_TTL_MS / 3) {
+          renewing ??= renew().finally(() => { renewing = null; });
+          await renewing;
+        }
+        return taken.get(admin.id.toLowerCase()) ?? null;
+      },
+      finished: (admin) => {
+        open.delete(admin.id.toLowerCase());
+      },
+    };
   }
 
   /** Puts `admins` of `batch` in the queue; false (claims released, counted as failed) when storage refuses. */

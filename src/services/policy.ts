@@ -205,9 +205,18 @@ export class PolicyService {
     });
     if (!claimed || !approved) return this.closedOutcome(approved ?? proposal, now);
 
-    const outcome = approved.kind === 'create'
-      ? await this.executeCreate(approved.requestedBy, actor, approved)
-      : await this.executeEnable(approved.requestedBy, actor, approved);
+    let outcome: Outcome;
+    try {
+      outcome = approved.kind === 'create'
+        ? await this.executeCreate(approved.requestedBy, actor, approved)
+        : await this.executeEnable(approved.requestedBy, actor, approved);
+    } catch (err) {
+      // Thrown before any Graph write (failures after one are outcomes): back to pending, as below.
+      await this.deps.proposals.update(approved.id, (p) => (p.status !== 'approved' ? undefined
+        : { ...p, status: 'pending', decidedBy: undefined, decidedAt: undefined, lastError: 'MfaBot hit an unexpected error; nothing was changed.' }))
+        .catch((e: unknown) => this.deps.logger.error({ err: e instanceof Error ? e.message : String(e), proposalId: approved.id }, 'could not reopen a request after a failure'));
+      throw err;
+    }
     const done = outcome.kind === 'created' || outcome.kind === 'exists' ? 'created'
       : outcome.kind === 'enforced' || outcome.kind === 'alreadyEnforced' ? 'enforced' : null;
     const lastError = outcome.kind === 'failed' ? outcome.failure.message
@@ -333,7 +342,12 @@ export class PolicyService {
         draft,
         policyId,
       };
-      const isOpen = (p: Proposal) => effectiveStatus(p, this.now()) === 'pending';
+      // A pending request for another draft (configuration changed) or another policy cannot be carried
+      // out any more: a new click opens a new request rather than joining it until it expires.
+      const sameRequest = (p: Proposal): boolean => (kind === 'create'
+        ? p.draft !== null && draft !== null && sameDraft(p.draft, draft)
+        : (p.policyId ?? '').toLowerCase() === (policyId ?? '').toLowerCase());
+      const isOpen = (p: Proposal) => effectiveStatus(p, this.now()) === 'pending' && sameRequest(p);
       const stored = await this.deps.proposals.createOpen(proposal, isOpen);
       return { kind: 'proposed', proposal: stored.proposal, isNew: stored.created };
     } catch (err) {
@@ -344,7 +358,7 @@ export class PolicyService {
 
   /** Creates the report-only policy, exactly once however many clicks arrive. */
   private async executeCreate(requestedBy: Person, approvedBy: Person, proposal?: Proposal): Promise<Outcome> {
-    return this.underLease(async () => {
+    return this.underLease(async (stillHeld) => {
       try {
         const existing = await this.findExisting();
         if (existing) return { kind: 'exists', policy: existing, record: await this.rememberExisting(existing, requestedBy, approvedBy) };
@@ -362,6 +376,8 @@ export class PolicyService {
         if (!verdict.ok) {
           return { kind: 'blocked', action: 'create', blockers: verdict.problems.map((p) => ({ problem: `The policy would leave a gap: ${p}.`, fix: 'Check MFABOT_ROLES, MFABOT_EXCLUSION_GROUP and MFABOT_POLICY_STRENGTH_ID.' })) };
         }
+        // The checks above may have outlasted the lease; another instance may then have created it.
+        if (!(await stillHeld())) return { kind: 'busy' };
         let created: ConditionalAccessPolicy;
         try {
           created = await this.deps.gateway.createPolicy(draft);
@@ -381,7 +397,7 @@ export class PolicyService {
           createdBy: approvedBy,
           requestedBy,
         };
-        await this.deps.proposals.savePolicyRecord(record);
+        await this.saveRecord(record);
         this.deps.onChanged?.();
         return { kind: 'created', record, approvedBy, proposal };
       } catch (err) {
@@ -393,7 +409,7 @@ export class PolicyService {
 
   /** Switches the report-only policy to enforced after re-checking it is still safe. */
   private async executeEnable(requestedBy: Person, approvedBy: Person, proposal?: Proposal): Promise<Outcome> {
-    return this.underLease(async () => {
+    return this.underLease(async (stillHeld) => {
       try {
         const record = await this.deps.proposals.policyRecord();
         const policy = await this.findExisting();
@@ -404,6 +420,8 @@ export class PolicyService {
         if (policy.state === 'enabled') return { kind: 'alreadyEnforced', policy, record };
         const blockers = await this.enableBlockersNow(policy);
         if (blockers.length > 0) return { kind: 'blocked', action: 'enable', blockers };
+        // Checked against a policy read under the lease: not valid once someone else may have taken it.
+        if (!(await stillHeld())) return { kind: 'busy' };
         try {
           await this.deps.gateway.setPolicyState(policy.id, 'enabled');
         } catch (err) {
@@ -425,7 +443,7 @@ export class PolicyService {
           enforcedAt: this.now().toISOString(),
           enforcedBy: approvedBy,
         };
-        await this.deps.proposals.savePolicyRecord(updated);
+        await this.saveRecord(updated);
         this.deps.onChanged?.();
         return { kind: 'enforced', record: updated, requestedBy, approvedBy, proposal };
       } catch (err) {
@@ -435,15 +453,32 @@ export class PolicyService {
     });
   }
 
-  /** Runs `work` holding the create/enforce lease; a second caller gets `busy` at once. */
-  private async underLease(work: () => Promise<Outcome>): Promise<Outcome> {
+  /**
+   * Runs `work` holding the create/enforce lease; a second caller gets `busy` at once. `work` must call
+   * `stillHeld` right before writing to Graph: under throttling its reads can outlast the lease's TTL,
+   * after which another instance may take the lease and write.
+   */
+  private async underLease(work: (stillHeld: () => Promise<boolean>) => Promise<Outcome>): Promise<Outcome> {
     const owner = this.newId();
     const lease = await this.deps.lock.acquire(LOCK_NAME, owner, this.settings.lockTtlMs ?? 120_000);
     if (!lease.acquired) return { kind: 'busy' };
     try {
-      return await work();
+      return await work(() => lease.renew());
     } finally {
       await lease.release().catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'could not release the policy lease'));
+    }
+  }
+
+  /**
+   * Stores MfaBot's record of its policy. Graph stays the source of truth (findExisting falls back to
+   * the display name), so a storage failure after Graph has changed the policy is logged loudly and
+   * does not turn a change that happened into an error, an unaudited change and a request left "approved".
+   */
+  private async saveRecord(record: PolicyRecord): Promise<void> {
+    try {
+      await this.deps.proposals.savePolicyRecord(record);
+    } catch (err) {
+      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), policyId: record.policyId }, 'could not store the record of MfaBot\'s policy');
     }
   }
 
@@ -471,7 +506,7 @@ export class PolicyService {
       createdBy: approvedBy,
       requestedBy,
     };
-    await this.deps.proposals.savePolicyRecord(fresh);
+    await this.saveRecord(fresh);
     return fresh;
   }
 

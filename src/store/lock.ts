@@ -15,7 +15,15 @@ interface LockItem extends StoreItem {
 }
 
 export type LockResult =
-  | { acquired: true; release(): Promise<void> }
+  | {
+      acquired: true;
+      release(): Promise<void>;
+      /**
+       * Confirms the lease is still held and extends it by the TTL from now; false when it has run out
+       * and someone else took it (or it was released). Call it just before an irreversible step.
+       */
+      renew(): Promise<boolean>;
+    }
   | { acquired: false; owner: string; expiresAt: string };
 
 export class OperationLock {
@@ -53,7 +61,24 @@ export class OperationLock {
       const winner = await readOne<LockItem>(this.store, key);
       return { acquired: false, owner: winner?.owner ?? 'unknown', expiresAt: winner?.expiresAt ?? now.toISOString() };
     }
-    return { acquired: true, release: () => this.release(name, owner) };
+    return { acquired: true, release: () => this.release(name, owner), renew: () => this.renew(name, owner, ttlMs) };
+  }
+
+  /** Extends the lease if `owner` still holds it (in one conditional write); false when it does not. */
+  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const key = OperationLock.key(name);
+    const current = await readOne<LockItem>(this.store, key);
+    if (!current || current.owner !== owner) return false;
+    const now = this.now();
+    try {
+      await this.store.write({
+        [key]: { name, owner, acquiredAt: current.acquiredAt, expiresAt: new Date(now.getTime() + ttlMs).toISOString(), eTag: current.eTag },
+      });
+      return true;
+    } catch (err) {
+      if (isETagConflict(err)) return false;
+      throw err;
+    }
   }
 
   /** Releases the lease if `owner` still holds it; a lease already taken over is left alone. */

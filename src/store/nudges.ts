@@ -151,6 +151,35 @@ export class NudgeStore {
     return result;
   }
 
+  /**
+   * Renews the claims `batchId` still holds on `ids`, so a nudge that outlasts CLAIM_TTL_MS keeps the
+   * admins it has not messaged yet. Returns the ids it no longer holds (another nudge took them after
+   * the claim went stale, or their result is recorded), with the reason another nudge would be told.
+   */
+  async renewClaims(batchId: string, ids: readonly string[], now: Date, windowMs: number): Promise<{ id: string; reason: SkipReason }[]> {
+    let lost: { id: string; reason: SkipReason }[] = [];
+    await this.changeIndex((admins) => {
+      lost = [];
+      let changed = false;
+      for (const raw of ids) {
+        const id = raw.toLowerCase();
+        const s = admins[id];
+        if (s?.claim?.batchId === batchId) {
+          admins[id] = { ...s, claim: { batchId, at: now.toISOString() } };
+          changed = true;
+          continue;
+        }
+        const last = s?.lastAt ? Date.parse(s.lastAt) : Number.NaN;
+        lost.push({
+          id,
+          reason: s?.lastAt && !Number.isNaN(last) && now.getTime() - last < windowMs ? { kind: 'recentlyNudged', lastAt: s.lastAt } : { kind: 'inProgress' },
+        });
+      }
+      return changed;
+    });
+    return lost;
+  }
+
   /** Records the results of `batchId` on each admin and releases its claims. */
   async recordResults(batchId: string, results: readonly DeliveryResult[]): Promise<void> {
     await this.changeIndex((admins) => {

@@ -47,8 +47,10 @@ function jwt(key: KeyObject, kid: string, claims: Record<string, unknown>): stri
 }
 
 /** A local OpenID metadata document and key set, as login.botframework.com serves them. */
-async function startIdentityProvider(publicKey: KeyObject, kid: string, issued: string[]): Promise<{ url: string; server: Server }> {
+async function startIdentityProvider(publicKey: KeyObject, kid: string, issued: string[], unendorsed?: { publicKey: KeyObject; kid: string }): Promise<{ url: string; server: Server }> {
   const jwk = publicKey.export({ format: 'jwk' });
+  // Bot Framework's keys for Web Chat and Direct Line carry no endorsements (since 09/2023): botbuilder then checks no channel.
+  const extra = unendorsed ? [{ ...unendorsed.publicKey.export({ format: 'jwk' }), kid: unendorsed.kid, use: 'sig', alg: 'RS256' }] : [];
   const server = createServer(async (req, res) => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     res.setHeader('content-type', 'application/json');
@@ -77,7 +79,7 @@ async function startIdentityProvider(publicKey: KeyObject, kid: string, issued: 
     } else if (req.url?.startsWith('/v1/.well-known/openidconfiguration')) {
       res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${base}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
     } else if (req.url?.startsWith('/v1/.well-known/keys')) {
-      res.end(JSON.stringify({ keys: [{ ...jwk, kid, use: 'sig', alg: 'RS256', endorsements: ['msteams'] }] }));
+      res.end(JSON.stringify({ keys: [{ ...jwk, kid, use: 'sig', alg: 'RS256', endorsements: ['msteams'] }, ...extra] }));
     } else {
       res.statusCode = 404;
       res.end('{}');
@@ -91,6 +93,8 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
   const kid = `key-${randomUUID()}`;
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const webChatKid = `webchat-${randomUUID()}`;
+  const webChat = generateKeyPairSync('rsa', { modulusLength: 2048 });
   let idp: { url: string; server: Server };
   let sim: Simulator;
   let connector: FakeConnector;
@@ -99,7 +103,7 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
   const issued: string[] = [];
 
   before(async () => {
-    idp = await startIdentityProvider(publicKey, kid, issued);
+    idp = await startIdentityProvider(publicKey, kid, issued, { publicKey: webChat.publicKey, kid: webChatKid });
     sim = await startSimulator({ tenant: loadFixtureFile(FIXTURE), port: 0, host: '127.0.0.1' });
     connector = await startFakeConnector();
     // A fresh metadata URL per run: botbuilder caches key sets per URL for the whole process.
@@ -171,6 +175,22 @@ describe('Bot Framework JWT authentication when an app id is configured', () => 
     const body = res.body as { type: string; value: unknown };
     assert.equal(body.type, 'application/vnd.microsoft.card.adaptive');
     assert.match(JSON.stringify(body.value), /3 of 7 admins are registered for MFA/);
+  });
+
+  it('refuses a signed activity from a channel other than Teams (Direct Line, Web Chat), whose tenant and user fields are the client\'s word', async () => {
+    const before = sim.requests().length;
+    const sent = connector.sent.length;
+    // A Direct Line client chooses channelData (so the tenant) and the sender; only Teams vouches for them.
+    const activity = { ...cardAction('status.refresh', {}, { serviceUrl: connector.url, tenantId: TENANT, fromAadObjectId: randomUUID() }), channelId: 'directline' };
+    const res = await post(bot.url, activity, { authorization: `Bearer ${jwt(webChat.privateKey, webChatKid, claims())}` });
+    assert.equal(res.status, 403, JSON.stringify(res.body).slice(0, 200));
+    assert.doesNotMatch(JSON.stringify(res.body), /admins are registered/, 'no status card: the tenant\'s admins stay private');
+    assert.equal(sim.requests().length, before, 'no Graph call was made');
+    const chat = { ...message('status', { serviceUrl: connector.url, tenantId: TENANT, conversationType: 'personal' }), channelId: 'webchat' };
+    assert.equal((await post(bot.url, chat, { authorization: `Bearer ${jwt(webChat.privateKey, webChatKid, claims())}` })).status, 200);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(connector.sent.length, sent, 'no reply in the Web Chat conversation');
+    assert.equal(sim.requests().length, before);
   });
 
   it('replies to the connector with a Bot Connector token from the identity provider', async () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startMfaBot, type RunningBot } from '../../src/index';
@@ -155,6 +157,24 @@ describe('health endpoints', () => {
     try {
       const ready = await fetch(`${down.url}/readyz`);
       assert.equal(ready.status, 503);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('tells anyone who asks /readyz only which check failed, never the error text (paths, hosts, permissions)', async () => {
+    const notADirectory = path.join(mkdtempSync(path.join(tmpdir(), 'mfabot-ready-')), 'file');
+    writeFileSync(notADirectory, 'x');
+    const lines: string[] = [];
+    const down = await startMfaBot(
+      { PORT: '0', MFABOT_DATA_DIR: path.join(notADirectory, 'data'), MFABOT_GRAPH_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn', MFABOT_GRAPH_MAX_RETRIES: '0' },
+      { logDestination: new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } }) },
+    );
+    try {
+      const ready = await fetch(`${down.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.deepEqual(await ready.json(), { status: 'not ready', checks: { storage: 'failing', graph: 'failing' } });
+      assert.ok(lines.some((l) => l.includes(notADirectory)), 'the details are in the log, for the operator');
     } finally {
       await down.close();
     }

@@ -13,7 +13,7 @@ import {
 import { ConversationStore, type ConversationRef } from '../../src/store/conversations';
 import type { KeyValueStore } from '../../src/store/kv';
 import { OperationLock } from '../../src/store/lock';
-import { NudgeStore } from '../../src/store/nudges';
+import { CLAIM_TTL_MS, NudgeStore } from '../../src/store/nudges';
 import { ProposalStore } from '../../src/store/proposals';
 import { SubscriptionStore, subscriptionId } from '../../src/store/subscriptions';
 import { admin, makeReport, role, userId } from '../cards/fixtures';
@@ -61,11 +61,16 @@ class FakeMessenger implements Messenger {
   inFlight = 0;
   maxInFlight = 0;
   delayMs = 0;
+  /** When set, the next send waits for it (a delivery stuck behind throttling). */
+  gate: Promise<void> | null = null;
 
   async send(reference: ConversationRef, card: AdaptiveCard) {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
+      const gate = this.gate;
+      this.gate = null;
+      if (gate) await gate;
       if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
       const fault = this.faults.get(reference.conversation.id)?.shift();
       if (fault) throw fault;
@@ -236,6 +241,33 @@ describe('nudge use case', () => {
     assert.deepEqual(sent, unregistered.map((a) => `a:${a.id}`).sort(), 'ten admins, ten messages');
   });
 
+  it('keeps its claim on admins still queued in a long nudge: a second nudge after the claim TTL does not message them twice', async () => {
+    const store = new MemoryStorage();
+    const first = rig({}, { concurrency: 1 }, store);
+    const second = rig({}, {}, store);
+    const [stuck, queued] = [unregistered[1]?.id ?? '', unregistered[2]?.id ?? ''];
+    let release = (): void => undefined;
+    first.messenger.gate = new Promise<void>((r) => { release = r; });
+    const running = first.service.nudge(request(`${stuck},${queued}`));
+    while (first.messenger.inFlight === 0) await new Promise((r) => setImmediate(r));
+
+    // The first delivery is held up (throttling, retries) past the claim TTL; the second admin waits behind it.
+    const later = new Date(NOW.getTime() + CLAIM_TTL_MS + 60_000);
+    first.clock.now = later;
+    second.clock.now = later;
+    const other = await second.service.nudge(request(queued, { id: ALICE, name: 'Alice Ahmed' }));
+    release();
+    const outcome = await running;
+
+    assert.ok(outcome.kind === 'done' && other.kind === 'done');
+    const { batch } = outcome;
+    const toQueued = [...first.messenger.sent, ...second.messenger.sent].filter((s) => s.conversationId === `a:${queued}`);
+    assert.equal(toQueued.length, 1, 'the queued admin got exactly one message');
+    assert.equal(statusOf(batch, queued)?.status, 'skipped', 'the first nudge reports the admin as taken by the other');
+    assert.equal(statusOf(batch, stuck)?.status, 'sent');
+    assert.equal((await first.nudges.state(queued))?.count, 1);
+  });
+
   it('refuses someone who may not nudge, and an empty choice, without reading the tenant', async () => {
     let reads = 0;
     const r = rig({ status: { get: async () => { reads += 1; return report(); } } });
@@ -369,5 +401,46 @@ describe('digest use case', () => {
     assert.deepEqual(posted, ['19:a']);
     assert.deepEqual((await subscriptions.list()).map((s) => s.reference.conversation.id), ['19:a']);
     assert.deepEqual(await service.tick(), []);
+  });
+
+  it('posts a digest once when one instance\'s tenant read outlasts its lease and another instance takes over', async () => {
+    const store = new MemoryStorage();
+    const clock = { now: new Date('2025-11-26T07:00:00Z') };
+    const posted: string[] = [];
+    let release = (): void => undefined;
+    let reachedNow = (): void => undefined;
+    const held = new Promise<void>((r) => { release = r; });
+    const reached = new Promise<void>((r) => { reachedNow = r; });
+    let first = true;
+    const instance = () => new DigestService({
+      subscriptions: new SubscriptionStore(store),
+      lock: new OperationLock(store, () => clock.now),
+      status: {
+        get: async () => {
+          if (first) {
+            first = false;
+            reachedNow();
+            await held;
+          }
+          return report();
+        },
+      },
+      messenger: { send: async (ref) => { posted.push(ref.conversation.id); } },
+      isApprover: async (id) => id === ALICE,
+      settings: { hourUtc: 8, weekday: 1, maxAdminsListed: 15 },
+      logger: silentLogger(),
+      now: () => clock.now,
+    });
+    const [one, two] = [instance(), instance()];
+    await one.subscribe({ actor: { id: ALICE, name: 'Alice' }, cadence: 'daily', reference: channel('19:a'), tenantId: TENANT, teamId: null });
+    clock.now = new Date('2025-11-26T08:05:00Z');
+    const slow = one.tick();
+    await reached;
+
+    clock.now = new Date('2025-11-26T08:10:00Z');
+    assert.deepEqual(await two.tick(), [`${subscriptionId('19:a')}/daily:2025-11-26`]);
+    release();
+    assert.deepEqual(await slow, [], 'the instance that lost its lease does not post');
+    assert.deepEqual(posted, ['19:a'], 'one digest');
   });
 });

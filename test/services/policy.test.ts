@@ -108,6 +108,25 @@ function service(gateway: PolicyGateway, store: KeyValueStore, settings: Partial
 }
 
 const dir = (): string => mkdtempSync(path.join(tmpdir(), 'mfabot-service-'));
+
+/** Holds the gateway's first directory read (a break-glass check) until released: an instance stuck under its lease. */
+function stallFirstDirectoryRead(gw: FakeGateway): { reached: Promise<void>; release(): void } {
+  const read = gw.directoryObject.bind(gw);
+  let release = (): void => undefined;
+  let reachedNow = (): void => undefined;
+  const held = new Promise<void>((r) => { release = r; });
+  const reached = new Promise<void>((r) => { reachedNow = r; });
+  let first = true;
+  gw.directoryObject = async (id: string) => {
+    if (first) {
+      first = false;
+      reachedNow();
+      await held;
+    }
+    return read(id);
+  };
+  return { reached, release };
+}
 const kinds = (outcomes: Outcome[]): string[] => outcomes.map((o) => o.kind).sort();
 
 describe('PolicyService', () => {
@@ -145,6 +164,107 @@ describe('PolicyService', () => {
     assert.equal(gw.creates.length, 0);
   });
 
+  it('never writes after its lease has run out: a create held up past the lease TTL does not make a second policy', async () => {
+    let now = new Date('2026-11-26T09:00:00Z');
+    const gw = new FakeGateway();
+    const shared = dir();
+    const one = service(gw, new FileStore(shared), {}, () => now);
+    const two = service(gw, new FileStore(shared), {}, () => now);
+    // The first instance is held up (Graph throttling, retries) after it looked for the policy and found none.
+    const stall = stallFirstDirectoryRead(gw);
+    const slow = one.requestCreate(ALICE);
+    await stall.reached;
+
+    now = new Date(now.getTime() + 3 * 60_000);
+    const fast = await two.requestCreate(ALICE);
+    stall.release();
+    const late = await slow;
+
+    assert.equal(fast.kind, 'created', 'the lease had expired, so the second instance went ahead');
+    assert.equal(gw.creates.length, 1, `one POST; the held-up instance answered ${late.kind}`);
+    assert.equal(late.kind, 'busy');
+  });
+
+  it('enforces at most once when the lease runs out while an enforce is held up', async () => {
+    let now = new Date('2026-11-26T09:00:00Z');
+    const gw = new FakeGateway();
+    const shared = dir();
+    const one = service(gw, new FileStore(shared), {}, () => now);
+    const two = service(gw, new FileStore(shared), {}, () => now);
+    assert.equal((await one.requestCreate(ALICE)).kind, 'created');
+    const stall = stallFirstDirectoryRead(gw);
+    const slow = one.requestEnable(ALICE);
+    await stall.reached;
+
+    now = new Date(now.getTime() + 3 * 60_000);
+    assert.equal((await two.requestEnable(ALICE)).kind, 'enforced');
+    // An admin then switches the policy back to report-only in the Entra admin center.
+    const [policy] = gw.policies;
+    if (policy) policy.state = 'enabledForReportingButNotEnforced';
+    stall.release();
+    const late = await slow;
+
+    assert.deepEqual(gw.patches.map((p) => p.state), ['enabled'], `one PATCH; the held-up instance answered ${late.kind}`);
+    assert.equal(policy?.state, 'enabledForReportingButNotEnforced', 'the admin\'s rollback stands');
+  });
+
+  it('reports and audits a policy Graph created even when storing MfaBot\'s own record of it fails', async () => {
+    const gw = new FakeGateway();
+    const files = new FileStore(dir());
+    let failRecord = false;
+    const flaky: KeyValueStore = {
+      read: (keys) => files.read(keys),
+      delete: (keys) => files.delete(keys),
+      write: async (changes) => {
+        if (failRecord && 'policy/record' in changes) throw new Error('storage unavailable (503)');
+        return files.write(changes);
+      },
+    };
+    const svc = service(gw, flaky);
+    const proposed = await svc.requestCreate(BOB);
+    if (proposed.kind !== 'proposed') throw new Error(proposed.kind);
+    failRecord = true;
+
+    const outcome = await svc.approve(proposed.proposal.id, ALICE);
+
+    assert.equal(gw.policies.length, 1, 'Graph created the policy');
+    assert.equal(outcome.kind, 'created', 'the approver is told it was created, not "something went wrong, try again"');
+    assert.equal((await svc.proposal(proposed.proposal.id))?.status, 'created', 'the request is closed, not left "approved"');
+    const audit = await svc.auditEntries(ALICE);
+    assert.ok(audit.allowed);
+    assert.ok(audit.allowed && audit.entries.some((e) => e.action === 'policy.approve' && e.result === 'created'), 'the create is in the audit log');
+    failRecord = false;
+    assert.equal((await svc.requestCreate(ALICE)).kind, 'exists', 'found again by name without the record');
+    assert.equal(gw.creates.length, 1);
+  });
+
+  it('puts a request back to pending when carrying it out fails before any change, so it can be approved again', async () => {
+    const gw = new FakeGateway();
+    const files = new FileStore(dir());
+    let failReads = 0;
+    const flaky: KeyValueStore = {
+      write: (changes) => files.write(changes),
+      delete: (keys) => files.delete(keys),
+      read: async (keys) => {
+        if (failReads > 0 && keys.includes('policy/record')) {
+          failReads -= 1;
+          throw new Error('storage unavailable (503)');
+        }
+        return files.read(keys);
+      },
+    };
+    const svc = service(gw, flaky);
+    const proposed = await svc.requestCreate(BOB);
+    if (proposed.kind !== 'proposed') throw new Error(proposed.kind);
+    failReads = 1;
+
+    await assert.rejects(svc.approve(proposed.proposal.id, ALICE), /storage unavailable/);
+    assert.equal(gw.creates.length, 0, 'nothing was created');
+    assert.equal((await svc.proposal(proposed.proposal.id))?.status, 'pending', 'not left "approved" with nothing done');
+    assert.equal((await svc.approve(proposed.proposal.id, ALICE)).kind, 'created', 'the approver can try again');
+    assert.equal(gw.creates.length, 1);
+  });
+
   it('creates what the approver saw, and refuses when the configuration changed since the request', async () => {
     const gw = new FakeGateway();
     const store = new FileStore(dir());
@@ -157,6 +277,24 @@ describe('PolicyService', () => {
     assert.match(outcome.kind === 'blocked' ? outcome.blockers.map((b) => b.problem).join() : '', /configuration changed/);
     assert.equal(gw.creates.length, 0);
     assert.equal((await restartedWithOtherRoles.proposal(proposed.proposal.id))?.status, 'pending', 'back to pending, with the reason');
+  });
+
+  it('opens a new request after the configuration changed, as the blocked card tells people to, instead of joining the stale one', async () => {
+    const gw = new FakeGateway();
+    const store = new FileStore(dir());
+    const stale = await service(gw, store).requestCreate(BOB);
+    if (stale.kind !== 'proposed') throw new Error(stale.kind);
+    // The break-glass account is replaced (say it was compromised) and MfaBot restarted, with the two-person rule.
+    const NEW_BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b2';
+    gw.directory[NEW_BREAK_GLASS] = { id: NEW_BREAK_GLASS, kind: 'user', displayName: 'Break Glass 2', accountEnabled: true };
+    const restarted = service(gw, store, { breakGlassUserIds: [NEW_BREAK_GLASS], approverIds: [ALICE.id, ERIN.id], twoPersonRule: true });
+    assert.equal((await restarted.approve(stale.proposal.id, ALICE)).kind, 'blocked', 'the stale request cannot be carried out');
+
+    const again = await restarted.requestCreate(BOB);
+    assert.ok(again.kind === 'proposed' && again.isNew, 'a new request, not the stale one');
+    assert.notEqual(again.kind === 'proposed' && again.proposal.id, stale.proposal.id);
+    assert.equal((await restarted.approve(again.kind === 'proposed' ? again.proposal.id : '', ERIN)).kind, 'created');
+    assert.deepEqual(gw.creates[0]?.conditions.users.excludeUsers, [NEW_BREAK_GLASS]);
   });
 
   it('lets only one of two approvers deciding at once win: approve vs reject', async () => {

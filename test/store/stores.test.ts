@@ -56,6 +56,20 @@ for (const [kind, make] of KINDS) {
       await lock.release('policy', 'crashed');
       assert.equal((await lock.acquire('policy', 'third', 1_000)).acquired, false, 'the late release did not free the new lease');
     });
+
+    it('renews a lease only while its holder still has it, so a holder that outlived its TTL learns it lost it', async () => {
+      let now = new Date('2026-01-01T00:00:00Z');
+      const lock = new OperationLock(make(), () => now);
+      const slow = await lock.acquire('policy', 'slow', 1_000);
+      assert.ok(slow.acquired);
+      now = new Date(now.getTime() + 900);
+      assert.equal(await slow.renew(), true, 'still held: extended');
+      now = new Date(now.getTime() + 900);
+      assert.equal((await lock.acquire('policy', 'other', 1_000)).acquired, false, 'the renewal counted from when it was made');
+      now = new Date(now.getTime() + 1_001);
+      assert.equal((await lock.acquire('policy', 'other', 1_000)).acquired, true);
+      assert.equal(await slow.renew(), false, 'taken over: the old holder must not go on');
+    });
   });
 
   describe(`AuditLog on ${kind}`, () => {
