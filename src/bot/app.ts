@@ -148,29 +148,6 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     return deps.isApprover(id).catch(() => undefined);
   };
 
-  app.activity(ActivityTypes.Message, async (context) => {
-    const command = parseCommand(context.activity.text);
-    const extra = deps.extraCommands?.[command.word];
-    logger.info({ command: extra ? command.word : command.name }, 'message');
-    if (extra && command.name === 'unknown') {
-      await extra(context, command.args);
-      return;
-    }
-    switch (command.name) {
-      case 'status': {
-        await context.sendActivity({ type: ActivityTypes.Typing });
-        const card = await statusReply(false);
-        await context.sendActivity(cardActivity(card));
-        return;
-      }
-      case 'help':
-        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, isApprover: await approverOrUnknown(context) })));
-        return;
-      default:
-        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, unknownCommand: command.text, isApprover: await approverOrUnknown(context) })));
-    }
-  });
-
   const handlers: Record<Verb, VerbHandler> = {
     [VERBS.statusRefresh]: async () => statusReply(true),
     [VERBS.policyCreate]: notAvailable('Creating the Conditional Access policy'),
@@ -195,6 +172,30 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
       await context.sendActivity(typeof result === 'string' ? result : cardActivity(result));
     });
   }
+
+  // After the Action.Submit routes: a Submit fallback is a message too, and the first matching route wins.
+  app.activity(ActivityTypes.Message, async (context) => {
+    const command = parseCommand(context.activity.text);
+    const extra = deps.extraCommands?.[command.word];
+    logger.info({ command: extra ? command.word : command.name }, 'message');
+    if (extra && command.name === 'unknown') {
+      await extra(context, command.args);
+      return;
+    }
+    switch (command.name) {
+      case 'status': {
+        await context.sendActivity({ type: ActivityTypes.Typing });
+        const card = await statusReply(false);
+        await context.sendActivity(cardActivity(card));
+        return;
+      }
+      case 'help':
+        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, isApprover: await approverOrUnknown(context) })));
+        return;
+      default:
+        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, unknownCommand: command.text, isApprover: await approverOrUnknown(context) })));
+    }
+  });
 
   // An Action.Execute with a verb nobody handles (tampered or stale card): a clear answer, not a 501.
   app.addRoute(

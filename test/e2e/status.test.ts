@@ -180,3 +180,20 @@ describe('health endpoints', () => {
     }
   });
 });
+
+describe('clients without Universal Actions', () => {
+  it('answers the Action.Submit fallback of Refresh with a status card, not the help card', async () => {
+    const connector = await startFakeConnector();
+    const bot = await startMfaBot({ PORT: '0', SIM_PORT: '0', MFABOT_STORAGE: 'memory', MFABOT_TENANT_FILE: FIXTURE, LOG_LEVEL: 'silent' });
+    try {
+      const submit = { ...message('', { serviceUrl: connector.url, tenantId: TENANT }), text: undefined, value: { verb: 'status.refresh' } };
+      const res = await post(bot.url, submit);
+      assert.ok(res.status < 300);
+      const reply = await connector.waitFor((a) => a.conversationId === submit.conversation.id && attachedCard(a.body) !== undefined);
+      assert.match(cardText(attachedCard(reply.body)), /3 of 7 admins are registered for MFA/);
+    } finally {
+      await bot.close();
+      await connector.close();
+    }
+  });
+});
