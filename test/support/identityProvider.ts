@@ -40,8 +40,19 @@ export interface IdentityProvider {
   url: string;
   /** Outbound tokens handed to the bot, in order. */
   issued: string[];
+  /** Key id of the channel signing key (endorsed for msteams). */
+  kid: string;
+  /** Claims of a valid channel token for `appId` and `serviceUrl` (ten minutes), with overrides. */
+  channelClaims(serviceUrl: string, overrides?: Record<string, unknown>): Record<string, unknown>;
   /** A channel token for `appId` and `serviceUrl`, valid for ten minutes (claims may be overridden). */
   channelToken(serviceUrl: string, overrides?: Record<string, unknown>): string;
+  /** Signs any claims with the channel key, under `kid` or another key id. */
+  signWithChannelKey(claims: Record<string, unknown>, kid?: string): string;
+  /**
+   * A valid token signed by a second published key that carries no endorsements, as Bot Framework's
+   * Web Chat and Direct Line keys do (botbuilder then checks no channel).
+   */
+  unendorsedToken(serviceUrl: string, overrides?: Record<string, unknown>): string;
   /** The seven Bot Framework endpoint settings pointing at this provider (a fresh metadata URL each call). */
   endpointSettings(): Record<string, string>;
   close(): Promise<void>;
@@ -52,6 +63,8 @@ export async function startIdentityProvider(appId: string, appSecret: string): P
   const kid = `key-${randomUUID()}`;
   const channelKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const outboundKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const unendorsedKid = `webchat-${randomUUID()}`;
+  const unendorsedKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = channelKeys.publicKey.export({ format: 'jwk' });
   const issued: string[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -81,7 +94,10 @@ export async function startIdentityProvider(appId: string, appSecret: string): P
     } else if (req.url?.startsWith('/v1/.well-known/openidconfiguration')) {
       res.end(JSON.stringify({ issuer: CHANNEL_ISSUER, jwks_uri: `${base}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
     } else if (req.url?.startsWith('/v1/.well-known/keys')) {
-      res.end(JSON.stringify({ keys: [{ ...jwk, kid, use: 'sig', alg: 'RS256', endorsements: ['msteams'] }] }));
+      res.end(JSON.stringify({ keys: [
+        { ...jwk, kid, use: 'sig', alg: 'RS256', endorsements: ['msteams'] },
+        { ...unendorsedKeys.publicKey.export({ format: 'jwk' }), kid: unendorsedKid, use: 'sig', alg: 'RS256' },
+      ] }));
     } else {
       res.statusCode = 404;
       res.end('{}');
@@ -89,13 +105,18 @@ export async function startIdentityProvider(appId: string, appSecret: string): P
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const channelClaims = (serviceUrl: string, overrides: Record<string, unknown> = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: CHANNEL_ISSUER, aud: appId, serviceurl: serviceUrl, iat: now - 10, nbf: now - 10, exp: now + 600, ...overrides };
+  };
   return {
     url,
     issued,
-    channelToken(serviceUrl, overrides = {}) {
-      const now = Math.floor(Date.now() / 1000);
-      return jwt(channelKeys.privateKey, kid, { iss: CHANNEL_ISSUER, aud: appId, serviceurl: serviceUrl, iat: now - 10, nbf: now - 10, exp: now + 600, ...overrides });
-    },
+    kid,
+    channelClaims,
+    channelToken: (serviceUrl, overrides = {}) => jwt(channelKeys.privateKey, kid, channelClaims(serviceUrl, overrides)),
+    signWithChannelKey: (claims, keyId = kid) => jwt(channelKeys.privateKey, keyId, claims),
+    unendorsedToken: (serviceUrl, overrides = {}) => jwt(unendorsedKeys.privateKey, unendorsedKid, channelClaims(serviceUrl, overrides)),
     endpointSettings() {
       // A fresh metadata URL: botbuilder caches key sets per URL for the whole process.
       const metadata = `${url}/v1/.well-known/openidconfiguration?run=${randomUUID()}`;
