@@ -112,22 +112,14 @@ export async function startNudgeBot(opts: NudgeBotOptions): Promise<NudgeBot> {
     sleep: async () => undefined,
   });
 
-  // What index.ts and app.ts will do (see the report): merge both features' verbs and commands…
+  // Wired as index.ts wires it: both features' verbs and commands, install/uninstall and references.
   const app = createBotApp({
     status, logger, botName: 'MfaBot', tenantId: () => tenantId, allowMissingTenant: true, maxAdminsListed: 15,
     extraVerbs: { ...policy.verbs, ...nudge.verbs },
     extraCommands: { ...policy.commands, ...nudge.commands },
     policyImpact: () => policy.impactSummary(),
-  });
-  // …keep 1:1 references from any personal activity, and follow installs and uninstalls.
-  app.turn('beforeTurn', async (context) => {
-    await nudge.remember(context);
-    return true;
-  });
-  app.conversationUpdate('membersAdded', async (context) => nudge.onInstall(context));
-  app.conversationUpdate('membersRemoved', async (context) => nudge.onUninstall(context));
-  app.activity('installationUpdate', async (context) => {
-    await (context.activity.action === 'remove' ? nudge.onUninstall(context) : nudge.onInstall(context));
+    nudgeHistory: () => nudge.nudgeHistory(),
+    lifecycle: nudge,
   });
 
   const server = createServer({ adapter, app, logger });
