@@ -187,23 +187,35 @@ export class PolicyService {
     return outcome;
   }
 
-  private async approveInner(proposalId: string, actor: Person): Promise<Outcome> {
+  /**
+   * The part Approve and Reject share: the request must exist, the clicker may decide it, and the
+   * decision is claimed first, so a concurrent click (or a second approver) sees it is taken.
+   */
+  private async claimDecision(
+    proposalId: string, actor: Person, action: 'approve' | 'reject', decided: (p: Proposal, at: string) => Proposal,
+  ): Promise<{ outcome: Outcome } | { claimed: Proposal }> {
     const proposal = await this.deps.proposals.get(proposalId);
-    if (!proposal) return { kind: 'unknownProposal' };
+    if (!proposal) return { outcome: { kind: 'unknownProposal' } };
     const { approver, note } = await this.approverStatus(actor.id);
     const now = this.now();
-    const decision = mayDecide('approve', proposal, actor, approver, this.settings, now);
+    const decision = mayDecide(action, proposal, actor, approver, this.settings, now);
     if (!decision.allowed) {
-      if (!approver) return { kind: 'refused', action: 'approve', reason: note ? `${decision.reason} ${note}` : decision.reason, proposal };
-      return this.closedOutcome(proposal, now, decision.reason);
+      if (!approver) return { outcome: { kind: 'refused', action, reason: note ? `${decision.reason} ${note}` : decision.reason, proposal } };
+      return { outcome: await this.closedOutcome(proposal, now, decision.reason) };
     }
-    // Claim the decision first, so a concurrent Reject (or a second approver) sees it is taken.
     let claimed = false;
-    const approved = await this.deps.proposals.update(proposal.id, (p) => {
+    const updated = await this.deps.proposals.update(proposal.id, (p) => {
       claimed = effectiveStatus(p, this.now()) === 'pending';
-      return claimed ? { ...p, status: 'approved', decidedBy: actor, decidedAt: now.toISOString() } : undefined;
+      return claimed ? decided(p, now.toISOString()) : undefined;
     });
-    if (!claimed || !approved) return this.closedOutcome(approved ?? proposal, now);
+    if (!claimed || !updated) return { outcome: await this.closedOutcome(updated ?? proposal, now) };
+    return { claimed: updated };
+  }
+
+  private async approveInner(proposalId: string, actor: Person): Promise<Outcome> {
+    const claim = await this.claimDecision(proposalId, actor, 'approve', (p, at) => ({ ...p, status: 'approved', decidedBy: actor, decidedAt: at }));
+    if ('outcome' in claim) return claim.outcome;
+    const approved = claim.claimed;
 
     let outcome: Outcome;
     try {
@@ -237,22 +249,9 @@ export class PolicyService {
   }
 
   private async rejectInner(proposalId: string, actor: Person, reason: string): Promise<Outcome> {
-    const proposal = await this.deps.proposals.get(proposalId);
-    if (!proposal) return { kind: 'unknownProposal' };
-    const { approver, note } = await this.approverStatus(actor.id);
-    const now = this.now();
-    const decision = mayDecide('reject', proposal, actor, approver, this.settings, now);
-    if (!decision.allowed) {
-      if (!approver) return { kind: 'refused', action: 'reject', reason: note ? `${decision.reason} ${note}` : decision.reason, proposal };
-      return this.closedOutcome(proposal, now, decision.reason);
-    }
-    let claimed = false;
-    const rejected = await this.deps.proposals.update(proposal.id, (p) => {
-      claimed = effectiveStatus(p, this.now()) === 'pending';
-      return claimed ? { ...p, status: 'rejected', decidedBy: actor, decidedAt: now.toISOString(), reason } : undefined;
-    });
-    if (!claimed || !rejected) return this.closedOutcome(rejected ?? proposal, now);
-    return { kind: 'rejected', proposal: rejected };
+    const claim = await this.claimDecision(proposalId, actor, 'reject', (p, at) => ({ ...p, status: 'rejected', decidedBy: actor, decidedAt: at, reason }));
+    if ('outcome' in claim) return claim.outcome;
+    return { kind: 'rejected', proposal: claim.claimed };
   }
 
   /** A proposal that can no longer be decided: expired (recorded as such) or already decided. */
