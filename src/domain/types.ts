@@ -3,6 +3,9 @@
  * Pure data: nothing here knows about Graph clients, Teams or storage.
  */
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
+import type { PolicyMiss } from './coverageEngine';
+import type { StrengthInput } from './policyRegion';
+import type { NamedLocationInput, UnprotectedSignIn } from './signInSpace';
 
 export type { ConditionalAccessPolicy };
 
@@ -47,14 +50,20 @@ export interface PrivilegedServicePrincipal {
   roleIds: string[];
 }
 
-/** Settings that decide what a policy may exclude without opening a gap (contracts §3). */
+/** Settings that decide what a policy may exclude without opening a gap, and what the tenant says. */
 export interface PolicyCheckSettings {
   /** Role template ids in scope. */
   roleIds: string[];
-  /** Declared break-glass user ids: the only users a policy may exclude. */
+  /** Declared break-glass ids: users, or groups, a policy may exclude without opening a gap. */
   breakGlassUserIds: string[];
   /** The sanctioned service-account exclusion group, if any. */
   exclusionGroupId: string | null;
+  /** More sanctioned exclusion groups, beside `exclusionGroupId`. */
+  exclusionGroupIds?: string[];
+  /** The tenant's named locations, for which are trusted. */
+  namedLocations?: NamedLocationInput[];
+  /** The tenant's authentication strength policies, for which require MFA. */
+  authenticationStrengths?: StrengthInput[];
   /**
    * Authentication strength policies known to require MFA (ids). When a policy references a strength
    * whose id is not in this list and whose requirement is unknown, it is judged by `requirementsSatisfied`
@@ -73,15 +82,24 @@ export interface RoleCoverage {
   roleId: string;
   displayName: string;
   covered: boolean;
+  /** The policies that together protect every sign-in of the role; empty when not covered. */
   coveredBy: string[];
   gaps: PolicyGap[];
+  /** One sign-in of the role that no policy protects; null when covered. */
+  unprotectedSignIn: UnprotectedSignIn | null;
+  /** The policies that came closest to protecting that sign-in, with why each misses it. */
+  closestPolicies: PolicyMiss[];
+  /** The gap in one sentence; null when covered. */
+  summary: string | null;
 }
 
-/** Output of `mfabot check-policies` (contracts §4) and the policy part of the status report. */
+/** Output of `mfabot check-policies` and the policy part of the status report. */
 export interface CoverageReport {
   covered: boolean;
   uncoveredRoleIds: string[];
   roles: RoleCoverage[];
+  /** Odd but harmless things about the policies (an unknown state, an exporter's `"locations": []`). */
+  warnings: string[];
 }
 
 export interface AdminMfaSecureScore {

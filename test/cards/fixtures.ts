@@ -77,6 +77,9 @@ export function makeReport(spec: ReportSpec): StatusReport {
     covered: covered(id),
     coveredBy: covered(id) ? [POLICY_ID] : [],
     gaps: covered(id) ? [] : [...(spec.gaps?.[id] ?? [])],
+    unprotectedSignIn: null,
+    closestPolicies: [],
+    summary: null,
   }));
   const roles: RoleSummary[] = coverage.map((c) => {
     const holders = spec.admins.filter((a) => a.roles.some((r) => r.roleId === c.roleId));
@@ -110,6 +113,7 @@ export function makeReport(spec: ReportSpec): StatusReport {
       covered: coverage.every((c) => c.covered),
       uncoveredRoleIds: coverage.filter((c) => !c.covered).map((c) => c.roleId),
       roles: coverage,
+      warnings: [],
     },
     securityDefaultsEnabled: spec.securityDefaultsEnabled ?? false,
     licence: spec.licence === undefined ? 'p1' : spec.licence,

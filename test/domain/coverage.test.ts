@@ -209,8 +209,8 @@ describe('evaluatePolicies', () => {
       assertCovered(roleOf([policy({ grant })]));
     });
 
-    it('a block policy is not MFA', () => {
-      assertGap(roleOf([policy({ grant: { operator: 'OR', builtInControls: ['block'] } })]), /blocks access instead of requiring MFA/);
+    it('a block policy protects: no sign-in gets through without MFA when none gets through at all', () => {
+      assertCovered(roleOf([policy({ grant: { operator: 'OR', builtInControls: ['block'] } })]));
     });
 
     it('a policy that only sets sign-in frequency does not require MFA', () => {
@@ -339,7 +339,7 @@ describe('evaluatePolicies', () => {
 
     it('excluding any other group is a gap naming the group', () => {
       const role = roleOf([policy({ users: { excludeGroups: [OTHER_GROUP] } })]);
-      assertGap(role, new RegExp(`excludes group ${OTHER_GROUP} \\(not the declared service-account exclusion group\\)`));
+      assertGap(role, new RegExp(`excludes group ${OTHER_GROUP} \\(not a declared break-glass or exclusion group\\)`));
     });
 
     it('excluding any group is a gap when no exclusion group is declared', () => {
@@ -347,9 +347,15 @@ describe('evaluatePolicies', () => {
       assertGap(role, new RegExp(`excludes group ${EXCLUSION_GROUP}`));
     });
 
-    it('excluding guest or external user types is a gap', () => {
-      const users = { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest' as const } };
-      assertGap(roleOf([policy({ users })]), /excludes guest or external users/);
+    it('excluding B2B collaboration members is a gap: they cannot be told apart from internal admins', () => {
+      // Graph writes this flags enum as one comma-separated string.
+      const users = { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'internalGuest,b2bCollaborationMember' } } as unknown as ConditionalAccessUsers;
+      assertGap(roleOf([policy({ users })]), /excludes guest or external users \(b2bCollaborationMember\), which can match an internal admin/);
+    });
+
+    it('excluding guest types an internal admin cannot be keeps the role covered', () => {
+      const users = { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest,internalGuest' } } as unknown as ConditionalAccessUsers;
+      assertCovered(roleOf([policy({ users })]));
     });
 
     it('excluding guests or external users without saying which types is a gap', () => {
