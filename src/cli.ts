@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
+import type { NamedLocationInput } from './domain/signInSpace';
 import { evaluatePolicies } from './domain/coverage';
 import { policyShapeProblem } from './domain/policyShape';
 import { isGuid, parseRoleScope, roleInfo } from './domain/roles';
@@ -23,12 +24,8 @@ import { generateTenant } from './sim/generate';
 import { startSimulator } from './sim/server';
 import { runDoctor } from './doctor';
 
-/** Built-in authentication strengths that require MFA, for offline checks without a tenant to ask. */
-export const BUILT_IN_MFA_STRENGTH_IDS = [
-  '00000000-0000-0000-0000-000000000002',
-  '00000000-0000-0000-0000-000000000003',
-  '00000000-0000-0000-0000-000000000004',
-];
+/** Built-in authentication strengths that require MFA (the coverage rules know them themselves). */
+export { BUILT_IN_MFA_STRENGTH_IDS } from './domain/policyRegion';
 
 export class UsageError extends Error {}
 
@@ -39,8 +36,8 @@ export interface CliIO {
 }
 
 const USAGE = `usage:
-  mfabot check-policies FILE [--roles ID,...|LIST] [--break-glass ID,...] [--exclusion-group ID]
-  mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID]
+  mfabot check-policies FILE [--roles ID,...|LIST] [--break-glass ID,...] [--exclusion-group ID,...] [--named-locations FILE]
+  mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID,...]
   mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]
   mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]`;
 
@@ -50,35 +47,75 @@ function ids(value: string | undefined, flag: string): string[] {
   return list.map((v) => v.toLowerCase());
 }
 
-function readPolicies(file: string): ConditionalAccessPolicy[] {
+/** A JSON file's content, or a usage error naming the file. */
+function readJsonFile(file: string): unknown {
   let text: string;
   try {
     text = decodeJsonText(readFileSync(file));
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
   }
-  const list = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { value?: unknown }).value) ? (json as { value: unknown[] }).value : null;
+}
+
+/** The items of a Graph list response (`{"value":[...]}`) or a bare array; null for anything else. */
+function listItems(json: unknown): unknown[] | null {
+  if (Array.isArray(json)) return json;
+  if (json && typeof json === 'object' && Array.isArray((json as { value?: unknown }).value)) return (json as { value: unknown[] }).value;
+  return null;
+}
+
+const hasNextLink = (json: unknown): boolean =>
+  !!json && typeof json === 'object' && !Array.isArray(json) && typeof (json as Record<string, unknown>)['@odata.nextLink'] === 'string';
+
+/**
+ * The policies of an export. A policy that cannot be read is reported in `warnings` and left out
+ * (leaving a policy out can only lose coverage, never invent it); the file is refused only when it
+ * has policies and none of them can be read.
+ */
+function readPolicies(file: string, warnings: string[]): ConditionalAccessPolicy[] {
+  const json = readJsonFile(file);
+  const list = listItems(json);
   if (!list) throw new UsageError(`${file} must be a Graph list response ({"value":[...]}) or an array of conditionalAccessPolicy`);
+  if (hasNextLink(json)) {
+    warnings.push(`${file} has @odata.nextLink: it is one page of a longer list, and only the policies on this page were judged.`);
+  }
+  const readable: ConditionalAccessPolicy[] = [];
+  const problems: string[] = [];
   list.forEach((p, i) => {
-    const problem = policyShapeProblem(p);
-    if (problem) {
-      const id = (p as { id?: unknown } | null)?.id;
-      throw new UsageError(`${file}: policy #${i + 1}${typeof id === 'string' ? ` (${id})` : ''} ${problem}`);
+    const problem = policyShapeProblem(p, { emptyConditionArrays: true });
+    if (!problem) {
+      readable.push(p as ConditionalAccessPolicy);
+      return;
     }
+    const id = (p as { id?: unknown } | null)?.id;
+    problems.push(`policy #${i + 1}${typeof id === 'string' ? ` (${id})` : ''} ${problem}`);
   });
-  return list as ConditionalAccessPolicy[];
+  if (list.length > 0 && readable.length === 0) throw new UsageError(`${file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more unreadable)` : ''}`);
+  for (const problem of problems) warnings.push(`${file}: ${problem}; it was not judged.`);
+  return readable;
+}
+
+/** Named locations (Graph ipNamedLocation / countryNamedLocation), for which are trusted. */
+function readNamedLocations(file: string): NamedLocationInput[] {
+  const list = listItems(readJsonFile(file));
+  if (!list || !list.every((l) => l !== null && typeof l === 'object' && typeof (l as { id?: unknown }).id === 'string')) {
+    throw new UsageError(`${file} must be a Graph list response ({"value":[...]}) or an array of namedLocation, each with an id`);
+  }
+  return list as NamedLocationInput[];
 }
 
 interface Scope {
   roleIds: string[];
+  /** Declared break-glass ids: users or groups. */
   breakGlassUserIds: string[];
+  /** The first declared exclusion group, for the parts of MfaBot that take one. */
   exclusionGroupId: string | null;
+  exclusionGroupIds: string[];
 }
 
 /** The scope flags; each may be given more than once (`--break-glass A --break-glass B` declares both). */
@@ -100,14 +137,12 @@ function scopeFrom(values: ScopeValues, env: CliIO['env']): Scope {
   } catch (err) {
     throw new UsageError(`--roles: ${(err as Error).message}`);
   }
-  const groups = [...new Set((values['exclusion-group'] ?? [env.MFABOT_EXCLUSION_GROUP ?? '']).map((g) => g.trim().toLowerCase()))];
-  const group = groups.filter((g) => g !== '');
-  if (group.length > 1) throw new UsageError('--exclusion-group: give one group id');
-  if (group[0] !== undefined && !isGuid(group[0])) throw new UsageError(`--exclusion-group: "${group[0]}" is not a GUID`);
+  const groups = [...new Set(ids(joined(values['exclusion-group'], env.MFABOT_EXCLUSION_GROUP), '--exclusion-group'))];
   return {
     roleIds,
     breakGlassUserIds: [...new Set(ids(joined(values['break-glass'], env.MFABOT_BREAK_GLASS), '--break-glass'))],
-    exclusionGroupId: group[0] ?? null,
+    exclusionGroupId: groups[0] ?? null,
+    exclusionGroupIds: groups,
   };
 }
 
@@ -115,13 +150,15 @@ async function checkPolicies(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: SCOPE_OPTIONS,
+    options: { ...SCOPE_OPTIONS, 'named-locations': { type: 'string' } },
   });
   if (positionals.length !== 1) throw new UsageError('check-policies takes exactly one FILE');
-  const policies = readPolicies(positionals[0] as string);
+  const warnings: string[] = [];
+  const policies = readPolicies(positionals[0] as string, warnings);
+  const namedLocations = values['named-locations'] ? readNamedLocations(values['named-locations']) : undefined;
   const scope = scopeFrom(values, io.env);
-  const report = evaluatePolicies(policies, { ...scope, mfaStrengthIds: BUILT_IN_MFA_STRENGTH_IDS });
-  io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  const report = evaluatePolicies(policies, { ...scope, namedLocations });
+  io.stdout(`${JSON.stringify({ ...report, warnings: [...warnings, ...report.warnings] }, null, 2)}\n`);
   return report.covered ? 0 : 1;
 }
 
@@ -156,6 +193,7 @@ function statusText(report: StatusReport): string {
   ];
   for (const role of report.policy.roles.filter((r) => !r.covered)) {
     lines.push(`  ${role.displayName}: ${role.gaps.map((g) => (g.policyName ? `${g.policyName}: ${g.reason}` : g.reason)).join('; ')}`);
+    if (role.summary) lines.push(`    ${role.summary}`);
   }
   const missing = report.admins.filter((a) => a.mfaRegistered !== true);
   if (missing.length > 0) lines.push('Not registered (or unknown):');

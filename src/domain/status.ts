@@ -14,6 +14,8 @@ export interface StatusSettings {
   roleIds: string[];
   breakGlassUserIds: string[];
   exclusionGroupId: string | null;
+  /** More sanctioned exclusion groups, beside `exclusionGroupId`. */
+  exclusionGroupIds?: string[];
 }
 
 /**
