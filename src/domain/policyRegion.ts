@@ -9,7 +9,7 @@
  */
 import type { ConditionalAccessGrantControls, ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import {
-  APPLICATION, applicationSet, CLIENT_APP, CLIENT_APP_TYPES, conditionObject, LOCATION, locationSet, PLATFORM,
+  APP_GROUPS, APPLICATION, applicationSet, listWords, WELL_KNOWN_APPS, type AppGroup, CLIENT_APP, CLIENT_APP_TYPES, conditionObject, LOCATION, locationSet, PLATFORM,
   PLATFORMS, RISK_LEVELS, setWords, SIGN_IN_RISK, USER_RISK, type AtomSet, type Box, type SignInSpace,
 } from './signInSpace';
 
@@ -340,8 +340,10 @@ function readApplications(
 }
 
 function readableApps(values: readonly string[]): string {
-  const words: Record<string, string> = { office365: 'Office 365', microsoftadminportals: 'Microsoft Admin Portals' };
-  return values.map((v) => words[lower(v)] ?? v).join(', ');
+  return listWords(values.map((v) => {
+    const key = lower(v);
+    return key in APP_GROUPS ? APP_GROUPS[key as AppGroup].words : WELL_KNOWN_APPS[key]?.name ?? v;
+  }));
 }
 
 function readClientApps(conditions: Record<string, unknown>, space: SignInSpace, limits: Limit[]): DimensionReach {
