@@ -12,10 +12,11 @@
  * assignments): https://learn.microsoft.com/entra/identity/conditional-access/concept-conditional-access-users-groups
  */
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
+import { buildPolicyIndex, hasPolicy, policyIndices, policySetKey, selectPolicies, type PolicyIndex, type Subject } from './policyIndex';
 import { readPolicyRegion, type PolicyRegion, type StrengthInput } from './policyRegion';
 import { roleInfo } from './roles';
 import {
-  APPLICATION, boxIsEmpty, buildSignInSpace, CLIENT_APP, contains, DIMENSIONS, intersects, LOCATION, lowest, members,
+  APPLICATION, buildSignInSpace, CLIENT_APP, contains, DIMENSIONS, intersects, LOCATION, lowest,
   PLATFORM, SIGN_IN_RISK, setWords, USER_RISK, withDimension, type AtomSet, type Box, type Dimension,
   type NamedLocationInput, type SignInSpace, type UnprotectedSignIn,
 } from './signInSpace';
@@ -48,6 +49,7 @@ export interface CoverageEngine {
   warnings: readonly string[];
   /** Ids some policy or declaration names: the only facts about an admin that can change a verdict. */
   relevant: { users: ReadonlySet<string>; groups: ReadonlySet<string>; roles: ReadonlySet<string> };
+  index: PolicyIndex;
 }
 
 /** Why one policy does not protect the unprotected sign-in, in words a person reads after its name. */
@@ -83,7 +85,10 @@ export interface SubjectCoverage {
   covered: boolean;
   /** Policies that protect part of the subject's sign-ins, each once, in input order. */
   contributing: string[];
-  /** Policies that target the subject but leave sign-ins unprotected, with every reason ("; "). */
+  /**
+   * Policies that target the subject but leave sign-ins unprotected, with every reason ("; ").
+   * Filled for roles only: an admin's verdict carries the counterexample instead.
+   */
   gaps: PolicyGap[];
   /** One unprotected sign-in, when not covered. */
   gap: CoverageGap | null;
@@ -153,16 +158,8 @@ export function createCoverageEngine(policies: readonly ConditionalAccessPolicy[
     roleNames: options.roleNames ?? {},
     warnings: [...new Set(warnings)],
     relevant: { users, groups, roles },
+    index: buildPolicyIndex(regions, breakGlass, exclusionGroups),
   };
-}
-
-/** Who is being judged, lower-cased. */
-interface Subject {
-  mode: 'role' | 'admin';
-  userId: string | null;
-  roles: ReadonlySet<string>;
-  groups: ReadonlySet<string>;
-  guest: boolean;
 }
 
 interface Exclusion {
@@ -173,17 +170,6 @@ interface Exclusion {
 }
 
 const roleName = (engine: CoverageEngine, id: string): string => roleInfo(id, engine.roleNames).displayName;
-
-function targets(policy: PolicyRegion, subject: Subject): boolean {
-  const u = policy.users;
-  if (u.includeAll) return true;
-  for (const r of subject.roles) if (u.includeRoles.has(r)) return true;
-  if (subject.mode === 'role') return false;
-  if (subject.userId !== null && u.includeUsers.has(subject.userId)) return true;
-  for (const g of subject.groups) if (u.includeGroups.has(g)) return true;
-  // Guest inclusions never count: a doubt must not turn into coverage.
-  return false;
-}
 
 /** What keeps a targeting policy from applying to the subject: "None", excluded roles, users, groups, guests. */
 function exclusionsOf(engine: CoverageEngine, policy: PolicyRegion, subject: Subject): { none: Exclusion | null; roles: Exclusion[]; others: Exclusion[] } {
@@ -243,12 +229,6 @@ function guestExclusion(policy: PolicyRegion, subject: Subject): Exclusion | nul
   return { reason: `excludes guest or external users (${matching.join(', ')}), which can match ${who}`, words: `excludes guest or external users (${matching.join(', ')}), which can match ${who}` };
 }
 
-const totalLimit = (policy: PolicyRegion): boolean => policy.limits.some((l) => l.kind === 'workload' || l.kind === 'unjudgeable');
-
-function volume(box: Box): number {
-  return box.reduce((v, set) => v * members(set).length, 1);
-}
-
 /**
  * A box of the region that no box covers, or null when the boxes cover it all. Splits along the
  * first box that covers part of the region; the part holding the region's most natural atom is
@@ -305,26 +285,38 @@ function widen(space: SignInSpace, point: readonly number[], boxes: readonly Box
 
 const has = (set: AtomSet, i: number): boolean => (set & (1n << BigInt(i))) !== 0n;
 
-function evaluate(engine: CoverageEngine, subject: Subject): SubjectCoverage {
-  const contributing: PolicyRegion[] = [];
-  const targeting: { policy: PolicyRegion; exclusions: ReturnType<typeof exclusionsOf>; contributes: boolean }[] = [];
-  for (const policy of engine.policies) {
-    if (!targets(policy, subject) && !(policy.users.includeNone && [...subject.roles].some((r) => policy.users.includeRoles.has(r)))) continue;
-    const exclusions = exclusionsOf(engine, policy, subject);
-    const applies = exclusions.none === null && exclusions.roles.length === 0 && exclusions.others.length === 0;
-    const contributes = applies && policy.protects && !totalLimit(policy) && !boxIsEmpty(policy.box);
-    targeting.push({ policy, exclusions, contributes });
-    if (contributes) contributing.push(policy);
-  }
+/**
+ * What is known about a set of covering policies, by its key: whether they leave a hole, and the
+ * verdict of a covered subject (which depends on nothing else). Alike subjects share them.
+ */
+type UnionCache = Map<string, { hole: Box | null; covered?: SubjectCoverage }>;
 
-  const boxes = [...contributing].sort((a, b) => volume(b.box) - volume(a.box)).map((p) => p.box);
-  const hole = findUncovered(engine.space.full, boxes);
+function evaluate(engine: CoverageEngine, subject: Subject, opts: { gaps: boolean; cache?: UnionCache }): SubjectCoverage {
+  const { targeting, covering } = selectPolicies(engine.index, subject);
+  const key = policySetKey(covering);
+  const boxes = (): Box[] => engine.index.byVolume.filter((i) => hasPolicy(covering, i)).map((i) => (engine.policies[i] as PolicyRegion).box);
+  let known = opts.cache?.get(key);
+  if (!known) {
+    known = { hole: findUncovered(engine.space.full, boxes()) };
+    opts.cache?.set(key, known);
+  }
+  const { hole } = known;
   const covered = hole === null;
+  const contributing = () => policyIndices(covering).map((i) => engine.policies[i] as PolicyRegion);
+  if (covered && !opts.gaps) {
+    known.covered ??= { covered: true, contributing: unique(contributing().map((p) => p.id)), gaps: [], gap: null };
+    return known.covered;
+  }
+  const contributingPolicies = contributing();
+  const contributes = new Set(contributingPolicies);
+  const withWords = covered && !opts.gaps
+    ? []
+    : policyIndices(targeting).map((i) => engine.policies[i] as PolicyRegion).map((policy) => ({ policy, exclusions: exclusionsOf(engine, policy, subject) }));
 
   const gaps: PolicyGap[] = [];
-  for (const { policy, exclusions, contributes } of targeting) {
-    if (contributes && covered) continue;
-    const reasons = contributes
+  for (const { policy, exclusions } of opts.gaps ? withWords : []) {
+    if (contributes.has(policy) && covered) continue;
+    const reasons = contributes.has(policy)
       ? policy.limits.filter((l) => l.kind === 'application' || l.kind === 'dimension').map((l) => l.reason)
       : [
         ...(exclusions.none ? [exclusions.none.reason] : []),
@@ -341,10 +333,10 @@ function evaluate(engine: CoverageEngine, subject: Subject): SubjectCoverage {
   let gap: CoverageGap | null = null;
   if (hole) {
     const point = pointIn(hole);
-    const wide = widen(engine.space, point, boxes);
-    gap = describeHole(engine, point, wide, targeting.map((t) => ({ policy: t.policy, exclusions: t.exclusions })));
+    const wide = widen(engine.space, point, boxes());
+    gap = describeHole(engine, point, wide, withWords);
   }
-  return { covered, contributing: unique(contributing.map((p) => p.id)), gaps, gap };
+  return { covered, contributing: unique(contributingPolicies.map((p) => p.id)), gaps, gap };
 }
 
 const unique = (ids: readonly string[]): string[] => [...new Set(ids)];
@@ -413,7 +405,7 @@ function reachWords(reasons: string[], words: string): void {
  * so a policy excluding them adds no coverage for the roles it targets.
  */
 export function evaluateRole(engine: CoverageEngine, roleId: string): SubjectCoverage {
-  return evaluate(engine, { mode: 'role', userId: null, roles: new Set([lower(roleId)]), groups: new Set(), guest: false });
+  return evaluate(engine, { mode: 'role', userId: null, roles: new Set([lower(roleId)]), groups: new Set(), guest: false }, { gaps: true });
 }
 
 /** The facts about an admin that can change a verdict, as a key: admins with equal keys are judged once. */
@@ -456,17 +448,21 @@ function adminVerdict(admin: AdminSubject, verdict: SubjectCoverage, exclusion: 
  */
 export function evaluateAdmin(engine: CoverageEngine, admin: AdminSubject): AdminCoverage {
   const { subject } = signatureOf(engine, admin);
-  return adminVerdict(admin, evaluate(engine, subject), sanctioned(engine, subject));
+  return adminVerdict(admin, evaluate(engine, subject, { gaps: false }), sanctioned(engine, subject));
 }
 
-/** Every admin, each distinct signature evaluated once. Output in input order. */
+/**
+ * Every admin, each distinct signature evaluated once. Output in input order; admins alike share
+ * their verdict's arrays, so treat the result as read-only.
+ */
 export function evaluateAdmins(engine: CoverageEngine, admins: readonly AdminSubject[]): AdminsCoverage {
   const verdicts = new Map<string, { verdict: SubjectCoverage; exclusion: SanctionedExclusion | null }>();
+  const cache: UnionCache = new Map();
   const out = admins.map((admin) => {
     const { key, subject } = signatureOf(engine, admin);
     let known = verdicts.get(key);
     if (!known) {
-      known = { verdict: evaluate(engine, subject), exclusion: sanctioned(engine, subject) };
+      known = { verdict: evaluate(engine, subject, { gaps: false, cache }), exclusion: sanctioned(engine, subject) };
       verdicts.set(key, known);
     }
     return adminVerdict(admin, known.verdict, known.exclusion);

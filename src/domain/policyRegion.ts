@@ -9,8 +9,9 @@
  */
 import type { ConditionalAccessGrantControls, ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import {
-  APP_GROUPS, APPLICATION, applicationSet, listWords, WELL_KNOWN_APPS, type AppGroup, CLIENT_APP, CLIENT_APP_TYPES, conditionObject, LOCATION, locationSet, PLATFORM,
-  PLATFORMS, RISK_LEVELS, setWords, SIGN_IN_RISK, USER_RISK, type AtomSet, type Box, type SignInSpace,
+  APP_GROUPS, APPLICATION, applicationSet, CLIENT_APP, CLIENT_APP_TYPES, conditionObject, listWords, LOCATION, locationSet,
+  members, PLATFORM, PLATFORMS, RISK_LEVELS, setWords, SIGN_IN_RISK, USER_RISK, WELL_KNOWN_APPS, type AppGroup, type AtomSet,
+  type Box, type SignInSpace,
 } from './signInSpace';
 
 /**
@@ -95,6 +96,10 @@ export interface PolicyRegion {
   reach: readonly DimensionReach[];
   /** The part of the space the policy applies to. */
   box: Box;
+  /** How many sign-ins (atom combinations) the box holds: big boxes are tried first. */
+  volume: number;
+  /** Protects, can be judged and selects some sign-ins: it covers its box for anyone it applies to. */
+  canCover: boolean;
 }
 
 const lower = (s: string): string => s.toLowerCase();
@@ -206,6 +211,7 @@ export function readPolicyRegion(policy: ConditionalAccessPolicy, index: number,
 
   const reach = [clientApp, platform, location, application, signInRisk, userRisk];
   const users = readUsers(conditions, name, warnings);
+  const judgeable = !limits.some((l) => l.kind === 'workload' || l.kind === 'unjudgeable');
   return {
     index,
     id: policy.id ?? '',
@@ -220,6 +226,8 @@ export function readPolicyRegion(policy: ConditionalAccessPolicy, index: number,
     unjudgeableWords,
     reach,
     box: reach.map((r) => r.set),
+    volume: reach.reduce((v, r) => v * members(r.set).length, 1),
+    canCover: enabled && grant.protects && judgeable && reach.every((r) => r.set !== 0n),
   };
 }
 
