@@ -16,7 +16,7 @@ import { buildPolicyIndex, hasPolicy, policyIndices, policySetKey, selectPolicie
 import { readPolicyRegion, type PolicyRegion, type StrengthInput } from './policyRegion';
 import { roleInfo } from './roles';
 import {
-  APPLICATION, buildSignInSpace, CLIENT_APP, contains, DIMENSIONS, intersects, LOCATION, lowest,
+  APPLICATION, buildSignInSpace, CLIENT_APP, contains, DIMENSIONS, GENERIC_ATOMS, intersects, LOCATION, lowest,
   PLATFORM, SIGN_IN_RISK, setWords, USER_RISK, withDimension, type AtomSet, type Box, type Dimension,
   type NamedLocationInput, type SignInSpace, type UnprotectedSignIn,
 } from './signInSpace';
@@ -361,6 +361,10 @@ function describeHole(
   const narrowedBy: NarrowDimension[] = [];
   DIMENSIONS.forEach((dimension, d) => {
     if (hole[d] === space.full[d]) return;
+    // A hole holding every app or place no policy names is not about one app or place: a sentence
+    // naming "other apps" would mislead, though the JSON still gives the exact sign-in.
+    const generic = GENERIC_ATOMS[d];
+    if (generic !== undefined && ((hole[d] as AtomSet) & generic) === generic) return;
     narrowedBy.push({ dimension, phrase: atom(d)?.phrase ?? '', region: setWords(space, d, hole[d] as AtomSet) });
   });
 

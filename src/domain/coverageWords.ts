@@ -17,7 +17,8 @@ const PREPOSITION: Readonly<Record<string, string>> = {
 
 /** "An Exchange Administrator", "A Global Administrator": the hypothetical admin of a role. */
 export function roleWho(roleDisplayName: string): string {
-  return `${/^[aeiou]/i.test(roleDisplayName) ? 'An' : 'A'} ${roleDisplayName}`;
+  // "An Exchange …" but "A User …": role names starting with U sound like "you".
+  return `${/^[aeio]/i.test(roleDisplayName) ? 'An' : 'A'} ${roleDisplayName}`;
 }
 
 /** "Brian (Exchange Administrator, User Administrator)". */

@@ -144,7 +144,7 @@ export function listWords(items: readonly string[], conjunction = 'and'): string
 }
 
 const CLIENT_APP_ATOMS: readonly Atom[] = [
-  { label: 'browser', phrase: 'in a browser', words: 'browsers' },
+  { label: 'browser', phrase: 'with a web browser', words: 'browsers' },
   { label: 'mobileAppsAndDesktopClients', phrase: 'with a mobile or desktop app', words: 'mobile and desktop apps' },
   { label: 'exchangeActiveSync', phrase: 'with Exchange ActiveSync (the iPhone Mail app)', words: 'Exchange ActiveSync' },
   { label: 'other', phrase: 'with a legacy client (IMAP, POP or SMTP)', words: 'other legacy clients' },
@@ -172,6 +172,12 @@ export function trustOf(location: NamedLocationInput | undefined): Trust {
   if ((location['@odata.type'] ?? '').toLowerCase().includes('countrynamedlocation') || location.countriesAndRegions !== undefined) return 'untrusted';
   return typeof location.isTrusted === 'boolean' ? (location.isTrusted ? 'trusted' : 'untrusted') : 'unknown';
 }
+
+/**
+ * Per dimension, the atoms that stand for everything no policy names ("untrusted elsewhere" and
+ * "trusted elsewhere", "other apps"): buildSignInSpace puts them first.
+ */
+export const GENERIC_ATOMS: Readonly<Record<number, AtomSet>> = { [LOCATION]: 0b11n, [APPLICATION]: 0b1n };
 
 const LOCATION_KEYWORDS = new Set(['all', 'alltrusted']);
 const APP_KEYWORDS = new Set(['all', 'none']);

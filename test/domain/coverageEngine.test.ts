@@ -60,7 +60,7 @@ describe('coverage engine', () => {
     });
 
     for (const [state, words] of [['enabledForReportingButNotEnforced', 'is report-only'], ['disabled', 'is disabled']] as const) {
-      it(`a ${state} policy protects nothing, and the gap says it ${words}`, () => {
+      it(`a policy in state ${state} protects nothing, and the gap says it ${words}`, () => {
         const gap = assertNotCovered(role([policy('p', { state })]));
         assert.deepEqual(gap.closest.map((m) => [m.policyId, m.reasons[0]]), [['p', words]]);
       });
@@ -413,6 +413,19 @@ describe('coverage engine', () => {
     const gap = assertNotCovered(role([]));
     assert.deepEqual(gap.narrowedBy, []);
     assert.equal(describeGap('Brian (Global Administrator)', gap), 'Brian (Global Administrator) can sign in without MFA: no enabled policy requires MFA or blocks access for them.');
+  });
+
+  it('does not name "other apps" in the sentence when the hole holds every app no policy names', () => {
+    const azure = policy('Require MFA for Azure management', { users: { includeRoles: [], includeUsers: ['All'] }, conditions: { applications: { includeApplications: ['797f4846-ba00-4fd7-ba43-dac1f8f63013'] } } });
+    const legacy = policy('Block legacy authentication', { users: { includeRoles: [], includeUsers: ['All'] }, conditions: { clientAppTypes: ['exchangeActiveSync', 'other'] }, grant: { operator: 'OR', builtInControls: ['block'] } });
+
+    const gap = assertNotCovered(role([azure, legacy], ROLE.userAdministrator));
+
+    assert.equal(gap.unprotectedSignIn.application, 'other apps');
+    assert.equal(
+      describeGap(roleWho('User Administrator'), gap),
+      "A User Administrator can sign in with a web browser without MFA: 'Require MFA for Azure management' covers only Windows Azure Service Management API, 'Block legacy authentication' covers only legacy clients, and no other policy covers sign-ins with browsers and modern clients.",
+    );
   });
 
   it('names at most three closest policies, fewest reasons first', () => {
