@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { loadConfig, secretValues, type Config } from './config';
+import { ConfigError, demoModeProblem, loadConfig, secretValues, type Config } from './config';
 import { createLogger, routeConsole, type Logger } from './log';
 import { createGraphClient } from './graph/client';
 import { createGraphCredential } from './graph/credentials';
@@ -50,6 +50,8 @@ export interface StartOptions {
 
 /** Starts MfaBot from environment variables. */
 export async function startMfaBot(env: Record<string, string | undefined> = process.env, opts: StartOptions = {}): Promise<RunningBot> {
+  const unsafeDemo = demoModeProblem(env);
+  if (unsafeDemo) throw new ConfigError([unsafeDemo]);
   // Contoso's approvers and break-glass accounts are defaults only for the built-in Contoso tenant.
   const builtInDemo = !env.MicrosoftAppId?.trim() && !env.MFABOT_TENANT_FILE?.trim() && !env.MFABOT_GRAPH_URL?.trim() && !opts.simulator;
   let config = loadConfig(env, builtInDemo
@@ -162,7 +164,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     allowOtherChannels: config.demo,
     maxAdminsListed: config.maxAdminsListed,
   });
-  const server = createServer({ adapter, app, logger, ready: readiness(client, store, logger) });
+  const server = createServer({ adapter, app, logger, ready: readiness(client, store, logger), loopbackOnly: config.demo });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
