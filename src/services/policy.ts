@@ -14,7 +14,7 @@ import {
 } from '../domain/approval';
 import { summariseImpact, type ImpactSummary } from '../domain/impact';
 import {
-  buildPolicyDraft, describeDraft, enforceBlockers, isMfaBotPolicy, sameDraft, verifyDraft, REPORT_ONLY,
+  buildPolicyDraft, describeDraft, enforceBlockers, isMfaBotPolicy, policyDrift, sameDraft, verifyDraft, REPORT_ONLY,
   type DraftDescription, type PolicyDraftSettings,
 } from '../domain/policyDraft';
 import type { Admin } from '../domain/types';
@@ -539,6 +539,14 @@ export class PolicyService {
 
   private async enableBlockersNow(policy: ConditionalAccessPolicy): Promise<Blocker[]> {
     const blockers = await this.createBlockersNow();
+    // Enforcing must do what the approvers were shown: a policy edited in the portal (say, widened to
+    // every user with a device requirement) could lock people out while the cards still promise MFA for admins.
+    for (const change of policyDrift(buildPolicyDraft(this.settings), policy)) {
+      blockers.push({
+        problem: `The policy was changed after MfaBot created it. ${change}.`,
+        fix: 'Undo the change in the Entra admin center, or delete the policy and let MfaBot create it again; then click Enforce.',
+      });
+    }
     const strengths = this.settings.authenticationStrengthId ? await this.deps.gateway.authenticationStrengths() : [];
     for (const problem of enforceBlockers(policy, this.settings, strengths.filter((s) => s.requiresMfa).map((s) => s.id))) {
       blockers.push({ problem: `Not safe to enforce: ${problem}.`, fix: 'Fix the policy in the Entra admin center (or delete it and let MfaBot create it again), then click Enforce.' });

@@ -372,6 +372,36 @@ describe('policy create/approve/enforce end to end (bot over HTTP, simulator, fa
     assert.equal(policyWrites(sim).filter((r) => r.method === 'PATCH').length, 0);
   });
 
+  it('refuses to enforce a policy widened in the portal after it was approved, names each change and audits it', async () => {
+    await start();
+    await click('policy.create', {}, alice());
+    await click('policy.enable', {}, bobUser());
+    const approval = postedCards().at(-1) as Card;
+    const [policy] = mfabotPolicies();
+    assert.ok(policy?.id);
+    // What an administrator could do in the Entra admin center meanwhile: every user, and devices on top of MFA.
+    const patched = await fetch(`${sim.url}/v1.0/identity/conditionalAccess/policies/${policy.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer an-administrator-in-the-portal' },
+      body: JSON.stringify({
+        conditions: { ...policy.conditions, users: { ...policy.conditions?.users, includeUsers: ['All'] } },
+        grantControls: { operator: 'AND', builtInControls: ['mfa', 'compliantDevice', 'domainJoinedDevice'] },
+      }),
+    });
+    assert.equal(patched.status, 204);
+    const writesBefore = policyWrites(sim).length;
+
+    const approved = await click('policy.approve', { proposalId: approval.refresh?.action.data.proposalId }, alice());
+    assert.match(approved.text, /MfaBot did not enforce the policy/);
+    assert.match(approved.text, /changed after MfaBot created it\. Included users: added All/);
+    assert.match(approved.text, /Grant controls: added compliantDevice, domainJoinedDevice/);
+    const direct = await click('policy.enable', {}, alice());
+    assert.match(direct.text, /Included users: added All/);
+    assert.equal(policyWrites(sim).length, writesBefore, 'nothing was written');
+    assert.equal(mfabotPolicies()[0]?.state, 'enabledForReportingButNotEnforced');
+    assert.match(await auditText(), /policy\.enable\s*[\s\S]*refused[\s\S]*Included users: added All/);
+  });
+
   it('summarises the report-only impact from the sign-in logs, and says so when they cannot be read', async () => {
     const POLICY_ID = '22222222-0000-4000-8000-000000000099';
     const tenant = fabrikam();
