@@ -56,6 +56,8 @@ export interface PolicyFeatureDeps {
   invokeBudgetMs?: number;
   /** Replaces the Graph gateway (tests). */
   gateway?: PolicyGateway;
+  /** Waits between attempts to store an audit entry (tests shorten them). */
+  auditRetryDelaysMs?: readonly number[];
 }
 
 export interface PolicyFeature {
@@ -97,6 +99,7 @@ export function createPolicyFeature(deps: PolicyFeatureDeps): PolicyFeature {
     settings: deps.settings,
     logger,
     now,
+    auditRetryDelaysMs: deps.auditRetryDelaysMs,
     admins: deps.status ? async () => (await deps.status?.get())?.admins ?? null : undefined,
     onChanged: () => {
       deps.status?.invalidate();

@@ -49,6 +49,8 @@ export interface PolicyServiceDeps {
   admins?: () => Promise<Admin[] | null>;
   /** Called after MfaBot changed the tenant (e.g. to drop a cached status report). */
   onChanged?: () => void;
+  /** Waits between attempts to store an audit entry (default 100 ms, 500 ms, 2 s). */
+  auditRetryDelaysMs?: readonly number[];
 }
 
 /** How a failed Graph write is described: whether anything changed is said only when it is known. */
@@ -377,6 +379,8 @@ export class PolicyService {
         }
         // The checks above may have outlasted the lease; another instance may then have created it.
         if (!(await stillHeld())) return { kind: 'busy' };
+        const unaudited = await this.auditIntent(approvedBy, 'policy.create', `creating "${draft.displayName}" report-only; requested by ${requestedBy.name}, approved by ${approvedBy.name}`, proposal);
+        if (unaudited) return { kind: 'failed', action: 'create', failure: unaudited };
         let created: ConditionalAccessPolicy;
         try {
           created = await this.deps.gateway.createPolicy(draft);
@@ -421,6 +425,8 @@ export class PolicyService {
         if (blockers.length > 0) return { kind: 'blocked', action: 'enable', blockers };
         // Checked against a policy read under the lease: not valid once someone else may have taken it.
         if (!(await stillHeld())) return { kind: 'busy' };
+        const unaudited = await this.auditIntent(approvedBy, 'policy.enable', `enforcing "${policy.displayName ?? policy.id}"; requested by ${requestedBy.name}, approved by ${approvedBy.name}`, proposal, policy.id);
+        if (unaudited) return { kind: 'failed', action: 'enable', failure: unaudited };
         try {
           await this.deps.gateway.setPolicyState(policy.id, 'enabled');
         } catch (err) {
@@ -613,11 +619,47 @@ export class PolicyService {
     });
   }
 
-  private async appendAudit(entry: AuditEntry): Promise<void> {
+  /**
+   * Records that a change to the tenant is about to be made. Every Conditional Access write is preceded
+   * by one: if it cannot be stored the write does not happen, so no change is ever made unaudited (the
+   * outcome entry that follows may still be lost; the intent then stands for it).
+   */
+  private async auditIntent(actor: Person, action: string, detail: string, proposal?: Proposal, policyId?: string): Promise<WriteFailure | null> {
+    const entry: AuditEntry = {
+      at: this.now().toISOString(), actor, action, result: 'intent', detail,
+      ...(policyId ? { policyId } : {}), ...(proposal ? { proposalId: proposal.id } : {}),
+    };
     try {
       await this.deps.audit.append(entry);
+      return null;
     } catch (err) {
-      this.deps.logger.error({ err: String(err), audit: entry }, 'could not append to the audit log');
+      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), audit: entry }, 'could not write to the audit log: the change was not made');
+      return {
+        message: 'MfaBot records every change to Conditional Access in its audit log before making it, and could not write to the audit log just now. Nothing was changed. Check MfaBot\'s storage (MFABOT_DATA_DIR, or the blob container), then try again.',
+        changed: 'no',
+      };
+    }
+  }
+
+  /**
+   * Appends an audit entry, retrying a storage failure a few times (a lock a crash left, a blob
+   * throttled). An entry that still cannot be stored is written to the log in full, and the action is
+   * not failed for it: by then the tenant has changed, or nothing was asked of it.
+   */
+  private async appendAudit(entry: AuditEntry): Promise<void> {
+    const delays = this.deps.auditRetryDelaysMs ?? [100, 500, 2_000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deps.audit.append(entry);
+        return;
+      } catch (err) {
+        const delay = delays[attempt];
+        if (delay === undefined) {
+          this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), audit: entry }, 'could not append to the audit log');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 }

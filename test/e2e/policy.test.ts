@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import sinon from 'sinon';
+import { FileStore } from '../../src/store/fileStore';
 import { evaluatePolicies } from '../../src/domain/coverage';
 import { parseRoleScope } from '../../src/domain/roles';
 import { POLICY_DISPLAY_NAME } from '../../src/domain/policyDraft';
@@ -400,6 +402,37 @@ describe('policy create/approve/enforce end to end (bot over HTTP, simulator, fa
     assert.equal(policyWrites(sim).length, writesBefore, 'nothing was written');
     assert.equal(mfabotPolicies()[0]?.state, 'enabledForReportingButNotEnforced');
     assert.match(await auditText(), /policy\.enable\s*[\s\S]*refused[\s\S]*Included users: added All/);
+  });
+
+  it('changes nothing, and says why, when the audit log cannot be written', async () => {
+    await start(fabrikam(), { auditRetryDelaysMs: [] });
+    const write = FileStore.prototype.write;
+    const full = sinon.stub(FileStore.prototype, 'write').callsFake(async function (this: FileStore, changes) {
+      if (Object.keys(changes).some((k) => k.startsWith('audit/'))) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      return write.call(this, changes);
+    });
+    try {
+      const create = await click('policy.create', {}, alice());
+      assert.match(create.text, /could not write to the audit log/);
+      assert.match(create.text, /Nothing was changed/);
+      assert.deepEqual(policyWrites(sim), [], 'no policy was created unaudited');
+    } finally {
+      full.restore();
+    }
+    await click('policy.create', {}, alice());
+    assert.equal(mfabotPolicies().length, 1, 'with storage back, the same click creates it');
+    const policyId = mfabotPolicies()[0]?.id;
+    const fullAgain = sinon.stub(FileStore.prototype, 'write').callsFake(async function (this: FileStore, changes) {
+      if (Object.keys(changes).some((k) => k.startsWith('audit/'))) throw new Error('storage unavailable');
+      return write.call(this, changes);
+    });
+    try {
+      const enforce = await click('policy.enable', {}, alice());
+      assert.match(enforce.text, /could not write to the audit log/);
+      assert.equal(sim.state.conditionalAccessPolicies.find((p) => p.id === policyId)?.state, 'enabledForReportingButNotEnforced');
+    } finally {
+      fullAgain.restore();
+    }
   });
 
   it('summarises the report-only impact from the sign-in logs, and says so when they cannot be read', async () => {
