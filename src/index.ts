@@ -13,7 +13,7 @@ import { GraphTenantGateway } from './graph/gateway';
 import { graphGet } from './graph/requests';
 import { StatusService } from './services/status';
 import { SingleFlight } from './services/cache';
-import { createBotApp } from './bot/app';
+import { createBotApp, errorSummary } from './bot/app';
 import { MsalBotCredentialsFactory, type BotTokenNetwork } from './bot/credentials';
 import { createPolicyFeature } from './bot/policy';
 import { createNudgeFeature } from './bot/nudge';
@@ -83,6 +83,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     gateway,
     settings: { roleIds: config.roleIds, breakGlassUserIds: config.breakGlassUserIds, exclusionGroupId: config.exclusionGroupId },
     cacheSeconds: config.statusCacheSeconds,
+    logger,
   });
 
   const authOptions: ConfigurationBotFrameworkAuthenticationOptions = config.bot
@@ -240,6 +241,10 @@ export async function main(env: Record<string, string | undefined> = process.env
   const bot = await startMfaBot(env, opts);
   // botbuilder writes auth failures and turn errors with console.error: as JSON, scrubbed, like ours.
   routeConsole(bot.logger);
+  // The last line of defence: every rejection and exception is meant to be handled where it happens,
+  // and one that is not must not stop the bot for every other conversation.
+  process.on('unhandledRejection', (reason) => bot.logger.error({ err: errorSummary(reason) }, 'unhandled rejection: MfaBot keeps serving'));
+  process.on('uncaughtException', (err) => bot.logger.error({ err: errorSummary(err) }, 'uncaught exception: MfaBot keeps serving'));
   // The playground exists only in demo mode: never beside a bot with real credentials.
   let playground: Playground | null = null;
   if (bot.config.demo && bot.simulator && bot.config.tenantId) {

@@ -18,7 +18,7 @@ import type { DirectoryUser, RoleGrant, TenantFacts } from '../domain/facts';
 import { licenceFromSkus, secureScoreFromGraph } from '../domain/licence';
 import { trace } from '../log';
 import { GraphFailure } from './errors';
-import { GraphBatcher, followPages, getAll, graphGet, relativeNextLink, type GraphPage } from './requests';
+import { GraphBatcher, asPage, followPages, getAll, graphGet, relativeNextLink, type GraphPage } from './requests';
 import { toPrincipalRef, toDirectoryUser, type ExpandedPrincipal } from './mapping';
 
 export interface ReadTenantOptions {
@@ -209,7 +209,7 @@ export class GraphTenantGateway implements TenantGateway {
     const [active, policies, org, defaults, skus, strengths, score, eligible, adminRegs] = await Promise.all([
       settled(this.activeAssignments(roleIds, batch, (g) => followUp.grants(g))),
       optional(getAll<ConditionalAccessPolicy>(this.client, this.opts.baseUrl, '/identity/conditionalAccess/policies')),
-      optional(batch.get<{ value: Organization[] }>('/organization?$select=id,displayName')),
+      optional(batch.get<unknown>('/organization?$select=id,displayName').then((b) => asPage<Organization>(b, '/organization'))),
       optional(batch.get<IdentitySecurityDefaultsEnforcementPolicy>('/policies/identitySecurityDefaultsEnforcementPolicy?$select=isEnabled')),
       optional(this.collect<SubscribedSku>(batch, '/subscribedSkus')),
       optional(this.collect<AuthenticationStrengthPolicy>(batch, '/policies/authenticationStrengthPolicies')),
@@ -309,8 +309,8 @@ export class GraphTenantGateway implements TenantGateway {
     const list = roleIds.map((id) => `'${id}'`).join(',');
     let next: string | undefined = `${ASSIGNMENTS}?$filter=roleDefinitionId in (${list})&${expand}`;
     while (next) {
-      const page: GraphPage<AssignmentRow> = await graphGet<GraphPage<AssignmentRow>>(this.client, next);
-      take(Array.isArray(page.value) ? page.value : []);
+      const page: GraphPage<AssignmentRow> = asPage<AssignmentRow>(await graphGet<unknown>(this.client, next), next);
+      take(page.value);
       const link = page['@odata.nextLink'];
       next = link ? relativeNextLink(link, this.opts.baseUrl) : undefined;
       if (next && byId.size >= FAN_OUT_AFTER_ASSIGNMENTS && roleIds.length > 1) {
@@ -377,10 +377,10 @@ export class GraphTenantGateway implements TenantGateway {
 
   private async secureScore(batch: GraphBatcher) {
     const [scores, profile] = await Promise.all([
-      batch.get<{ value: SecureScore[] }>('/security/secureScores?$top=1'),
+      batch.get<unknown>('/security/secureScores?$top=1').then((b) => asPage<SecureScore>(b, '/security/secureScores')),
       optional(this.adminMfaProfile(batch)),
     ]);
-    return secureScoreFromGraph(scores.value ?? [], profile.ok ? profile.value?.maxScore ?? null : null);
+    return secureScoreFromGraph(scores.value, profile.ok ? profile.value?.maxScore ?? null : null);
   }
 
   private async adminMfaProfile(batch: GraphBatcher): Promise<SecureScoreControlProfile | null> {
