@@ -204,16 +204,20 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
 }
 
 /**
- * Readiness: storage and Graph answer (Graph checked at most every 30 s, so probes cost no throttling
- * budget). The endpoint needs no token, so it says only which check fails; why (file paths, hosts,
- * missing permissions) goes to the log.
+ * Readiness: storage can be written and Graph answers (Graph checked at most every 30 s, so probes cost
+ * no throttling budget). Reading alone proves nothing: a read-only data directory reads fine and loses
+ * every approval. The endpoint needs no token, so it says only which check fails; why (file paths,
+ * hosts, missing permissions) goes to the log.
  */
 function readiness(client: ReturnType<typeof createGraphClient>, store: KeyValueStore, logger: Logger) {
   let last: { at: number; ok: boolean } | null = null;
+  // One item for every instance: an unconditional write never conflicts, and nothing accumulates.
+  const probeKey = 'health/probe';
   return async () => {
     let storageOk = true;
     try {
-      await store.read(['health/probe']);
+      await store.write({ [probeKey]: { at: new Date().toISOString() } });
+      await store.read([probeKey]);
     } catch (err) {
       storageOk = false;
       logger.warn({ detail: err instanceof Error ? err.message : String(err) }, 'readiness: storage not reachable');
