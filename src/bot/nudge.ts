@@ -139,7 +139,8 @@ function referenceOf(context: TurnContext): ConversationRef {
     serviceUrl: r.serviceUrl ?? '',
     conversation: {
       id: c?.id ?? '',
-      ...(c?.tenantId ? { tenantId: c.tenantId } : {}),
+      // Proactive sends refuse references without the tenant: keep the one Teams named in channelData.
+      ...(c?.tenantId || tenantOf(context) ? { tenantId: c?.tenantId ?? tenantOf(context) } : {}),
       ...(c?.conversationType ? { conversationType: c.conversationType } : {}),
       ...(typeof c?.isGroup === 'boolean' ? { isGroup: c.isGroup } : {}),
     },
@@ -175,9 +176,14 @@ export function createMessenger(
   const audience = opts.audience ?? PUBLIC_AUDIENCE;
   const tenantId = opts.tenantId ?? (() => null);
   const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+  /**
+   * With a tenant configured, a conversation must name it. One that names no tenant is refused too: it
+   * was not stored from a Teams activity of this tenant, and continuing it would send the bot's token
+   * to whatever serviceUrl it holds.
+   */
   const otherTenant = (named: string | undefined): boolean => {
     const expected = tenantId()?.toLowerCase();
-    return Boolean(expected && named && named.toLowerCase() !== expected);
+    return Boolean(expected && named?.toLowerCase() !== expected);
   };
   const refused = (named: string | undefined) => {
     opts.logger?.warn({ tenant: named ?? null }, 'refused a proactive message to a conversation of another tenant');
@@ -209,7 +215,7 @@ export function createMessenger(
       await ctx.sendActivity(cardActivity(card));
     }),
     async createPersonal({ serviceUrl, tenantId: requested, userId, bot }) {
-      if (otherTenant(requested)) throw refused(requested);
+      if (requested && otherTenant(requested)) throw refused(requested);
       const tenant = tenantId() ?? requested;
       let conversationId = '';
       const parameters = {
