@@ -93,8 +93,27 @@ export interface ApprovalView {
 const LOCK_NAME = 'conditional-access-policy';
 const MAX_APPROVERS_SHOWN = 20;
 
+/**
+ * Refusals audited per person: the first few in a window, so that repeated clicks (or a script) by
+ * someone who may not decide cannot push the real entries out of the audit card.
+ */
+class RefusalLimiter {
+  private readonly seen = new Map<string, number[]>();
+  constructor(private readonly max: number, private readonly windowMs: number) {}
+
+  allow(who: string, now: number): boolean {
+    const recent = (this.seen.get(who) ?? []).filter((t) => now - t < this.windowMs);
+    const allowed = recent.length < this.max;
+    if (allowed) recent.push(now);
+    this.seen.set(who, recent);
+    if (this.seen.size > 10_000) this.seen.delete(this.seen.keys().next().value as string);
+    return allowed;
+  }
+}
+
 export class PolicyService {
   private approverGroup: { at: number; members: Promise<NamedUser[]> } | null = null;
+  private readonly refusals = new RefusalLimiter(5, 10 * 60_000);
 
   constructor(private readonly deps: PolicyServiceDeps) {}
 
@@ -560,16 +579,20 @@ export class PolicyService {
     return blockers;
   }
 
-  /** The last `n` audit entries, for approvers only (the attempt is audited either way). */
+  /**
+   * The last `n` audit entries, for approvers only. An approver's view is audited but not listed (so
+   * reading the log cannot push changes out of view); anyone else's attempt is only logged: refusing
+   * a read changes nothing, and auditing it would let anyone flood the audit log.
+   */
   async auditEntries(actor: Person, n = 20): Promise<{ allowed: true; entries: AuditEntry[] } | { allowed: false; reason: string }> {
     const { approver, note } = await this.approverStatus(actor.id);
     const decision = mayAct('audit', approver);
-    await this.appendAudit({
-      at: this.now().toISOString(), actor, action: 'audit.view', result: decision.allowed ? 'shown' : 'refused',
-      detail: decision.allowed ? `last ${n} entries` : `${decision.reason}${note ? ` ${note}` : ''}`,
-    });
-    if (!decision.allowed) return { allowed: false, reason: note ? `${decision.reason} ${note}` : decision.reason };
-    return { allowed: true, entries: await this.deps.audit.latest(n) };
+    if (!decision.allowed) {
+      this.deps.logger.warn({ actor: actor.id, action: 'audit.view' }, 'refused: only approvers may read the audit log');
+      return { allowed: false, reason: note ? `${decision.reason} ${note}` : decision.reason };
+    }
+    await this.appendAudit({ at: this.now().toISOString(), actor, action: 'audit.view', result: 'shown', detail: `last ${n} entries` });
+    return { allowed: true, entries: await this.deps.audit.latest(n, (e) => e.action !== 'audit.view') };
   }
 
   /**
@@ -607,6 +630,11 @@ export class PolicyService {
   /** Appends the audit entry for an outcome. Never fails the action: a lost entry is logged loudly. */
   private async record(actor: Person, action: string, outcome: Outcome, extra?: string): Promise<void> {
     const { result, detail } = describeOutcome(outcome);
+    if (outcome.kind === 'refused' && !this.refusals.allow(actor.id, this.now().getTime())) {
+      // Someone clicking a button they may not use, again and again: logged, so the log still has every attempt.
+      this.deps.logger.warn({ actor: actor.id, action, detail }, 'refused again: not audited, to keep the audit log readable');
+      return;
+    }
     const proposal = 'proposal' in outcome ? outcome.proposal : undefined;
     await this.appendAudit({
       at: this.now().toISOString(),

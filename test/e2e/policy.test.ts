@@ -504,6 +504,17 @@ describe('policy create/approve/enforce end to end (bot over HTTP, simulator, fa
     assert.match(String(refusal.body.text), /Only approvers can see the audit log/);
   });
 
+  it('keeps the creation in view when a non-approver asks for the audit log 120 times', async () => {
+    await start();
+    await click('policy.create', {}, alice());
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(Array.from({ length: 30 }, () => post(bot.url, message('audit', bobUser()))));
+    }
+    const audit = await auditText();
+    assert.match(audit, /Alice Ahmed[\s\S]*policy\.create[\s\S]*created/);
+    assert.doesNotMatch(audit, /audit\.view/);
+  });
+
   it('answers a slow create at once with a working card and updates the card for everyone when Graph answers', async () => {
     await start(fabrikam(), { invokeBudgetMs: 150 });
     sim.inject({ method: 'POST', pathPattern: '^/identity/conditionalAccess/policies$', status: 200, delayMs: 1_500 });
