@@ -145,22 +145,6 @@ export function isLoopbackUrl(url: string): boolean {
   }
 }
 
-/**
- * True for Host header values naming a loopback listener (127.x.x.x, localhost or [::1], any port).
- * Servers that run without authentication check it: a page of another site can make the browser send
- * requests to 127.0.0.1 through a name of its own (DNS rebinding), but not with a loopback Host header.
- */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
-  return /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i.test(name);
-}
-
-/** The media type of a Content-Type header, lower-case, without parameters such as `charset`. */
-export function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-}
-
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -10,7 +10,7 @@ import type { Logger } from '../log';
 import { trace } from '../log';
 import { errorSummary } from './app';
 import { activityShapeProblem } from './activityShape';
-import { isLoopbackHost, mediaType } from '../config';
+import { isLoopbackHost, mediaType } from '../http';
 
 /** Largest activity accepted; Teams activities are far smaller, and the limit bounds memory. */
 export const MAX_BODY_BYTES = 256 * 1024;

@@ -10,7 +10,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isLoopbackHost, isLoopbackUrl, mediaType } from '../config';
+import { isLoopbackUrl } from '../config';
+import { isLoopbackHost, mediaType } from '../http';
 import { ROLE_LISTS } from '../domain/roles';
 import type { TenantFixture } from '../sim/fixture';
 import { clientBundle } from './bundle';

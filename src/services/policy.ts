@@ -150,7 +150,7 @@ export class PolicyService {
   private approverGroupMembers(): Promise<NamedUser[]> {
     const groupId = this.settings.approverGroupId;
     if (!groupId) return Promise.resolve([]);
-    const now = Date.now();
+    const now = this.now().getTime();
     if (this.approverGroup && now - this.approverGroup.at < 5_000) return this.approverGroup.members;
     const members = this.deps.gateway.groupUsers(groupId);
     this.approverGroup = { at: now, members };

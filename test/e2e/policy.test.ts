@@ -529,6 +529,20 @@ describe('policy create/approve/enforce end to end (bot over HTTP, simulator, fa
     assert.equal(mfabotPolicies().length, 1);
   });
 
+  it('tells the clicker about a slow create that failed without replacing the card for everyone', async () => {
+    await start(fabrikam(), { invokeBudgetMs: 150 });
+    sim.inject({ method: 'POST', pathPattern: '^/identity/conditionalAccess/policies$', status: 403, delayMs: 1_000 });
+    const cardId = randomUUID();
+    const before = postedCards().length;
+    const answer = await click('policy.create', {}, alice(), { replyToId: cardId });
+    assert.match(answer.text, /Creating the Conditional Access policy/);
+    await connector.waitFor((a) => a.method === 'POST' && a.conversationId === conversationId && postedCards().length > before, 5_000);
+    assert.match(cardText(postedCards().at(-1) ?? {}), /MfaBot did not create the policy|lacks the Graph permission/);
+    await bot.feature.idle();
+    assert.deepEqual(updatesOf(cardId), [], 'the card everyone sees still offers the button');
+    assert.equal(mfabotPolicies().length, 0);
+  });
+
   it('with the two-person rule, an approver\'s own request needs another approver', async () => {
     await start(fabrikam(), { settings: { twoPersonRule: true, approverIds: [ALICE, ERIN] } });
     const { proposalId } = await requestApproval(alice());

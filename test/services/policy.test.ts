@@ -364,6 +364,18 @@ describe('PolicyService', () => {
     assert.match(status.note ?? '', /GroupMember\.Read\.All/);
   });
 
+  it('drops an approver removed from the group within seconds, by the injected clock', async () => {
+    let now = new Date('2026-11-26T09:00:00Z');
+    const gw = new FakeGateway();
+    gw.groupMembers[APPROVER_GROUP] = [{ id: ERIN.id, displayName: 'Erin' }];
+    const svc = service(gw, new FileStore(dir()), { approverIds: [], approverGroupId: APPROVER_GROUP }, () => now);
+    assert.equal((await svc.approverStatus(ERIN.id)).approver, true);
+    gw.groupMembers[APPROVER_GROUP] = [];
+    assert.equal((await svc.approverStatus(ERIN.id)).approver, true, 'clicks arriving together share one read');
+    now = new Date(now.getTime() + 6_000);
+    assert.equal((await svc.approverStatus(ERIN.id)).approver, false, 'six seconds later the group is read again');
+  });
+
   it('expires proposals after the TTL by the injected clock', async () => {
     let now = new Date('2026-11-26T09:00:00Z');
     const gw = new FakeGateway();
