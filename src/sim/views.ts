@@ -112,7 +112,8 @@ export function registrationView(row: FixtureRegistration, isAdmin: boolean): Js
     methodsRegistered: row.methodsRegistered,
     isSystemPreferredAuthenticationMethodEnabled: row.isSystemPreferredAuthenticationMethodEnabled,
     systemPreferredAuthenticationMethods: row.systemPreferredAuthenticationMethods,
-    userPreferredMethodForSecondaryAuthentication: row.userPreferredMethodForSecondaryAuthentication,
+    // An enum (userDefaultAuthenticationMethod): no preference is null, not an empty string.
+    userPreferredMethodForSecondaryAuthentication: row.userPreferredMethodForSecondaryAuthentication || null,
     lastUpdatedDateTime: row.lastUpdatedDateTime,
   };
 }
