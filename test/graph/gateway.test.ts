@@ -87,7 +87,7 @@ describe('Graph gateway against the simulated tenant over HTTP', () => {
       const facts = await gateway.readTenant({ roleIds: ROLES });
       const pim = facts.caveats.find((c) => c.area === 'pim');
       assert.ok(pim, 'a PIM caveat');
-      assert.equal(pim.missing, 'RoleEligibilitySchedule.Read.Directory');
+      assert.equal(pim.missing, 'RoleManagement.Read.Directory', 'what doctor asks for (it also reads role assignments)');
       const secure = facts.caveats.find((c) => c.area === 'secureScore');
       assert.equal(secure?.missing, 'SecurityEvents.Read.All');
     });
