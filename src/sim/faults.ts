@@ -29,6 +29,7 @@ export function isGraphFaultName(name: string): name is GraphFaultName {
 export class GraphFaults {
   private readonly on: ReadonlySet<GraphFaultName>;
   private readonly spent = new Set<GraphFaultName>();
+  private readonly hits = new Map<GraphFaultName, number>();
 
   constructor(names: readonly GraphFaultName[] = []) {
     this.on = new Set(names);
@@ -42,7 +43,18 @@ export class GraphFaults {
   once(name: GraphFaultName): boolean {
     if (!this.on.has(name) || this.spent.has(name)) return false;
     this.spent.add(name);
+    this.fired(name);
     return true;
+  }
+
+  /** Records that a fault changed an answer (so tests can tell a fault that fired from one that never mattered). */
+  fired(name: GraphFaultName): void {
+    this.hits.set(name, (this.hits.get(name) ?? 0) + 1);
+  }
+
+  /** How many answers each fault changed. */
+  firedCounts(): Partial<Record<GraphFaultName, number>> {
+    return Object.fromEntries(this.hits);
   }
 
   list(): GraphFaultName[] {

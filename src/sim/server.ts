@@ -70,6 +70,8 @@ export interface Simulator {
   clearRequests(): void;
   inject(fault: Fault): void;
   clearFaults(): void;
+  /** How many answers each named fault (`graphFaults`) changed so far. */
+  graphFaultsFired(): Partial<Record<GraphFaultName, number>>;
   close(): Promise<void>;
 }
 
@@ -219,6 +221,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     },
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
+    graphFaultsFired: () => sim.graphFaults.firedCounts(),
     close: () => new Promise<void>((resolve) => {
       closing.abort();
       server.close(() => resolve());

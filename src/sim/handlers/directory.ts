@@ -71,7 +71,9 @@ function requireGroup(ctx: HandlerContext) {
 function memberLevel(ctx: HandlerContext): 'full' | 'basic' | 'none' {
   const level = ctx.sim.grants.userLevel();
   if (level === 'full') return 'full';
-  return ctx.sim.graphFaults.has('members-id-only') ? 'none' : 'basic';
+  if (!ctx.sim.graphFaults.has('members-id-only')) return 'basic';
+  ctx.sim.graphFaults.fired('members-id-only');
+  return 'none';
 }
 
 function transitive(ctx: HandlerContext, usersOnly: boolean) {

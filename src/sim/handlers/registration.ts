@@ -30,9 +30,13 @@ const FILTER: FilterSpec = {
 function applyFaults(ctx: HandlerContext): void {
   const faults = ctx.sim.graphFaults;
   if (faults.has('registration-filter-400')) {
-    if (ctx.query.select) throw badRequest("Query option '$select' is not supported by this request.");
-    if (ctx.query.top !== undefined) throw badRequest("Query option '$top' is not supported by this request.");
-    if (ctx.query.filter && /\bisAdmin\b/i.test(ctx.query.filter)) throw badRequest("Invalid filter clause: filtering on 'isAdmin' is not supported");
+    const refused = ctx.query.select ? "Query option '$select' is not supported by this request."
+      : ctx.query.top !== undefined ? "Query option '$top' is not supported by this request."
+        : ctx.query.filter && /\bisAdmin\b/i.test(ctx.query.filter) ? "Invalid filter clause: filtering on 'isAdmin' is not supported" : null;
+    if (refused) {
+      faults.fired('registration-filter-400');
+      throw badRequest(refused);
+    }
   }
   if (ctx.sim.state.licence() !== 'free' && faults.once('licence-403-once')) throw nonPremiumTenant();
 }

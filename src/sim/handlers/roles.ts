@@ -173,6 +173,7 @@ export const roleRoutes: Route[] = [
       const expand = expansions(ctx);
       // `in` and `$expand=principal` are each documented here; together they are not (the other reading).
       if (ctx.sim.graphFaults.has('assignments-in-expand-400') && (ctx.query.expand ?? []).length > 0 && /\sin\s*\(/i.test(ctx.query.filter ?? '')) {
+        ctx.sim.graphFaults.fired('assignments-in-expand-400');
         throw badRequest("Invalid filter clause: the 'in' operator cannot be combined with $expand on this request.", 'Request_UnsupportedQuery');
       }
       return ctx.page(ctx.sim.state.tenant.roleAssignments, {
