@@ -5,7 +5,7 @@
 import { permissionFor } from './permissions';
 
 export type GraphFailureKind =
-  | 'permission' | 'licence' | 'auth' | 'badRequest' | 'notFound' | 'conflict'
+  | 'permission' | 'licence' | 'auth' | 'badRequest' | 'notFound' | 'conflict' | 'refused'
   | 'throttled' | 'unavailable' | 'timeout' | 'network' | 'unsafeLink';
 
 export class GraphFailure extends Error {
