@@ -82,7 +82,8 @@ function eligibilityWindow(s: FixtureRoleEligibility): { start: string; end: str
   return { start, end };
 }
 
-function inForce(s: FixtureRoleEligibility, now: number): boolean {
+/** Whether an eligibility is in force at `now` (ms): what roleEligibilityScheduleInstances lists. */
+export function inForce(s: FixtureRoleEligibility, now: number): boolean {
   const span = eligibilityWindow(s);
   const start = Date.parse(span.start);
   const end = span.end ? Date.parse(span.end) : Number.POSITIVE_INFINITY;
