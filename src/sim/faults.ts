@@ -52,6 +52,12 @@ export class GraphFaults {
     this.hits.set(name, (this.hits.get(name) ?? 0) + 1);
   }
 
+  /** Forgets which `-once` faults fired and every count, as if the simulator had just started. */
+  rearm(): void {
+    this.spent.clear();
+    this.hits.clear();
+  }
+
   /** How many answers each fault changed. */
   firedCounts(): Partial<Record<GraphFaultName, number>> {
     return Object.fromEntries(this.hits);

@@ -72,6 +72,8 @@ export interface Simulator {
   clearFaults(): void;
   /** How many answers each named fault (`graphFaults`) changed so far. */
   graphFaultsFired(): Partial<Record<GraphFaultName, number>>;
+  /** Arms the `-once` faults again and clears the counts (after a warm-up, say). */
+  rearmGraphFaults(): void;
   close(): Promise<void>;
 }
 
@@ -222,6 +224,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     graphFaultsFired: () => sim.graphFaults.firedCounts(),
+    rearmGraphFaults: () => sim.graphFaults.rearm(),
     close: () => new Promise<void>((resolve) => {
       closing.abort();
       server.close(() => resolve());

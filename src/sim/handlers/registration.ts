@@ -41,6 +41,14 @@ function applyFaults(ctx: HandlerContext): void {
   if (ctx.sim.state.licence() !== 'free' && faults.once('licence-403-once')) throw nonPremiumTenant();
 }
 
+/** The ids of a filter that is only `id eq '…'` or `id in ('…', …)`; undefined for any other filter. */
+function idsOnly(filter: string | undefined): string[] | undefined {
+  const m = filter ? /^\s*id\s+(?:eq\s+('(?:[^']|'')*')|in\s*\(((?:\s*'(?:[^']|'')*'\s*,?)*)\))\s*$/i.exec(filter) : null;
+  if (!m) return undefined;
+  const list = m[1] ?? m[2] ?? '';
+  return [...new Set([...list.matchAll(/'((?:[^']|'')*)'/g)].map((x) => (x[1] ?? '').replace(/''/g, "'").toLowerCase()))];
+}
+
 export const registrationRoutes: Route[] = [
   {
     method: 'GET', path: PATH, permissions: [PERMISSION.registrationReport], licence: 'premiumReport',
@@ -49,7 +57,12 @@ export const registrationRoutes: Route[] = [
       applyFaults(ctx);
       const admins = ctx.sim.state.directAdminUserIds();
       const isAdmin = (r: FixtureRegistration): boolean => admins.has(r.id.toLowerCase());
-      return ctx.page(ctx.sim.state.tenant.userRegistrationDetails, {
+      // Rows named by id come from the index, not a scan of every row (same answer, far less work).
+      const named = idsOnly(ctx.query.filter);
+      const rows = named
+        ? named.flatMap((id) => ctx.sim.state.registration(id) ?? [])
+        : ctx.sim.state.tenant.userRegistrationDetails;
+      return ctx.page(rows, {
         context: CONTEXT, maxTop: 999, filter: FILTER, orderBy: ['userPrincipalName', 'userDisplayName'],
         resolve: (r, path) => {
           if (path === 'isAdmin') return isAdmin(r);
