@@ -12,7 +12,7 @@ import {
   adminConsentUrl, checkPermissions, decodeAccessToken, DoctorError, featureRequirements, FEATURES, runDoctor, type DoctorIO, type FeatureCheck,
 } from '../src/doctor';
 import type { GraphAuth } from '../src/config';
-import { permissionsToGrant, type Feature } from '../src/graph/permissions';
+import { botNeeds, needSatisfied, permissionsToGrant, type Feature } from '../src/graph/permissions';
 import { demoTenant, DEMO_TENANT_ID } from '../src/sim/demo';
 import { startSimulator, type Simulator } from '../src/sim/server';
 
@@ -292,6 +292,32 @@ describe('mfabot doctor', () => {
       assert.equal(await runCli(['status', '--graph-url', s.url, '--json'], io), 0, io.err);
       const caveats = (JSON.parse(io.out) as { caveats: Array<{ missing?: string }> }).caveats;
       assert.deepEqual([...new Set(caveats.map((c) => c.missing).filter(Boolean))].sort(), ['GroupMember.ReadBasic.All', 'SecurityEvents.Read.All']);
+    });
+
+    it('against mfabot sim --grant (every permission but one): names exactly that one, for exactly the features that need it', async function () {
+      this.timeout(30_000);
+      for (const left of ALL) {
+        let url = '';
+        let stop = (): void => undefined;
+        const until = new Promise<void>((resolve) => { stop = resolve; });
+        const grant = ALL.filter((p) => p !== left).join(',');
+        const serving = runCli(['sim', '--port', '0', '--grant', grant], { env: {}, until, stderr: () => undefined, stdout: (t) => { url ||= t.trim(); } });
+        try {
+          while (!url) await new Promise((r) => setTimeout(r, 5));
+          const { code, report } = await doctorJson(url);
+          assert.equal(code, 1, left);
+          for (const f of FEATURES) {
+            // A feature misses it unless another granted permission does its job there (Policy.ReadWrite.ConditionalAccess shows sign-ins' applied policies).
+            const unmet = botNeeds([f.feature]).filter((n) => !n.optional && !needSatisfied(n, ALL.filter((p) => p !== left)));
+            const expected = unmet.length > 0 ? [left] : [];
+            if (f.feature === 'status' || f.feature === 'nudge') assert.equal(expected.length > 0, needs(f.feature).includes(left), f.feature);
+            assert.deepEqual(missingOf(report.features, f.feature), expected, `${left} left out: ${f.feature}`);
+          }
+        } finally {
+          stop();
+          await serving;
+        }
+      }
     });
 
     it('reads the simulator named by a loopback MFABOT_GRAPH_URL, and prints per-feature lines without the token', async () => {
