@@ -1,7 +1,7 @@
 /**
- * What nudges need from Graph (facts §10, §1): MfaBot's id in the org app catalog, whether it is
- * installed for a user, installing it for them, and one user's MFA registration. Failures are
- * GraphFailures: a 403 on install names TeamsAppInstallation.ReadWriteSelfForUser.All.
+ * What nudges need from Graph: MfaBot's id in the org app catalog, whether it is installed for a
+ * user, installing it for them (learn.microsoft.com/graph/api/userteamwork-post-installedapps), and one
+ * user's MFA registration. Failures are GraphFailures: a 403 on install says which of its three causes.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphFailure } from './errors';

@@ -5,6 +5,7 @@
 import type { FixtureGroup, FixtureRegistration, FixtureServicePrincipal, FixtureUser } from './fixture';
 import { VISIBILITY, type Grants } from './permissions';
 import type { DirectoryObject } from './state';
+import { ID_ONLY } from './odata/query';
 import type { JsonObject } from './util';
 
 /** Properties Graph v1.0 returns for a user when no `$select` is given (accountEnabled is not one). */
@@ -53,7 +54,7 @@ export const ODATA_TYPE: Record<DirectoryObject['kind'], string> = {
  */
 export function directoryObjectView(d: DirectoryObject, selecting: boolean, userLevel: 'full' | 'basic' | 'none' = 'full'): JsonObject {
   if (d.kind === 'user') {
-    if (userLevel === 'none') return { '@odata.type': ODATA_TYPE.user, id: d.obj.id };
+    if (userLevel === 'none') return idOnly(ODATA_TYPE.user, d.obj.id);
     return { '@odata.type': ODATA_TYPE.user, ...userView(d.obj, selecting, userLevel) };
   }
   return { '@odata.type': ODATA_TYPE[d.kind], ...(d.kind === 'group' ? groupView(d.obj) : servicePrincipalView(d.obj)) };
@@ -64,9 +65,18 @@ export function servicePrincipalView(sp: FixtureServicePrincipal): JsonObject {
   return { ...sp };
 }
 
+/** A directory object the app may not read: Graph returns its type and id, nothing else. */
+function idOnly(type: string, id: string): JsonObject {
+  const obj: JsonObject = { '@odata.type': type, id };
+  ID_ONLY.add(obj);
+  return obj;
+}
+
 /**
  * The `principal` of a role assignment or eligibility. When the app cannot read that object type,
- * only `@odata.type` and `id` come back (facts §0), so clients must cope without names.
+ * only `@odata.type` and `id` come back (Graph's rule for directoryObject collections and
+ * expansions: learn.microsoft.com/graph/permissions-overview#limited-information-returned-for-inaccessible-member-objects),
+ * so clients must cope without names.
  */
 export function principalView(d: DirectoryObject | undefined, grants: Grants): JsonObject | null {
   if (!d) return null;
@@ -75,7 +85,7 @@ export function principalView(d: DirectoryObject | undefined, grants: Grants): J
   const readable = d.kind === 'user' ? userLevel !== 'none'
     : d.kind === 'group' ? grants.hasAny(VISIBILITY.group)
       : grants.hasAny(VISIBILITY.servicePrincipal);
-  if (!readable) return { '@odata.type': type, id: d.obj.id };
+  if (!readable) return idOnly(type, d.obj.id);
   switch (d.kind) {
     case 'user':
       return userLevel === 'basic'

@@ -110,9 +110,15 @@ export function parseQuery(rawQuery: string, allowed: readonly QueryOption[]): O
   return query;
 }
 
+/**
+ * Objects Graph shows as `id` and `@odata.type` only (the app may not read their type): `$select`
+ * adds nothing to them.
+ */
+export const ID_ONLY = new WeakSet<JsonObject>();
+
 /** Keeps only `$select`ed properties (missing ones as null), plus `@odata.type` and `keep`. */
 export function applySelect(obj: JsonObject, select: readonly string[] | undefined, keep: readonly string[] = []): JsonObject {
-  if (!select) return obj;
+  if (!select || ID_ONLY.has(obj)) return obj;
   const out: JsonObject = {};
   if ('@odata.type' in obj) out['@odata.type'] = obj['@odata.type'];
   for (const f of select) out[f] = obj[f] ?? null;
