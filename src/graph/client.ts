@@ -11,6 +11,7 @@ import { Client, HTTPMessageHandler, type Context, type Middleware } from '@micr
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from '../log';
 import { trace } from '../log';
+import { parseRetryAfter } from '../http';
 import { graphPath } from './permissions';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -144,13 +145,7 @@ function isReadOnlyBatch(context: Context): boolean {
 
 /** Milliseconds to wait from a Retry-After header (seconds or HTTP date), else exponential backoff. */
 export function retryDelayMs(retryAfter: string | null, attempt: number): number {
-  if (retryAfter !== null && retryAfter.trim() !== '') {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
-  }
-  return 500 * 2 ** attempt + Math.floor(Math.random() * 250);
+  return parseRetryAfter(retryAfter, Date.now()) ?? 500 * 2 ** attempt + Math.floor(Math.random() * 250);
 }
 
 /** Counts and logs every HTTP attempt with Graph's request-id. */

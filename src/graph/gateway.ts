@@ -18,7 +18,7 @@ import type { DirectoryUser, RoleGrant, TenantFacts } from '../domain/facts';
 import { licenceFromSkus, secureScoreFromGraph } from '../domain/licence';
 import { trace } from '../log';
 import { GraphFailure } from './errors';
-import { GraphBatcher, followPages, getAll, graphGet, relativeNextLink, type GraphPage } from './requests';
+import { GraphBatcher, asPage, followPages, getAll, graphGet, relativeNextLink, type GraphPage } from './requests';
 import { toPrincipalRef, toDirectoryUser, type ExpandedPrincipal } from './mapping';
 import { REGISTRATIONS, RegistrationLookup } from './registrations';
 
@@ -228,7 +228,7 @@ export class GraphTenantGateway implements TenantGateway {
       settled(this.activeAssignments(roleIds, batch, (g) => followUp.grants(g))),
       // Without the Prefer header Graph hides enum members added after unknownFutureValue (linux, riskRemediation).
       optional(getAll<ConditionalAccessPolicy>(this.client, this.opts.baseUrl, '/identity/conditionalAccess/policies', { headers: { Prefer: INCLUDE_UNKNOWN_ENUM_MEMBERS } })),
-      optional(batch.get<{ value: Organization[] }>('/organization?$select=id,displayName')),
+      optional(batch.get<unknown>('/organization?$select=id,displayName').then((b) => asPage<Organization>(b, '/organization'))),
       optional(batch.get<IdentitySecurityDefaultsEnforcementPolicy>('/policies/identitySecurityDefaultsEnforcementPolicy?$select=isEnabled')),
       skusRead,
       optional(this.collect<AuthenticationStrengthPolicy>(batch, '/policies/authenticationStrengthPolicies')),
@@ -343,7 +343,7 @@ export class GraphTenantGateway implements TenantGateway {
     while (next) {
       let page: GraphPage<AssignmentRow>;
       try {
-        page = await graphGet<GraphPage<AssignmentRow>>(this.client, next);
+        page = asPage<AssignmentRow>(await graphGet<unknown>(this.client, next), next);
       } catch (err) {
         // `in` and `$expand` are each documented here, together they are not: one query per role then.
         if (!first || !(err instanceof GraphFailure) || err.kind !== 'badRequest' || roleIds.length === 0) throw err;
@@ -351,7 +351,7 @@ export class GraphTenantGateway implements TenantGateway {
         break;
       }
       first = false;
-      take(Array.isArray(page.value) ? page.value : []);
+      take(page.value);
       const link = page['@odata.nextLink'];
       next = link ? relativeNextLink(link, this.opts.baseUrl) : undefined;
       if (next && byId.size >= FAN_OUT_AFTER_ASSIGNMENTS && roleIds.length > 1) {
@@ -431,10 +431,10 @@ export class GraphTenantGateway implements TenantGateway {
 
   private async secureScore(batch: GraphBatcher) {
     const [scores, profile] = await Promise.all([
-      batch.get<{ value: SecureScore[] }>('/security/secureScores?$top=1'),
+      batch.get<unknown>('/security/secureScores?$top=1').then((b) => asPage<SecureScore>(b, '/security/secureScores')),
       optional(this.adminMfaProfile(batch)),
     ]);
-    return secureScoreFromGraph(scores.value ?? [], profile.ok ? profile.value?.maxScore ?? null : null);
+    return secureScoreFromGraph(scores.value, profile.ok ? profile.value?.maxScore ?? null : null);
   }
 
   private async adminMfaProfile(batch: GraphBatcher): Promise<SecureScoreControlProfile | null> {

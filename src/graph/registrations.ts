@@ -13,7 +13,7 @@
  */
 import type { UserRegistrationDetails } from '@microsoft/microsoft-graph-types';
 import { GraphFailure } from './errors';
-import { BATCH_LIMIT, relativeNextLink, type GraphPage, type PageGetter } from './requests';
+import { asObject, asPage, BATCH_LIMIT, relativeNextLink, type GraphPage, type PageGetter } from './requests';
 
 export const REGISTRATIONS = '/reports/authenticationMethods/userRegistrationDetails';
 
@@ -126,7 +126,8 @@ export class RegistrationLookup {
 
   private async readOne(id: string): Promise<void> {
     try {
-      const row = await this.get<UserRegistrationDetails>(`${REGISTRATIONS}/${encodeURIComponent(id)}`);
+      const path = `${REGISTRATIONS}/${encodeURIComponent(id)}`;
+      const row = asObject(await this.get<unknown>(path), 'GET', path) as UserRegistrationDetails;
       if (typeof row.isMfaRegistered === 'boolean') this.rows[id] = row.isMfaRegistered;
     } catch (err) {
       if (!(err instanceof GraphFailure)) throw err;
@@ -139,8 +140,8 @@ export class RegistrationLookup {
     let next: string | undefined = path;
     for (let read = 0; next; read++) {
       if (read >= maxPages) return false;
-      const page: GraphPage<UserRegistrationDetails> = await this.get<GraphPage<UserRegistrationDetails>>(next);
-      for (const row of Array.isArray(page.value) ? page.value : []) {
+      const page: GraphPage<UserRegistrationDetails> = asPage<UserRegistrationDetails>(await this.get<unknown>(next), next);
+      for (const row of page.value) {
         if (row.id && typeof row.isMfaRegistered === 'boolean') this.rows[row.id.toLowerCase()] = row.isMfaRegistered;
       }
       const link = page['@odata.nextLink'];

@@ -5,7 +5,7 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphFailure } from './errors';
-import { graphGet, graphSend, type GraphPage } from './requests';
+import { asPage, graphGet, graphSend } from './requests';
 
 /** The port the nudge use cases depend on; tests may pass a fake. */
 export interface TeamsGateway {
@@ -63,8 +63,9 @@ export class GraphTeamsGateway implements TeamsGateway {
     const cached = this.catalog.get(externalId);
     const ttl = this.opts.catalogCacheMs ?? 3_600_000;
     if (cached && this.now() - cached.at < ttl) return cached.id;
-    const id = graphGet<GraphPage<{ id?: string }>>(this.client, `/appCatalogs/teamsApps?$filter=externalId eq '${quote(externalId)}'`)
-      .then((page) => page.value?.find((a) => typeof a.id === 'string')?.id ?? null);
+    const path = `/appCatalogs/teamsApps?$filter=externalId eq '${quote(externalId)}'`;
+    const id = graphGet<unknown>(this.client, path)
+      .then((body) => asPage<{ id?: unknown }>(body, path).value.find((a) => typeof a.id === 'string')?.id as string | undefined ?? null);
     this.catalog.set(externalId, { at: this.now(), id });
     // A failure or a missing app is not remembered: the next nudge asks again.
     id.then((found) => { if (found === null) this.catalog.delete(externalId); }, () => this.catalog.delete(externalId));
@@ -73,8 +74,7 @@ export class GraphTeamsGateway implements TeamsGateway {
 
   async isInstalled(userId: string, teamsAppId: string): Promise<boolean> {
     const path = `/users/${enc(userId)}/teamwork/installedApps?$expand=teamsApp&$filter=teamsApp/id eq '${quote(teamsAppId)}'`;
-    const page = await graphGet<GraphPage<unknown>>(this.client, path);
-    return Array.isArray(page.value) && page.value.length > 0;
+    return asPage<unknown>(await graphGet<unknown>(this.client, path), path).value.length > 0;
   }
 
   /**

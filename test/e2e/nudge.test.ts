@@ -227,6 +227,26 @@ describe('nudges end to end (bot over HTTP, simulator over HTTP, fake Bot Connec
     assert.equal(created().length, 2);
   });
 
+  it('tells the channel when a slow nudge fails and there is no card to update', async () => {
+    await bot.close();
+    bots = [];
+    bot = await launch({ invokeBudgetMs: 0 });
+    sim.inject({ method: 'GET', pathPattern: '^/roleManagement/directory/roleAssignments', status: 403, times: -1 });
+    try {
+      const before = cardsIn(channelId).length;
+      const activity = cardAction('nudge.send', { admins: `${BOB},${CAROL}` }, alice());
+      delete (activity as { replyToId?: string }).replyToId;
+      const res = await post(bot.url, activity);
+      assert.equal(res.status, 200);
+      await bot.nudge.idle();
+      const told = cardsIn(channelId).slice(before);
+      assert.equal(told.length, 1, 'the clicker hears what happened');
+      assert.match(cardText(told[0] ?? {}), /could not read the tenant/i);
+    } finally {
+      sim.clearFaults();
+    }
+  });
+
   it('marks an admin failed with the permission named when Graph refuses the install, and still nudges the others', async () => {
     sim.inject({ method: 'POST', pathPattern: `^/users/${CAROL}/teamwork/installedApps$`, status: 403 });
     const answer = await nudge(`${BOB},${CAROL},${GINA}`);
