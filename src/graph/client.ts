@@ -100,7 +100,7 @@ class RetryLink extends Link {
   }
   async execute(context: Context): Promise<void> {
     const started = Date.now();
-    const write = method(context) !== 'GET';
+    const write = method(context) !== 'GET' && !isReadOnlyBatch(context);
     for (let attempt = 0; ; attempt++) {
       let timedOut = false;
       try {
@@ -122,6 +122,24 @@ class RetryLink extends Link {
   }
   private backoff(attempt: number): number {
     return Math.min(this.maxDelayMs, 500 * 2 ** attempt + Math.floor(Math.random() * 250));
+  }
+}
+
+/**
+ * A `$batch` POST that carries only GETs changes nothing, so it is retried like a GET (on 429,
+ * 503, 504 and timeouts); Graph answers its items one by one inside a 200 otherwise
+ * (learn.microsoft.com/graph/json-batching).
+ */
+function isReadOnlyBatch(context: Context): boolean {
+  if (method(context) !== 'POST' || !/\/\$batch$/i.test(new URL(requestUrl(context)).pathname)) return false;
+  const body = context.options?.body;
+  if (typeof body !== 'string') return false;
+  try {
+    const parsed = JSON.parse(body) as { requests?: unknown };
+    return Array.isArray(parsed.requests) && parsed.requests.length > 0
+      && parsed.requests.every((r) => typeof r === 'object' && r !== null && String((r as { method?: unknown }).method).toUpperCase() === 'GET');
+  } catch {
+    return false;
   }
 }
 

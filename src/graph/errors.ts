@@ -6,6 +6,8 @@ import { permissionFor } from './permissions';
 
 export type GraphFailureKind =
   | 'permission' | 'licence' | 'auth' | 'badRequest' | 'notFound' | 'conflict'
+  /** Graph refused for a reason no permission fixes (a Teams app permission policy, an app that is not MfaBot's own). */
+  | 'refused'
   | 'throttled' | 'unavailable' | 'timeout' | 'network' | 'unsafeLink'
   /** The answer was not what Graph sends (not JSON, not the expected shape): a proxy, a fault, a bug. */
   | 'malformed';

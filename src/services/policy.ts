@@ -609,13 +609,16 @@ export class PolicyService {
       throw err;
     }
     if (!policy?.id || policy.state === 'enabled') return null;
-    return this.impactFor(policy.id);
+    return this.impactFor(policy.id, policy.createdDateTime);
   }
 
-  private async impactFor(policyId: string): Promise<ImpactSummary> {
+  /** Sign-ins since the policy was created: no earlier one can have had it applied. */
+  private async impactFor(policyId: string, createdDateTime?: string | null): Promise<ImpactSummary> {
     const admins = this.deps.admins ? await this.deps.admins().catch(() => null) : null;
+    const created = createdDateTime ? new Date(createdDateTime) : null;
+    const since = created && !Number.isNaN(created.getTime()) ? created : undefined;
     try {
-      return summariseImpact(policyId, await this.deps.gateway.signInsForPolicy(policyId), admins);
+      return summariseImpact(policyId, await this.deps.gateway.signInsForPolicy(policyId, { since }), admins);
     } catch (err) {
       if (!(err instanceof GraphFailure)) throw err;
       const message = err.kind === 'licence'

@@ -265,6 +265,23 @@ describe('nudges end to end (bot over HTTP, simulator over HTTP, fake Bot Connec
     assert.match(retry.text, /1 sent/);
   });
 
+  it('waits for Teams after installing MfaBot for an admin: two refused createConversation calls, then the nudge arrives', async () => {
+    connector.failNext(/^\/v3\/conversations$/, 403, 2);
+    const answer = await nudge(BOB);
+    assert.match(answer.text, /Nudges: 1 sent/);
+    assert.deepEqual(installs(), [BOB]);
+    assert.equal(nudgeCardsFor(BOB).length, 1);
+  });
+
+  it('names an app permission policy, not a permission, when one blocks MfaBot for an admin', async () => {
+    (sim.state.teamsApps ?? [])[0]!.blockedFor = [CAROL];
+    const answer = await nudge(`${BOB},${CAROL}`);
+    assert.match(answer.text, /Nudges: 1 sent, 0 skipped, 1 failed/);
+    assert.match(answer.text, /Carol Chen[\s\S]*app permission policy blocks MfaBot/);
+    assert.doesNotMatch(answer.text, /Needs: /);
+    assert.equal(nudgeCardsFor(BOB).length, 1);
+  });
+
   it('"I\'ve registered": not yet while the report lags, then thanks and a note in the channel once the simulator flips the user', async () => {
     await nudge(BOB);
     const [chat] = createdFor(BOB);
