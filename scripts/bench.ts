@@ -6,7 +6,9 @@
  * whose peak memory is therefore MfaBot's alone; and this process, which plays Teams (a local Bot
  * Connector and 100 conversations posting `status` at once). The MfaBot child runs compiled
  * JavaScript on plain node, as `npm start` does, not under tsx. Prints one table and writes the same
- * figures to bench-results/latest.json, to compare between commits. Exits 1 when a target is missed.
+ * figures to bench-results/latest.json, to compare between commits. Then the largest tenant once more
+ * under each named fault of the simulated Graph (scripts/bench/faults.ts), printing the requests each
+ * fallback costs. Exits 1 when a target is missed or a fault changes the totals.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,9 +18,11 @@ import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { startFakeConnector } from '../test/support/connector';
 import { burst } from './bench/burst';
+import { faultLines, faultTotalsMatch, measureFault, type FaultResult } from './bench/faults';
 import type { ChildMessage, MfaBotResult, ParentMessage } from './bench/measure';
 import { checkTargets, floorText, LATENCY_MS, ratio, render, TARGETS, type SizeResult } from './bench/report';
 import type { SimReady } from './bench/simulator';
+import { GRAPH_FAULT_NAMES, type GraphFaultName } from '../src/sim/server';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'bench-results', 'latest.json');
@@ -68,9 +72,10 @@ async function compileMeasure(): Promise<void> {
   });
 }
 
-async function startSimulator(users: number, admins: number): Promise<{ proc: ChildProcess; ready: SimReady }> {
+async function startSimulator(users: number, admins: number, faults: readonly GraphFaultName[] = []): Promise<{ proc: ChildProcess; ready: SimReady }> {
   const proc = spawn(process.execPath, [...SIM_NODE_FLAGS, script('simulator.ts'),
-    '--users', String(users), '--admins', String(admins), '--seed', String(SEED), '--latency-ms', String(LATENCY_MS)], {
+    '--users', String(users), '--admins', String(admins), '--seed', String(SEED), '--latency-ms', String(LATENCY_MS),
+    ...faults.flatMap((f) => ['--fault', f])], {
     cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'],
   });
   const ready = new Promise<SimReady>((resolve, reject) => {
@@ -134,9 +139,23 @@ async function main(): Promise<void> {
       await stop(sim.proc);
     }
   }
+  // The largest tenant again under each named fault: what each fallback costs in requests.
+  const largestSize = SIZES[SIZES.length - 1];
+  const faults: FaultResult[] = [];
+  for (const fault of GRAPH_FAULT_NAMES) {
+    process.stderr.write(`bench: fault ${fault}...\n`);
+    const sim = await startSimulator(largestSize.users, largestSize.admins, [fault]);
+    try {
+      faults.push(await withDeadline(measureFault(fault, sim.ready), DEADLINE_MS - (Date.now() - started), `the ${fault} run`, () => sim.proc.kill('SIGKILL')));
+    } finally {
+      await stop(sim.proc);
+    }
+  }
   const totalSeconds = Math.round((Date.now() - started) / 100) / 10;
   const meta = { node: process.version, cpus: cpus().length, totalSeconds };
   process.stdout.write(`${render(results, meta)}\n`);
+  const strict = results[results.length - 1]?.report;
+  if (strict) process.stdout.write(`\n${faultLines(faults, strict, largestSize).join('\n')}\n`);
 
   const largest = results[results.length - 1];
   mkdirSync(path.dirname(OUT), { recursive: true });
@@ -149,9 +168,12 @@ async function main(): Promise<void> {
     targets: TARGETS,
     checks: largest ? checkTargets(largest) : [],
     floor: largest ? floorText(largest).join('\n') : '',
+    faults,
   }, null, 2)}\n`);
   process.stdout.write(`Wrote ${path.relative(ROOT, OUT)}\n`);
   if (largest && checkTargets(largest).some((t) => !t.met)) process.exitCode = 1;
+  // A fault may cost requests; it must never change what the card says.
+  if (strict && !faultTotalsMatch(faults, strict)) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

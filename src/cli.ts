@@ -21,7 +21,8 @@ import { loadFixtureFile } from './sim/fixture';
 import { decodeJsonText } from './sim/util';
 import { demoTenant } from './sim/demo';
 import { generateTenant } from './sim/generate';
-import { startSimulator } from './sim/server';
+import { GRAPH_FAULT_NAMES, isGraphFaultName, startSimulator } from './sim/server';
+import { allPermissions } from './graph/permissions';
 import { runDoctor } from './doctor';
 
 /** Built-in authentication strengths that require MFA (the coverage rules know them themselves). */
@@ -33,12 +34,15 @@ export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
+  /** `mfabot sim` serves until this settles (default: SIGINT or SIGTERM). */
+  until?: Promise<void>;
 }
 
 const USAGE = `usage:
   mfabot check-policies FILE [--roles ID,...|LIST] [--break-glass ID,...] [--exclusion-group ID,...] [--named-locations FILE]
   mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID,...]
   mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]
+             [--grant PERM,...] [--fault NAME[,NAME...]]   (faults: ${GRAPH_FAULT_NAMES.join(', ')})
   mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]`;
 
 function ids(value: string | undefined, flag: string): string[] {
@@ -262,8 +266,14 @@ async function sim(args: string[], io: CliIO): Promise<number> {
     options: {
       tenant: { type: 'string' }, users: { type: 'string' }, admins: { type: 'string' }, seed: { type: 'string' },
       'latency-ms': { type: 'string' }, port: { type: 'string' },
+      grant: { type: 'string', multiple: true }, fault: { type: 'string', multiple: true },
     },
   });
+  const list = (values: string[] | undefined): string[] => (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const faults = list(values.fault);
+  const unknown = faults.filter((f) => !isGraphFaultName(f));
+  if (unknown.length > 0) throw new UsageError(`--fault: unknown fault ${unknown.map((f) => `"${f}"`).join(', ')} (known: ${GRAPH_FAULT_NAMES.join(', ')})`);
+  const grants = values.grant === undefined ? allPermissions() : list(values.grant);
   const num = (v: string | undefined, flag: string, fallback: number, max: number): number => {
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -281,13 +291,15 @@ async function sim(args: string[], io: CliIO): Promise<number> {
     port: num(values.port, '--port', 3979, 65535),
     host: '127.0.0.1',
     latencyMs: num(values['latency-ms'], '--latency-ms', 0, 60_000),
+    grantedPermissions: grants,
+    graphFaults: faults.filter(isGraphFaultName),
   });
   io.stdout(`${server.url}\n`);
-  await new Promise<void>((resolve) => {
+  await (io.until ?? new Promise<void>((resolve) => {
     const done = () => resolve();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-  });
+  }));
   await server.close();
   return 0;
 }

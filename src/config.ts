@@ -147,9 +147,36 @@ export function isLoopbackUrl(url: string): boolean {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Settings that give MfaBot a real Graph identity. */
+const GRAPH_CREDENTIAL_KEYS = [
+  'MicrosoftAppPassword', 'MFABOT_GRAPH_CLIENT_ID', 'MFABOT_GRAPH_CLIENT_SECRET', 'MFABOT_GRAPH_CERTIFICATE_PATH', 'MFABOT_GRAPH_MANAGED_IDENTITY',
+] as const;
+
+/**
+ * The bot without a Microsoft app id is demo mode: Bot Framework authentication is off, so anyone who
+ * can reach the port (or make the operator's browser post to it) speaks for any user. That is only
+ * acceptable while the tenant behind it is the simulator: with Graph credentials, or a Graph that is
+ * not on loopback, the bot refuses to start. The command-line tools read a real tenant without an app
+ * id legitimately; this check is the bot's alone.
+ *
+ * @returns null when the settings are safe, else one line naming what to add or remove.
+ */
+export function demoModeProblem(env: Readonly<Record<string, string | undefined>>): string | null {
+  const set = (k: string): boolean => (env[k]?.trim() ?? '') !== '';
+  if (set('MicrosoftAppId')) return null;
+  const credentials = GRAPH_CREDENTIAL_KEYS.filter(set);
+  const graphUrl = env.MFABOT_GRAPH_URL?.trim();
+  const remoteGraph = graphUrl && !isLoopbackUrl(graphUrl) ? ['MFABOT_GRAPH_URL'] : [];
+  const offending = [...credentials, ...remoteGraph];
+  if (offending.length === 0) return null;
+  return `without MicrosoftAppId MfaBot runs in demo mode (no Bot Framework authentication), which may only use the simulated tenant, ` +
+    `but ${offending.join(', ')} ${offending.length === 1 ? 'is' : 'are'} set: add MicrosoftAppId, MicrosoftAppPassword (or MicrosoftAppType=UserAssignedMSI) ` +
+    `and MicrosoftAppTenantId to serve a real tenant, or remove ${offending.join(', ')} for the demo`;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

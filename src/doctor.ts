@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import { isLoopbackUrl, isMicrosoftGraphHost, loadConfig, secretValues, type GraphAuth } from './config';
 import { createGraphCredential } from './graph/credentials';
-import { ENDPOINT_PERMISSIONS, FEATURE_COMPANION_PERMISSIONS, PERMISSION_SATISFIED_BY, permissionSatisfied, type Feature } from './graph/permissions';
+import { botNeeds, needSatisfied, type Feature, type PermissionNeed } from './graph/permissions';
 
 /** Same shape as the CLI's IO, so `runDoctor(rest, io)` slots into cli.ts. */
 export interface DoctorIO {
@@ -49,39 +49,54 @@ export interface FeatureCheck {
   feature: Feature;
   title: string;
   ok: boolean;
-  /** The least-privileged permissions to grant; empty when ok. */
+  /** The permissions to grant; empty when ok. */
   missing: Requirement[];
 }
 
-/** The least-privileged application permissions a feature needs: its endpoints' plus companions. */
+/** The permissions a feature asks for (src/graph/permissions.ts), each with what it is for. */
 export function featureRequirements(feature: Feature): Requirement[] {
-  const byPermission = new Map<string, Requirement>();
+  return requirementsOf(botNeeds([feature]).filter((n) => !n.optional));
+}
+
+function requirementsOf(needs: readonly PermissionNeed[]): Requirement[] {
+  const byPermission = new Map<string, { permission: string; uses: Array<{ what: string; licence?: string }> }>();
   const add = (permission: string, what: string, licence?: string) => {
-    const req = byPermission.get(permission) ?? { permission, neededTo: [] };
-    if (!req.neededTo.includes(what)) req.neededTo.push(what);
-    if (licence && !req.licence) req.licence = licence;
-    byPermission.set(permission, req);
+    const entry = byPermission.get(permission) ?? { permission, uses: [] };
+    if (!entry.uses.some((u) => u.what === what)) entry.uses.push({ what, licence });
+    byPermission.set(permission, entry);
   };
-  for (const e of ENDPOINT_PERMISSIONS) if (e.feature === feature) add(e.permission, e.what, e.licence);
-  for (const c of FEATURE_COMPANION_PERMISSIONS) if (c.feature === feature) add(c.permission, c.what);
-  return [...byPermission.values()];
+  for (const n of needs) {
+    add(n.permission, n.what, n.licence);
+    for (const p of n.alongside ?? []) add(p, `use ${n.permission}, which Graph accepts only together with ${p}`);
+  }
+  return [...byPermission.values()].map(({ permission, uses }) => {
+    const licences = new Set(uses.map((u) => u.licence));
+    // One licence for every use is said once; otherwise each use says its own.
+    if (licences.size === 1) {
+      const [licence] = licences;
+      return { permission, neededTo: uses.map((u) => u.what), ...(licence ? { licence } : {}) };
+    }
+    return { permission, neededTo: uses.map((u) => (u.licence ? `${u.what} (with ${u.licence})` : u.what)) };
+  });
 }
 
 /**
- * Compares granted permissions with each feature's requirements. A higher permission satisfies a
- * lower one (PERMISSION_SATISFIED_BY); when one missing permission would also satisfy another missing
- * one, only the one that covers both is asked for.
+ * Compares granted permissions with each feature's needs. A need is met by its own permission or any
+ * alternative Microsoft's map accepts (plus its companions); for an unmet need doctor asks for the
+ * permission MfaBot's table names, once per permission.
  */
 export function checkPermissions(granted: readonly string[], features: readonly Feature[] = FEATURES.map((f) => f.feature)): FeatureCheck[] {
   return FEATURES.filter((f) => features.includes(f.feature)).map(({ feature, title }) => {
-    const missing = featureRequirements(feature).filter((r) => !permissionSatisfied(r.permission, granted));
-    const kept = missing.filter((r) => !missing.some((other) => other !== r && (PERMISSION_SATISFIED_BY[r.permission] ?? []).includes(other.permission)));
-    for (const r of missing) {
-      if (kept.includes(r)) continue;
-      const cover = kept.find((k) => (PERMISSION_SATISFIED_BY[r.permission] ?? []).includes(k.permission));
-      if (cover) for (const w of r.neededTo) if (!cover.neededTo.includes(w)) cover.neededTo.push(w);
-    }
-    return { feature, title, ok: kept.length === 0, missing: kept };
+    const have = new Set(granted.map((p) => p.toLowerCase()));
+    const unmet = botNeeds([feature]).filter((n) => !n.optional && !needSatisfied(n, granted));
+    const missing = requirementsOf(unmet.map((n) => {
+      const lacking = (n.alongside ?? []).filter((p) => !have.has(p.toLowerCase()));
+      // A need whose own permission (or an alternative) is granted lacks only its companions.
+      if (!needSatisfied({ ...n, alongside: [] }, granted)) return { ...n, alongside: lacking };
+      const [first = n.permission, ...rest] = lacking;
+      return { ...n, permission: first, alongside: rest, what: `use ${n.permission}, which Graph accepts only together with ${first}`, licence: undefined };
+    }));
+    return { feature, title, ok: missing.length === 0, missing };
   });
 }
 

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { loadConfig, secretValues, type Config } from './config';
+import { ConfigError, demoModeProblem, loadConfig, secretValues, type Config } from './config';
 import { createLogger, routeConsole, type Logger } from './log';
 import { createGraphClient } from './graph/client';
 import { createGraphCredential } from './graph/credentials';
@@ -13,7 +13,7 @@ import { GraphTenantGateway } from './graph/gateway';
 import { graphGet } from './graph/requests';
 import { StatusService } from './services/status';
 import { SingleFlight } from './services/cache';
-import { createBotApp } from './bot/app';
+import { createBotApp, errorSummary } from './bot/app';
 import { MsalBotCredentialsFactory, type BotTokenNetwork } from './bot/credentials';
 import { createPolicyFeature } from './bot/policy';
 import { createNudgeFeature } from './bot/nudge';
@@ -50,6 +50,8 @@ export interface StartOptions {
 
 /** Starts MfaBot from environment variables. */
 export async function startMfaBot(env: Record<string, string | undefined> = process.env, opts: StartOptions = {}): Promise<RunningBot> {
+  const unsafeDemo = demoModeProblem(env);
+  if (unsafeDemo) throw new ConfigError([unsafeDemo]);
   // Contoso's approvers and break-glass accounts are defaults only for the built-in Contoso tenant.
   const builtInDemo = !env.MicrosoftAppId?.trim() && !env.MFABOT_TENANT_FILE?.trim() && !env.MFABOT_GRAPH_URL?.trim() && !opts.simulator;
   let config = loadConfig(env, builtInDemo
@@ -81,6 +83,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     gateway,
     settings: { roleIds: config.roleIds, breakGlassUserIds: config.breakGlassUserIds, exclusionGroupId: config.exclusionGroupId },
     cacheSeconds: config.statusCacheSeconds,
+    logger,
   });
 
   const authOptions: ConfigurationBotFrameworkAuthenticationOptions = config.bot
@@ -162,7 +165,7 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
     allowOtherChannels: config.demo,
     maxAdminsListed: config.maxAdminsListed,
   });
-  const server = createServer({ adapter, app, logger, ready: readiness(client, store, logger) });
+  const server = createServer({ adapter, app, logger, ready: readiness(client, store, logger), loopbackOnly: config.demo });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -201,16 +204,20 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
 }
 
 /**
- * Readiness: storage and Graph answer (Graph checked at most every 30 s, so probes cost no throttling
- * budget). The endpoint needs no token, so it says only which check fails; why (file paths, hosts,
- * missing permissions) goes to the log.
+ * Readiness: storage can be written and Graph answers (Graph checked at most every 30 s, so probes cost
+ * no throttling budget). Reading alone proves nothing: a read-only data directory reads fine and loses
+ * every approval. The endpoint needs no token, so it says only which check fails; why (file paths,
+ * hosts, missing permissions) goes to the log.
  */
 function readiness(client: ReturnType<typeof createGraphClient>, store: KeyValueStore, logger: Logger) {
   let last: { at: number; ok: boolean } | null = null;
+  // One item for every instance: an unconditional write never conflicts, and nothing accumulates.
+  const probeKey = 'health/probe';
   return async () => {
     let storageOk = true;
     try {
-      await store.read(['health/probe']);
+      await store.write({ [probeKey]: { at: new Date().toISOString() } });
+      await store.read([probeKey]);
     } catch (err) {
       storageOk = false;
       logger.warn({ detail: err instanceof Error ? err.message : String(err) }, 'readiness: storage not reachable');
@@ -238,6 +245,10 @@ export async function main(env: Record<string, string | undefined> = process.env
   const bot = await startMfaBot(env, opts);
   // botbuilder writes auth failures and turn errors with console.error: as JSON, scrubbed, like ours.
   routeConsole(bot.logger);
+  // The last line of defence: every rejection and exception is meant to be handled where it happens,
+  // and one that is not must not stop the bot for every other conversation.
+  process.on('unhandledRejection', (reason) => bot.logger.error({ err: errorSummary(reason) }, 'unhandled rejection: MfaBot keeps serving'));
+  process.on('uncaughtException', (err) => bot.logger.error({ err: errorSummary(err) }, 'uncaught exception: MfaBot keeps serving'));
   // The playground exists only in demo mode: never beside a bot with real credentials.
   let playground: Playground | null = null;
   if (bot.config.demo && bot.simulator && bot.config.tenantId) {

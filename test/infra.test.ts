@@ -90,7 +90,7 @@ describe('deployment files', () => {
   describe('Agents Toolkit project files', () => {
     /** Actions of the toolkit's v1.11 project schema (https://aka.ms/teamsfx-actions) these files may use. */
     const DOCUMENTED = new Set([
-      'teamsApp/create', 'aadApp/create', 'botAadApp/create', 'botFramework/create', 'arm/deploy', 'teamsApp/validateManifest',
+      'teamsApp/create', 'aadApp/create', 'aadApp/update', 'botAadApp/create', 'botFramework/create', 'arm/deploy', 'teamsApp/validateManifest',
       'teamsApp/zipAppPackage', 'teamsApp/validateAppPackage', 'teamsApp/update', 'teamsApp/publishAppPackage',
       'cli/runNpmCommand', 'azureAppService/zipDeploy', 'file/createOrUpdateEnvironmentFile',
     ]);
@@ -106,7 +106,7 @@ describe('deployment files', () => {
           'TEAMSFX_ENV', ...Object.keys(parseEnvFile(read('env', `.env.${env}`))),
           ...[...yml.matchAll(/^\s+\w+: ([A-Z][A-Z0-9_]*)$/gm)].map((m) => m[1] ?? ''),
         ]);
-        const used = new Set([...placeholders(yml), ...(file === 'm365agents.yml' ? placeholders(read('infra', 'azure.parameters.json')) : [])]);
+        const used = new Set([...placeholders(yml), ...placeholders(read('aad.manifest.json')), ...(file === 'm365agents.yml' ? placeholders(read('infra', 'azure.parameters.json')) : [])]);
         for (const name of used) assert.ok(provided.has(name), `${name} is used but neither env/.env.${env} nor an action provides it`);
         for (const m of yml.matchAll(/manifestPath: \.\/(\S+)/g)) assert.doesNotThrow(() => read(m[1] ?? ''), m[1]);
       });

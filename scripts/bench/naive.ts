@@ -53,7 +53,7 @@ export async function naiveAdminMfa(client: Client, baseUrl: string, roleIds: re
   await forEachPage<Row>(client, baseUrl, '/roleManagement/directory/roleAssignments?$expand=principal', take);
   await forEachPage<Row>(client, baseUrl, '/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal', take);
   for (const g of groups) {
-    await forEachPage<{ id?: string }>(client, baseUrl, `/groups/${g}/transitiveMembers/microsoft.graph.user?$select=id`, (rows) => {
+    await forEachPage<{ id?: string }>(client, baseUrl, `/groups/${g}/transitiveMembers/microsoft.graph.user?$select=id&$count=true`, (rows) => {
       for (const u of rows) if (u.id) users.add(u.id.toLowerCase());
     }, { headers: { ConsistencyLevel: 'eventual' } });
   }

@@ -79,7 +79,7 @@ export function floorText(r: SizeResult): string[] {
     'Request floor: three sequential steps are forced by data dependencies; everything else rides alongside them:',
     '  1. role assignments (who holds an admin role, directly or through a group),',
     '  2. transitive members of the role-assignable groups found in step 1,',
-    '  3. registration rows of admins the isAdmin-filtered report leaves out (eligible-only and group admins), 20 per $batch.',
+    '  3. registration rows of admins the isAdmin-filtered report leaves out (eligible-only and group admins), 15 ids per request, 20 requests per $batch.',
     `  Graph pages role assignments by 100, so step 1 is itself a chain: at ${int(r.users)} users the largest role has ${int(r.largestRoleAssignments)}`,
     `  assignments = ${pages} pages, read after a first page that shows the tenant is large; steps 2-3 overlap it (each page`,
     `  starts its own follow-ups) except for what the last page brings: about ${pages + 2} round trips x ${LATENCY_MS} ms = ${int((pages + 2) * LATENCY_MS)} ms.`,

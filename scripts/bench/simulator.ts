@@ -5,7 +5,7 @@
  * warm). Prints one JSON line (`SimReady`) when ready, then serves until its parent closes stdin or
  * sends SIGTERM.
  *
- * usage: simulator.ts --users N --admins M --seed S --latency-ms L
+ * usage: simulator.ts --users N --admins M --seed S --latency-ms L [--fault NAME ...]
  */
 import { parseArgs } from 'node:util';
 import { parseRoleScope, ROLE_LISTS } from '../../src/domain/roles';
@@ -14,7 +14,7 @@ import { GraphTenantGateway } from '../../src/graph/gateway';
 import { graphGet } from '../../src/graph/requests';
 import { silentLogger } from '../../src/log';
 import { generateTenant } from '../../src/sim/generate';
-import { startSimulator, type Simulator } from '../../src/sim/server';
+import { isGraphFaultName, startSimulator, type Simulator } from '../../src/sim/server';
 import type { TenantFixture } from '../../src/sim/fixture';
 
 /** What the measuring process needs to know about the tenant it measures. */
@@ -49,7 +49,14 @@ async function warmUp(sim: Simulator, tenant: TenantFixture): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { users: { type: 'string' }, admins: { type: 'string' }, seed: { type: 'string' }, 'latency-ms': { type: 'string' } },
+    options: {
+      users: { type: 'string' }, admins: { type: 'string' }, seed: { type: 'string' }, 'latency-ms': { type: 'string' },
+      fault: { type: 'string', multiple: true },
+    },
+  });
+  const faults = (values.fault ?? []).map((f) => {
+    if (!isGraphFaultName(f)) throw new Error(`unknown fault ${f}`);
+    return f;
   });
   const users = Number(values.users);
   const admins = Number(values.admins);
@@ -59,8 +66,10 @@ async function main(): Promise<void> {
     users, admins, seed: Number(values.seed ?? 42), eligibleShare: 0.1, groupShare: 0.05, unregisteredShare: 0.2, policies: 300,
   });
   const generateMs = Date.now() - started;
-  const sim = await startSimulator({ tenant, port: 0, host: '127.0.0.1', latencyMs: Number(values['latency-ms'] ?? 100) });
+  const sim = await startSimulator({ tenant, port: 0, host: '127.0.0.1', latencyMs: Number(values['latency-ms'] ?? 100), graphFaults: faults });
   await warmUp(sim, tenant);
+  // The warm-up must not use up a fault that fires once.
+  sim.rearmGraphFaults();
   const ready: SimReady = { url: sim.url, tenantId: tenant.organization.id, users, admins, generateMs, largestRoleAssignments: largestRoleAssignments(tenant) };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 

@@ -24,6 +24,7 @@ import { notYetCard, nudgeProgressCard, nudgeResultCard, registeredThanksCard } 
 import type { AdaptiveCard } from '../cards/types';
 import { NUDGE_INPUT_ID, VERBS, type Verb } from '../cards/verbs';
 import { GraphTeamsGateway, type TeamsGateway } from '../graph/teamsGateway';
+import { parseRetryAfter } from '../http';
 import type { Logger } from '../log';
 import { DigestService } from '../services/digest';
 import { DeliveryError, NudgeService, policyOutlookFrom, type Messenger, type NudgeOutcome } from '../services/nudge';
@@ -139,7 +140,8 @@ function referenceOf(context: TurnContext): ConversationRef {
     serviceUrl: r.serviceUrl ?? '',
     conversation: {
       id: c?.id ?? '',
-      ...(c?.tenantId ? { tenantId: c.tenantId } : {}),
+      // Proactive sends refuse references without the tenant: keep the one Teams named in channelData.
+      ...(c?.tenantId || tenantOf(context) ? { tenantId: c?.tenantId ?? tenantOf(context) } : {}),
       ...(c?.conversationType ? { conversationType: c.conversationType } : {}),
       ...(typeof c?.isGroup === 'boolean' ? { isGroup: c.isGroup } : {}),
     },
@@ -153,10 +155,7 @@ function deliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = (err ?? {}) as { statusCode?: unknown; code?: unknown; message?: unknown; details?: { error?: { code?: unknown } }; response?: { headers?: { get?: (name: string) => string | undefined } } };
   const status = typeof e.statusCode === 'number' && e.statusCode > 0 ? e.statusCode : null;
-  const retryAfter = e.response?.headers?.get?.('retry-after');
-  const seconds = retryAfter !== undefined && retryAfter !== null && retryAfter !== '' ? Number(retryAfter) : Number.NaN;
-  const dateMs = Number.isNaN(seconds) && retryAfter ? Date.parse(retryAfter) - Date.now() : Number.NaN;
-  const retryAfterMs = !Number.isNaN(seconds) ? Math.max(0, seconds * 1000) : !Number.isNaN(dateMs) ? Math.max(0, dateMs) : null;
+  const retryAfterMs = parseRetryAfter(e.response?.headers?.get?.('retry-after'), Date.now());
   const code = typeof e.details?.error?.code === 'string' ? e.details.error.code : typeof e.code === 'string' ? e.code : null;
   return new DeliveryError(`Bot Connector: ${typeof e.message === 'string' ? e.message.slice(0, 200) : 'request failed'}`, status, retryAfterMs, code);
 }
@@ -175,9 +174,14 @@ export function createMessenger(
   const audience = opts.audience ?? PUBLIC_AUDIENCE;
   const tenantId = opts.tenantId ?? (() => null);
   const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+  /**
+   * With a tenant configured, a conversation must name it. One that names no tenant is refused too: it
+   * was not stored from a Teams activity of this tenant, and continuing it would send the bot's token
+   * to whatever serviceUrl it holds.
+   */
   const otherTenant = (named: string | undefined): boolean => {
     const expected = tenantId()?.toLowerCase();
-    return Boolean(expected && named && named.toLowerCase() !== expected);
+    return Boolean(expected && named?.toLowerCase() !== expected);
   };
   const refused = (named: string | undefined) => {
     opts.logger?.warn({ tenant: named ?? null }, 'refused a proactive message to a conversation of another tenant');
@@ -209,7 +213,7 @@ export function createMessenger(
       await ctx.sendActivity(cardActivity(card));
     }),
     async createPersonal({ serviceUrl, tenantId: requested, userId, bot }) {
-      if (otherTenant(requested)) throw refused(requested);
+      if (requested && otherTenant(requested)) throw refused(requested);
       const tenant = tenantId() ?? requested;
       let conversationId = '';
       const parameters = {
@@ -409,7 +413,10 @@ export function createNudgeFeature(deps: NudgeFeatureDeps): NudgeFeature {
         logger.error({ err: errorSummary(err) }, 'a slow nudge failed');
         const d = describeFailure(err);
         const card = errorCard(d.title, d.detail, { hint: d.hint, requestId: d.requestId });
+        // The progress card replaced the clicked one for everyone; without it (an Action.Submit
+        // fallback), a new message is the only way the clicker hears of the failure.
         if (activityId) await messenger.update(channel, activityId, card);
+        else await messenger.send(channel, card);
       },
     ).catch((err: unknown) => logger.error({ err: errorSummary(err) }, 'could not show the nudge results')));
     return answer(context, nudgeProgressCard(planned, actor.name || 'someone'), true);

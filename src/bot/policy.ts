@@ -56,6 +56,8 @@ export interface PolicyFeatureDeps {
   invokeBudgetMs?: number;
   /** Replaces the Graph gateway (tests). */
   gateway?: PolicyGateway;
+  /** Waits between attempts to store an audit entry (tests shorten them). */
+  auditRetryDelaysMs?: readonly number[];
 }
 
 export interface PolicyFeature {
@@ -97,6 +99,7 @@ export function createPolicyFeature(deps: PolicyFeatureDeps): PolicyFeature {
     settings: deps.settings,
     logger,
     now,
+    auditRetryDelaysMs: deps.auditRetryDelaysMs,
     admins: deps.status ? async () => (await deps.status?.get())?.admins ?? null : undefined,
     onChanged: () => {
       deps.status?.invalidate();
@@ -259,7 +262,7 @@ export function createPolicyFeature(deps: PolicyFeatureDeps): PolicyFeature {
         (err: unknown) => {
           logger.error({ err: errorSummary(err) }, 'a slow card action failed');
           const d = describeFailure(err);
-          return finishProactively(reference, activityId, null, errorCard(d.title, d.detail, { hint: d.hint, requestId: d.requestId }));
+          return finishProactively(reference, activityId, null, { forAll: false, card: errorCard(d.title, d.detail, { hint: d.hint, requestId: d.requestId }) });
         },
       )
       .catch((err: unknown) => logger.error({ err: errorSummary(err) }, 'finishing a slow card action failed'));
@@ -268,17 +271,21 @@ export function createPolicyFeature(deps: PolicyFeatureDeps): PolicyFeature {
     return answer(context, { forAll: false, card: workingCard(kind) });
   };
 
-  /** Replaces the "working" card (for everyone) with the outcome, or with `failed` when the work threw. */
+  /**
+   * Shows the outcome of work that outlived its invoke: a result that changes the request for everyone
+   * replaces the clicked card; any other (busy, failed, refused) is posted as a new message, so the
+   * card everyone shares keeps its buttons. `failed` is shown when the work threw.
+   */
   const finishProactively = async (
-    reference: Partial<ConversationReference>, activityId: string | null, outcome: Outcome | null, failed?: AdaptiveCard,
+    reference: Partial<ConversationReference>, activityId: string | null, outcome: Outcome | null, failed?: Presentation,
   ): Promise<void> => {
     // The adapter hands errors thrown in here to onTurnError (which would post a generic error in the
     // channel) instead of rejecting: catch them inside and rethrow here, where the caller logs them.
     let failure: { err: unknown } | null = null;
     await deps.adapter.continueConversationAsync(deps.botAppId, reference, async (ctx) => {
       try {
-        const shown: Presentation = outcome ? await present(ctx, outcome) : { forAll: true, card: failed };
-        if (shown.card && activityId) await updateCard(ctx, activityId, shown.card);
+        const shown: Presentation = outcome ? await present(ctx, outcome) : failed ?? { forAll: false };
+        if (shown.card && activityId && shown.forAll) await updateCard(ctx, activityId, shown.card);
         else if (shown.card) await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(shown.card)));
         else if (shown.message) await ctx.sendActivity(shown.message);
       } catch (err) {

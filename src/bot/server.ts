@@ -10,6 +10,7 @@ import type { Logger } from '../log';
 import { trace } from '../log';
 import { errorSummary } from './app';
 import { activityShapeProblem } from './activityShape';
+import { isLoopbackHost, mediaType } from '../http';
 
 /** Largest activity accepted; Teams activities are far smaller, and the limit bounds memory. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -20,7 +21,15 @@ export interface ServerDeps {
   logger: Logger;
   /** Extra readiness checks (storage, Graph). */
   ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /**
+   * Demo mode: answer only requests addressed to a loopback name. Without Bot Framework authentication
+   * a page on another site could otherwise reach the bot through DNS rebinding (a name of its own that
+   * resolves to 127.0.0.1 is still sent in the Host header).
+   */
+  loopbackOnly?: boolean;
 }
+
+
 
 /**
  * The adapter answers failures with the error's message as the body, and a token signed by an
@@ -59,7 +68,29 @@ function isAuthFailure(err: unknown): boolean {
 export function createServer(deps: ServerDeps): Server {
   const { adapter, app, logger } = deps;
   const server = restify.createServer({ name: 'mfabot', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: true }));
+  if (deps.loopbackOnly) {
+    server.pre((req, res, next) => {
+      if (isLoopbackHost(req.headers.host)) return next();
+      logger.warn({ host: String(req.headers.host ?? '').slice(0, 100) }, 'refused a request addressed to a name that is not loopback');
+      res.send(403, { error: 'forbidden host' });
+      return next(false);
+    });
+  }
+  // Bot Framework posts JSON. Anything else is refused before it is read: an HTML form (urlencoded,
+  // multipart or text/plain) can be submitted cross-site without a CORS preflight.
+  server.pre((req, res, next) => {
+    if (req.method !== 'POST' || mediaType(req.headers['content-type']) === 'application/json') return next();
+    logger.warn({ contentType: String(req.headers['content-type'] ?? '').slice(0, 100) }, 'refused a request that is not application/json');
+    res.send(415, { error: 'unsupported media type: send application/json' });
+    return next(false);
+  });
+  // Bodies restify itself refuses (not JSON, too large) never reach a handler: log them here.
+  server.on('restifyError', (req: restify.Request, _res: Response, err: { name?: string; statusCode?: number; message?: string }, callback: () => void) => {
+    logger.warn({ status: err.statusCode ?? null, error: err.name ?? 'Error', detail: String(err.message ?? '').slice(0, 200), path: req.path?.() }, 'request refused');
+    callback();
+  });
+  server.use(restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }));
+  server.use(restify.plugins.jsonBodyParser({ mapParams: false, bodyReader: true }));
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: errorSummary(error) }, 'unhandled turn error');

@@ -175,3 +175,144 @@ export function describeDraft(
     excludedGroups: draft.conditions.users.excludeGroups.map((id) => names.groups[id] ? `${names.groups[id]} (${id})` : id),
   };
 }
+
+/** Properties Graph adds or owns (ids, timestamps, template), and the ones enforcing changes on purpose. */
+const NOT_COMPARED = new Set(['id', 'createdDateTime', 'modifiedDateTime', 'templateId', 'state', 'displayName', 'description', 'partialEnablementStrategy']);
+
+/** What each compared setting is called in the Entra admin center. */
+const SETTING_WORDS: Readonly<Record<string, string>> = {
+  'conditions.users.includeUsers': 'Included users',
+  'conditions.users.excludeUsers': 'Excluded users',
+  'conditions.users.includeGroups': 'Included groups',
+  'conditions.users.excludeGroups': 'Excluded groups',
+  'conditions.users.includeRoles': 'Included directory roles',
+  'conditions.users.excludeRoles': 'Excluded directory roles',
+  'conditions.users.includeGuestsOrExternalUsers': 'Included guests or external users',
+  'conditions.users.excludeGuestsOrExternalUsers': 'Excluded guests or external users',
+  'conditions.applications.includeApplications': 'Included cloud apps',
+  'conditions.applications.excludeApplications': 'Excluded cloud apps',
+  'conditions.applications.includeUserActions': 'User actions',
+  'conditions.applications.includeAuthenticationContextClassReferences': 'Authentication contexts',
+  'conditions.applications.applicationFilter': 'App filter',
+  'conditions.clientAppTypes': 'Client apps',
+  'conditions.platforms': 'Device platforms',
+  'conditions.locations': 'Locations',
+  'conditions.devices': 'Device filter',
+  'conditions.signInRiskLevels': 'Sign-in risk',
+  'conditions.userRiskLevels': 'User risk',
+  'conditions.servicePrincipalRiskLevels': 'Service principal risk',
+  'conditions.insiderRiskLevels': 'Insider risk',
+  'conditions.authenticationFlows': 'Authentication flows',
+  'conditions.clientApplications': 'Workload identities',
+  'grantControls.builtInControls': 'Grant controls',
+  'grantControls.operator': 'Grant',
+  'grantControls.authenticationStrength': 'Authentication strength',
+  'grantControls.customAuthenticationFactors': 'Custom controls',
+  'grantControls.termsOfUse': 'Terms of use',
+  sessionControls: 'Session controls',
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A policy reduced to what decides whom it applies to and what it demands: Graph's defaults (null,
+ * empty lists), OData annotations and the properties Graph owns are left out, ids are lower-cased and
+ * lists sorted, so the policy MfaBot sent and the one Graph returns compare equal.
+ */
+function comparable(value: unknown, path: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    const items = value
+      .map((v) => comparable(v, path))
+      .filter((v) => v !== undefined)
+      .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+    return items.length === 0 ? undefined : [...new Set(items)].sort();
+  }
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (key.includes('@') || (path === '' && NOT_COMPARED.has(key))) continue;
+      const inner = path === 'grantControls' && key === 'authenticationStrength'
+        ? comparable((v as { id?: unknown } | null)?.id, `${path}.${key}`)
+        : comparable(v, path ? `${path}.${key}` : key);
+      if (inner !== undefined) out[key] = inner;
+    }
+    if (path === 'grantControls') {
+      // With one control, "require all" and "require one" mean the same.
+      const controls = ['builtInControls', 'customAuthenticationFactors', 'termsOfUse'].reduce((n, k) => n + ((out[k] as unknown[] | undefined)?.length ?? 0), 0)
+        + (out.authenticationStrength !== undefined ? 1 : 0);
+      if (controls <= 1) delete out.operator;
+      else if (typeof out.operator === 'string') out.operator = out.operator.toUpperCase();
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  if (typeof value === 'string') return GUID.test(value) ? value.toLowerCase() : value;
+  return value;
+}
+
+/** The compared settings of a comparable policy, by path; each leaf is a list or a single value. */
+function settingsOf(value: unknown, path = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (value === undefined) return out;
+  const word = SETTING_WORDS[path];
+  if (Array.isArray(value) || typeof value !== 'object' || (word !== undefined && !Array.isArray(value))) {
+    out.set(path, value);
+    return out;
+  }
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const [p, leaf] of settingsOf(v, path ? `${path}.${key}` : key)) out.set(p, leaf);
+  }
+  return out;
+}
+
+function wordsFor(path: string, item: string): string {
+  if (path.endsWith('Roles') && GUID.test(item)) return roleInfo(item).displayName;
+  return item;
+}
+
+const OPERATOR_WORDS: Readonly<Record<string, string>> = { AND: 'require all the selected controls', OR: 'require one of the selected controls' };
+
+function shown(path: string, value: unknown): string {
+  if (Array.isArray(value)) return value.map((v) => wordsFor(path, String(v))).join(', ');
+  if (path === 'grantControls.operator' && typeof value === 'string') return OPERATOR_WORDS[value] ?? value;
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k} ${shown(`${path}.${k}`, v)}`).join('; ');
+  }
+  return String(value);
+}
+
+/**
+ * How an existing policy differs from the one MfaBot creates from its configuration, in the words of
+ * the Entra admin center ("Included users: added All"). Name, description and state are not compared:
+ * renaming is harmless and enforcing changes the state. An empty list means it is still exactly the
+ * policy MfaBot would create, so enforcing it does what the approvers were shown.
+ */
+export function policyDrift(draft: PolicyDraft, policy: ConditionalAccessPolicy): string[] {
+  const expected = settingsOf(comparable(draft, ''));
+  const actual = settingsOf(comparable(policy, ''));
+  const changes: string[] = [];
+  for (const path of [...new Set([...expected.keys(), ...actual.keys()])].sort()) {
+    const want = expected.get(path);
+    const have = actual.get(path);
+    if (JSON.stringify(want) === JSON.stringify(have)) continue;
+    const label = SETTING_WORDS[path] ?? path;
+    if ((Array.isArray(want) || want === undefined) && (Array.isArray(have) || have === undefined)) {
+      const wantSet = new Set((want as string[] | undefined) ?? []);
+      const haveSet = new Set((have as string[] | undefined) ?? []);
+      const added = [...haveSet].filter((v) => !wantSet.has(v));
+      const removed = [...wantSet].filter((v) => !haveSet.has(v));
+      const parts = [
+        ...(added.length > 0 ? [`added ${added.map((v) => wordsFor(path, v)).join(', ')}`] : []),
+        ...(removed.length > 0 ? [`removed ${removed.map((v) => wordsFor(path, v)).join(', ')}`] : []),
+      ];
+      changes.push(`${label}: ${parts.join('; ')}`);
+    } else if (want === undefined) {
+      changes.push(`${label}: now ${shown(path, have)}`);
+    } else if (have === undefined) {
+      changes.push(`${label}: ${shown(path, want)} was removed`);
+    } else {
+      changes.push(`${label}: ${shown(path, want)} became ${shown(path, have)}`);
+    }
+  }
+  return changes;
+}

@@ -115,7 +115,7 @@ export interface AdminMfaSecureScore {
 
 /** A part of the tenant that could not be read: shown as a caveat, never as silently wrong numbers. */
 export interface Caveat {
-  area: 'pim' | 'registration' | 'policies' | 'securityDefaults' | 'licence' | 'secureScore' | 'groups' | 'signIns' | 'roles';
+  area: 'pim' | 'registration' | 'policies' | 'securityDefaults' | 'licence' | 'secureScore' | 'groups' | 'signIns' | 'roles' | 'names';
   message: string;
   /** The permission or licence that would fix it, when that is what is missing. */
   missing?: string;

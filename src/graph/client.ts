@@ -11,6 +11,7 @@ import { Client, HTTPMessageHandler, type Context, type Middleware } from '@micr
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from '../log';
 import { trace } from '../log';
+import { parseRetryAfter } from '../http';
 import { graphPath } from './permissions';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -99,7 +100,7 @@ class RetryLink extends Link {
   }
   async execute(context: Context): Promise<void> {
     const started = Date.now();
-    const write = method(context) !== 'GET';
+    const write = method(context) !== 'GET' && !isReadOnlyBatch(context);
     for (let attempt = 0; ; attempt++) {
       let timedOut = false;
       try {
@@ -124,15 +125,27 @@ class RetryLink extends Link {
   }
 }
 
+/**
+ * A `$batch` POST that carries only GETs changes nothing, so it is retried like a GET (on 429,
+ * 503, 504 and timeouts); Graph answers its items one by one inside a 200 otherwise
+ * (learn.microsoft.com/graph/json-batching).
+ */
+function isReadOnlyBatch(context: Context): boolean {
+  if (method(context) !== 'POST' || !/\/\$batch$/i.test(new URL(requestUrl(context)).pathname)) return false;
+  const body = context.options?.body;
+  if (typeof body !== 'string') return false;
+  try {
+    const parsed = JSON.parse(body) as { requests?: unknown };
+    return Array.isArray(parsed.requests) && parsed.requests.length > 0
+      && parsed.requests.every((r) => typeof r === 'object' && r !== null && String((r as { method?: unknown }).method).toUpperCase() === 'GET');
+  } catch {
+    return false;
+  }
+}
+
 /** Milliseconds to wait from a Retry-After header (seconds or HTTP date), else exponential backoff. */
 export function retryDelayMs(retryAfter: string | null, attempt: number): number {
-  if (retryAfter !== null && retryAfter.trim() !== '') {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
-  }
-  return 500 * 2 ** attempt + Math.floor(Math.random() * 250);
+  return parseRetryAfter(retryAfter, Date.now()) ?? 500 * 2 ** attempt + Math.floor(Math.random() * 250);
 }
 
 /** Counts and logs every HTTP attempt with Graph's request-id. */

@@ -6,7 +6,11 @@ import { permissionFor } from './permissions';
 
 export type GraphFailureKind =
   | 'permission' | 'licence' | 'auth' | 'badRequest' | 'notFound' | 'conflict'
-  | 'throttled' | 'unavailable' | 'timeout' | 'network' | 'unsafeLink';
+  /** Graph refused for a reason no permission fixes (a Teams app permission policy, an app that is not MfaBot's own). */
+  | 'refused'
+  | 'throttled' | 'unavailable' | 'timeout' | 'network' | 'unsafeLink'
+  /** The answer was not what Graph sends (not JSON, not the expected shape): a proxy, a fault, a bug. */
+  | 'malformed';
 
 export class GraphFailure extends Error {
   constructor(
@@ -29,7 +33,7 @@ export class GraphFailure extends Error {
 
   /** True when Graph may have applied the request anyway (timeouts, 5xx on writes). */
   get outcomeUnknown(): boolean {
-    return this.kind === 'timeout' || this.kind === 'network' || this.kind === 'unavailable';
+    return this.kind === 'timeout' || this.kind === 'network' || this.kind === 'unavailable' || this.kind === 'malformed';
   }
 }
 
@@ -63,6 +67,12 @@ function graphMessageFromBody(body: unknown): { code?: string; message?: string 
 
 const LICENCE_CODES = new Set(['Authentication_RequestFromNonPremiumTenantOrB2CTenant', 'AadPremiumLicenseRequired']);
 
+/** What a person is told when Graph's answer cannot be read; `detail` says what was wrong with it. */
+export function malformedAnswer(method: string, path: string, detail: string): GraphFailure {
+  const what = permissionFor(method, path)?.what ?? `${method} ${path}`;
+  return new GraphFailure('malformed', `Microsoft Graph sent an answer MfaBot could not read while trying to ${what} (${detail}).`, { method, path });
+}
+
 /**
  * Classifies an error thrown by the Graph client (or by our middleware) for a request.
  * Never includes request headers, so no token can leak through an error message.
@@ -79,6 +89,7 @@ export function toGraphFailure(err: unknown, method: string, path: string): Grap
   const base = { status, code, requestId, method, path, graphMessage };
   const what = need?.what ?? `${method} ${path}`;
 
+  if (err instanceof SyntaxError || raw.name === 'SyntaxError') return malformedAnswer(method, path, 'not valid JSON');
   if (raw.name === 'TimeoutError' || raw.name === 'AbortError' || code === 'TimeoutError') {
     return new GraphFailure('timeout', `Microsoft Graph did not answer in time (${what}).`, base);
   }

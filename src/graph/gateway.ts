@@ -18,8 +18,9 @@ import type { DirectoryUser, RoleGrant, TenantFacts } from '../domain/facts';
 import { licenceFromSkus, secureScoreFromGraph } from '../domain/licence';
 import { trace } from '../log';
 import { GraphFailure } from './errors';
-import { GraphBatcher, followPages, getAll, graphGet, relativeNextLink, type GraphPage } from './requests';
+import { GraphBatcher, asPage, followPages, getAll, graphGet, relativeNextLink, type GraphPage } from './requests';
 import { toPrincipalRef, toDirectoryUser, type ExpandedPrincipal } from './mapping';
+import { REGISTRATIONS, RegistrationLookup } from './registrations';
 
 export interface ReadTenantOptions {
   roleIds: readonly string[];
@@ -43,7 +44,12 @@ export interface GraphTenantGatewayOptions {
 
 const ASSIGNMENTS = '/roleManagement/directory/roleAssignments';
 const ELIGIBILITY = '/roleManagement/directory/roleEligibilityScheduleInstances';
-const REGISTRATIONS = '/reports/authenticationMethods/userRegistrationDetails';
+/** Asks Graph for enum members added after unknownFutureValue (learn.microsoft.com/graph/best-practices-concept). */
+export const INCLUDE_UNKNOWN_ENUM_MEMBERS = 'include-unknown-enum-members';
+
+function isNonPremiumAnswer(err: GraphFailure): boolean {
+  return err.details.code === 'Authentication_RequestFromNonPremiumTenantOrB2CTenant';
+}
 const GROUP_MEMBER_SELECT = 'id,userPrincipalName,displayName,accountEnabled';
 const ADMIN_MFA_CONTROLS = ['AdminMFAV2', 'AdminMFA'];
 /**
@@ -83,18 +89,18 @@ function toGrant(row: AssignmentRow | EligibilityRow, activation: RoleGrant['act
 
 /**
  * The work that grants make possible, started as soon as each page arrives: members of each
- * role-assignable group, then a registration look-up for every admin the isAdmin-filtered report
- * did not list. Everything it starts settles (never rejects); `settle()` waits for all of it.
+ * role-assignable group, then the registration of every admin the isAdmin-filtered report did not
+ * list (RegistrationLookup). Everything it starts settles (never rejects); `settle()` waits for all of it.
  */
 class AdminFollowUp {
-  readonly registrations: Record<string, boolean> = {};
   readonly groupMembers: Record<string, DirectoryUser[]> = {};
   readonly groupFailures = new Map<string, GraphFailure>();
-  lookupFailure: GraphFailure | null = null;
+  /** Admins Graph returned without their names (no user-read permission): shown by object id. */
+  readonly unnamed = new Set<string>();
 
   private readonly adminIds = new Set<string>();
   private readonly groups = new Set<string>();
-  private readonly lookedUp = new Set<string>();
+  private readonly listedRows: Record<string, boolean> = {};
   /** False until the isAdmin-filtered report is complete: only then is "not listed" known. */
   private listComplete = false;
   private readonly tasks = new Set<Promise<void>>();
@@ -104,36 +110,54 @@ class AdminFollowUp {
   constructor(
     private readonly inScope: ReadonlySet<string>,
     private readonly readGroup: (groupId: string) => Promise<DirectoryUser[]>,
-    private readonly lookUp: (userId: string) => Promise<boolean | null>,
+    private readonly lookup: RegistrationLookup,
   ) {}
+
+  /** Registration rows read: the listed ones and those looked up. */
+  get registrations(): Record<string, boolean> {
+    return { ...this.lookup.rows, ...this.listedRows };
+  }
+
+  get lookupFailure(): GraphFailure | null {
+    return this.lookup.failure;
+  }
 
   grants(grants: readonly RoleGrant[]): void {
     for (const g of grants) {
       if (!this.inScope.has(g.roleId)) continue;
-      if (g.principal.kind === 'user') this.admin(g.principal.id);
-      else if (g.principal.kind === 'group') this.group(g.principal.id);
+      if (g.principal.kind === 'user') {
+        if (!g.principal.userPrincipalName) this.unnamed.add(g.principal.id);
+        this.admin(g.principal.id);
+      } else if (g.principal.kind === 'group') this.group(g.principal.id);
     }
   }
 
-  /** The isAdmin-filtered rows, complete: admins seen so far and later that it lacks are looked up. */
+  /**
+   * The isAdmin-filtered rows, complete (empty when Graph refused the filter): admins seen so far
+   * and later that it lacks are looked up.
+   */
   listed(rows: readonly UserRegistrationDetails[]): void {
     for (const row of rows) {
-      if (row.id && typeof row.isMfaRegistered === 'boolean') this.registrations[row.id.toLowerCase()] = row.isMfaRegistered;
+      if (row.id && typeof row.isMfaRegistered === 'boolean') this.listedRows[row.id.toLowerCase()] = row.isMfaRegistered;
     }
     this.listComplete = true;
-    for (const id of this.adminIds) this.lookUpIfUnlisted(id);
+    this.lookup.request([...this.adminIds].filter((id) => !(id in this.listedRows)));
   }
 
   /** Waits until every group read and look-up started so far, and any they started, has settled. */
   async settle(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    for (;;) {
+      while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+      await this.lookup.settle();
+      if (this.tasks.size === 0) break;
+    }
     if (this.unexpected !== null) throw this.unexpected;
   }
 
   private admin(id: string): void {
     if (this.adminIds.has(id)) return;
     this.adminIds.add(id);
-    if (this.listComplete) this.lookUpIfUnlisted(id);
+    if (this.listComplete && !(id in this.listedRows)) this.lookup.request([id]);
   }
 
   private group(id: string): void {
@@ -146,17 +170,10 @@ class AdminFollowUp {
         return;
       }
       this.groupMembers[id] = members.value;
-      for (const m of members.value) this.admin(m.id);
-    });
-  }
-
-  private lookUpIfUnlisted(id: string): void {
-    if (id in this.registrations || this.lookedUp.has(id)) return;
-    this.lookedUp.add(id);
-    this.spawn(async () => {
-      const row = await optional(this.lookUp(id));
-      if (row.ok && row.value !== null) this.registrations[id] = row.value;
-      else if (!row.ok) this.lookupFailure ??= row.failure;
+      for (const m of members.value) {
+        if (m.userPrincipalName === m.id) this.unnamed.add(m.id);
+        this.admin(m.id);
+      }
     });
   }
 
@@ -201,21 +218,23 @@ export class GraphTenantGateway implements TenantGateway {
     const inScope = new Set(roleIds.map((r) => r.toLowerCase()));
     const caveats: Caveat[] = [];
     const batch = new GraphBatcher(this.client, { sleep: this.opts.batchSleep });
-    const followUp = new AdminFollowUp(inScope, (id) => this.groupUsers(batch, id), (id) => this.registrationOf(batch, id));
+    const followUp = new AdminFollowUp(inScope, (id) => this.groupUsers(batch, id), new RegistrationLookup(batch.getter, this.opts.baseUrl));
+    const skusRead = optional(this.collect<SubscribedSku>(batch, '/subscribedSkus'));
 
     // Conditional Access policies are the largest bodies and the role-assignment chain is the
     // critical path: each travels on its own so neither waits for the slowest item of a batch
     // (the registration report is the slow one in real tenants).
     const [active, policies, org, defaults, skus, strengths, score, eligible, adminRegs] = await Promise.all([
       settled(this.activeAssignments(roleIds, batch, (g) => followUp.grants(g))),
-      optional(getAll<ConditionalAccessPolicy>(this.client, this.opts.baseUrl, '/identity/conditionalAccess/policies')),
-      optional(batch.get<{ value: Organization[] }>('/organization?$select=id,displayName')),
+      // Without the Prefer header Graph hides enum members added after unknownFutureValue (linux, riskRemediation).
+      optional(getAll<ConditionalAccessPolicy>(this.client, this.opts.baseUrl, '/identity/conditionalAccess/policies', { headers: { Prefer: INCLUDE_UNKNOWN_ENUM_MEMBERS } })),
+      optional(batch.get<unknown>('/organization?$select=id,displayName').then((b) => asPage<Organization>(b, '/organization'))),
       optional(batch.get<IdentitySecurityDefaultsEnforcementPolicy>('/policies/identitySecurityDefaultsEnforcementPolicy?$select=isEnabled')),
-      optional(this.collect<SubscribedSku>(batch, '/subscribedSkus')),
+      skusRead,
       optional(this.collect<AuthenticationStrengthPolicy>(batch, '/policies/authenticationStrengthPolicies')),
       optional(this.secureScore(batch)),
       optional(this.eligibleAssignments(batch, (g) => followUp.grants(g))),
-      optional(this.registrationsOfAdmins(batch).then((rows) => {
+      optional(this.registrationsOfAdmins(batch, skusRead).then((rows) => {
         followUp.listed(rows);
         return rows;
       })),
@@ -250,6 +269,15 @@ export class GraphTenantGateway implements TenantGateway {
       }
     } else {
       caveats.push(caveat('registration', 'MFA registration could not be read, so every admin shows as unknown.', adminRegs.failure));
+    }
+
+    const unnamed = [...followUp.unnamed].filter((id) => grants.some((g) => g.principal.id === id) || Object.values(groupMembers).some((m) => m.some((u) => u.id === id)));
+    if (unnamed.length > 0) {
+      caveats.push({
+        area: 'names',
+        message: `Graph returned ${unnamed.length === 1 ? '1 admin' : `${unnamed.length} admins`} without a name (MfaBot's app lacks User.Read.All), so they show by object id and disabled accounts cannot be told apart.`,
+        missing: 'User.Read.All',
+      });
     }
 
     if (!policies.ok) caveats.push(caveat('policies', 'Conditional Access policies could not be read, so no role can be shown as enforced.', policies.failure));
@@ -306,17 +334,28 @@ export class GraphTenantGateway implements TenantGateway {
       onGrants(fresh);
     };
     const expand = '$expand=principal';
+    const perRole = () => Promise.all(roleIds.map((id) => followPages<AssignmentRow>(
+      batch.getter, this.opts.baseUrl, `${ASSIGNMENTS}?$filter=roleDefinitionId eq '${id}'&${expand}`, take,
+    )));
     const list = roleIds.map((id) => `'${id}'`).join(',');
     let next: string | undefined = `${ASSIGNMENTS}?$filter=roleDefinitionId in (${list})&${expand}`;
+    let first = true;
     while (next) {
-      const page: GraphPage<AssignmentRow> = await graphGet<GraphPage<AssignmentRow>>(this.client, next);
-      take(Array.isArray(page.value) ? page.value : []);
+      let page: GraphPage<AssignmentRow>;
+      try {
+        page = asPage<AssignmentRow>(await graphGet<unknown>(this.client, next), next);
+      } catch (err) {
+        // `in` and `$expand` are each documented here, together they are not: one query per role then.
+        if (!first || !(err instanceof GraphFailure) || err.kind !== 'badRequest' || roleIds.length === 0) throw err;
+        await perRole();
+        break;
+      }
+      first = false;
+      take(page.value);
       const link = page['@odata.nextLink'];
       next = link ? relativeNextLink(link, this.opts.baseUrl) : undefined;
       if (next && byId.size >= FAN_OUT_AFTER_ASSIGNMENTS && roleIds.length > 1) {
-        await Promise.all(roleIds.map((id) => followPages<AssignmentRow>(
-          batch.getter, this.opts.baseUrl, `${ASSIGNMENTS}?$filter=roleDefinitionId eq '${id}'&${expand}`, take,
-        )));
+        await perRole();
         break;
       }
     }
@@ -350,37 +389,52 @@ export class GraphTenantGateway implements TenantGateway {
   }
 
   /**
-   * Registration rows of the users the report marks as admins, two fields each. `isAdmin eq true`
-   * and `$select` on this report are unconfirmed (facts §1; the CLI for Microsoft 365 sends the
-   * filter); whoever it leaves out is looked up one by one, so a narrower isAdmin costs requests,
-   * never correctness. Paging the whole report instead would be one request per 999 users.
+   * Registration rows of the users the report marks as admins, two fields each. `isAdmin eq true`,
+   * `$select` and `$top` on this report are not documented (the CLI for Microsoft 365 sends the
+   * filter): when Graph refuses them (400) the list is empty and every admin is looked up instead
+   * (RegistrationLookup), so a narrower or missing isAdmin costs requests, never correctness.
+   *
+   * 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant means "no Entra ID P1/P2" only when the
+   * tenant's subscriptions (read in the same sweep) say so: the same answer is reported on premium
+   * tenants now and then, so there it is asked once more, and then blamed on a permission
+   * (Directory.Read.All is the reported fix) instead of on the licence.
    */
-  private async registrationsOfAdmins(batch: GraphBatcher): Promise<UserRegistrationDetails[]> {
-    const out: UserRegistrationDetails[] = [];
-    await followPages<UserRegistrationDetails>(batch.getter, this.opts.baseUrl,
-      `${REGISTRATIONS}?$filter=isAdmin eq true&$select=id,isMfaRegistered&$top=999`, (rows) => {
-        for (const r of rows) out.push({ id: r.id, isMfaRegistered: r.isMfaRegistered });
-      });
-    return out;
-  }
-
-  /** One user's registration row (coalesced into `$batch`); null when the report has none (404). */
-  private async registrationOf(batch: GraphBatcher, userId: string): Promise<boolean | null> {
+  private async registrationsOfAdmins(batch: GraphBatcher, skus: Promise<Optional<SubscribedSku[]>>): Promise<UserRegistrationDetails[]> {
+    const read = async (): Promise<UserRegistrationDetails[]> => {
+      const out: UserRegistrationDetails[] = [];
+      await followPages<UserRegistrationDetails>(batch.getter, this.opts.baseUrl,
+        `${REGISTRATIONS}?$filter=isAdmin eq true&$select=id,isMfaRegistered&$top=999`, (rows) => {
+          for (const r of rows) out.push({ id: r.id, isMfaRegistered: r.isMfaRegistered });
+        });
+      return out;
+    };
+    const premium = async (): Promise<boolean> => {
+      const known = await skus;
+      return known.ok && licenceFromSkus(known.value) !== 'free';
+    };
     try {
-      const row = await batch.get<UserRegistrationDetails>(`${REGISTRATIONS}/${encodeURIComponent(userId)}`);
-      return typeof row.isMfaRegistered === 'boolean' ? row.isMfaRegistered : null;
+      return await read();
     } catch (err) {
-      if (err instanceof GraphFailure && err.kind === 'notFound') return null;
-      throw err;
+      if (!(err instanceof GraphFailure)) throw err;
+      if (err.kind === 'badRequest') return [];
+      if (!isNonPremiumAnswer(err) || !(await premium())) throw err;
+    }
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof GraphFailure) || !isNonPremiumAnswer(err)) throw err;
+      throw new GraphFailure('permission',
+        "Graph answered that the tenant has no premium licence although its subscriptions include Entra ID P1 or P2; Microsoft's reported fix is to grant MfaBot's app Directory.Read.All.",
+        { ...err.details, missing: 'Directory.Read.All' });
     }
   }
 
   private async secureScore(batch: GraphBatcher) {
     const [scores, profile] = await Promise.all([
-      batch.get<{ value: SecureScore[] }>('/security/secureScores?$top=1'),
+      batch.get<unknown>('/security/secureScores?$top=1').then((b) => asPage<SecureScore>(b, '/security/secureScores')),
       optional(this.adminMfaProfile(batch)),
     ]);
-    return secureScoreFromGraph(scores.value ?? [], profile.ok ? profile.value?.maxScore ?? null : null);
+    return secureScoreFromGraph(scores.value, profile.ok ? profile.value?.maxScore ?? null : null);
   }
 
   private async adminMfaProfile(batch: GraphBatcher): Promise<SecureScoreControlProfile | null> {

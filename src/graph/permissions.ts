@@ -1,6 +1,11 @@
 /**
- * Least-privileged application permissions (and licences) per Graph endpoint MfaBot calls. Used to
- * turn a 403 into "grant X" and by the README's permission table.
+ * The one table of the Microsoft Graph application permissions MfaBot needs, per feature: every
+ * call it makes (and the parts of answers it needs), the permission it asks for, and the other
+ * permissions Microsoft's permission map accepts for the same call (repository
+ * microsoftgraph/microsoft-graph-devx-content, `permissions/new/permissions.json`; each API page on
+ * learn.microsoft.com shows the same table). `mfabot doctor`, docs/permissions.md, the README's
+ * table, the consent the app registration asks for (aad.manifest.json) and the Bicep output derive
+ * from it; a test keeps it equal to what the simulated Graph checks.
  */
 
 /**
@@ -9,36 +14,182 @@
  */
 export type Feature = 'status' | 'policy' | 'nudge' | 'signInImpact' | 'diagnostics';
 
-export interface EndpointPermission {
-  /** Matched against the request path without the version prefix or query. */
-  pattern: RegExp;
-  method: 'GET' | 'WRITE';
-  permission: string;
-  licence?: string;
+export interface PermissionNeed {
   feature: Feature;
+  /**
+   * The call, as `METHOD /path` with `{param}` segments; null for a need that is no call of its
+   * own (what Graph reveals inside answers: names, applied policies).
+   */
+  route: string | null;
+  /** What MfaBot does with it, e.g. "list PIM-eligible admins". */
   what: string;
+  /** The permission MfaBot asks for: the least privileged Microsoft's map lists, unless `because` says why not. */
+  permission: string;
+  /** Every other permission Microsoft's map accepts in its place. */
+  alternatives: readonly string[];
+  /** Needed as well, whichever of the above is granted (writing CA policies needs Policy.Read.All too). */
+  alongside?: readonly string[];
+  /** Why `permission` is not the map's least privileged one. */
+  because?: string;
+  /** The licence the data needs. */
+  licence?: string;
+  /** MfaBot copes without it (a name stays an id); doctor does not count it as missing. */
+  optional?: boolean;
 }
 
-export const ENDPOINT_PERMISSIONS: readonly EndpointPermission[] = [
-  { pattern: /^\/organization/, method: 'GET', permission: 'Organization.Read.All', feature: 'status', what: 'read the tenant name' },
-  { pattern: /^\/subscribedSkus/, method: 'GET', permission: 'Organization.Read.All', feature: 'status', what: 'detect the Entra ID licence' },
-  { pattern: /^\/roleManagement\/directory\/roleEligibility/, method: 'GET', permission: 'RoleEligibilitySchedule.Read.Directory', licence: 'Entra ID P2 or Entra ID Governance', feature: 'status', what: 'list PIM-eligible admins' },
-  { pattern: /^\/roleManagement\/directory\//, method: 'GET', permission: 'RoleManagement.Read.Directory', feature: 'status', what: 'list active admin role assignments' },
-  { pattern: /^\/groups\/[^/]+\/transitiveMembers/, method: 'GET', permission: 'GroupMember.Read.All', feature: 'status', what: 'expand role-assignable groups' },
-  { pattern: /^\/reports\/authenticationMethods\/userRegistrationDetails/, method: 'GET', permission: 'AuditLog.Read.All', licence: 'Entra ID P1 or P2', feature: 'status', what: 'read MFA registration' },
-  { pattern: /^\/identity\/conditionalAccess\/policies/, method: 'GET', permission: 'Policy.Read.All', licence: 'Entra ID P1', feature: 'status', what: 'read Conditional Access policies' },
-  { pattern: /^\/identity\/conditionalAccess\/policies/, method: 'WRITE', permission: 'Policy.ReadWrite.ConditionalAccess', licence: 'Entra ID P1', feature: 'policy', what: 'create or enforce the Conditional Access policy' },
-  { pattern: /^\/policies\/identitySecurityDefaultsEnforcementPolicy/, method: 'GET', permission: 'Policy.Read.All', feature: 'status', what: 'read security defaults' },
-  { pattern: /^\/policies\/authenticationStrengthPolicies/, method: 'GET', permission: 'Policy.Read.All', feature: 'status', what: 'read authentication strengths' },
-  { pattern: /^\/security\/secureScore/, method: 'GET', permission: 'SecurityEvents.Read.All', feature: 'status', what: 'read Secure Score' },
-  { pattern: /^\/auditLogs\/signIns/, method: 'GET', permission: 'AuditLog.Read.All', licence: 'Entra ID P1 or P2', feature: 'signInImpact', what: 'read sign-in logs for the report-only impact' },
-  { pattern: /^\/users\/[^/]+\/teamwork\/installedApps\/[^/]+\/chat/, method: 'GET', permission: 'TeamsAppInstallation.ReadForUser.All', feature: 'nudge', what: "find an admin's 1:1 chat with MfaBot" },
-  { pattern: /^\/users\/[^/]+\/teamwork\/installedApps/, method: 'WRITE', permission: 'TeamsAppInstallation.ReadWriteSelfForUser.All', feature: 'nudge', what: 'install MfaBot for an admin' },
-  { pattern: /^\/users\/[^/]+\/teamwork\/installedApps/, method: 'GET', permission: 'TeamsAppInstallation.ReadWriteSelfForUser.All', feature: 'nudge', what: 'check whether MfaBot is installed for an admin' },
-  { pattern: /^\/appCatalogs\/teamsApps/, method: 'GET', permission: 'AppCatalog.Read.All', feature: 'nudge', what: "find MfaBot's catalog id" },
-  { pattern: /^\/users\/[^/]+\/authentication\/methods/, method: 'GET', permission: 'UserAuthenticationMethod.Read.All', feature: 'diagnostics', what: "list an admin's registered methods (benchmark baseline)" },
-  { pattern: /^\/users/, method: 'GET', permission: 'User.Read.All', feature: 'status', what: 'read user names' },
+const P1 = 'Entra ID P1 or P2';
+const CA_LICENCE = 'Entra ID P1';
+
+const ROLE_ASSIGNMENTS = ['RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const USER_FULL = ['User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const GROUP_MEMBERS = ['Directory.Read.All', 'Group.Read.All', 'Group.ReadBasic.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'GroupMember.ReadWrite.All'];
+const INSTALLATIONS = [
+  'TeamsAppInstallation.ManageSelectedForUser.All', 'TeamsAppInstallation.ReadWriteAndConsentForUser.All',
+  'TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All', 'TeamsAppInstallation.ReadWriteForUser.All',
+  'TeamsAppInstallation.ReadWriteSelectedForUser.All',
 ];
+const NAMES = "read admins' names, UPNs and whether their accounts are enabled (without it Graph returns role holders and group members as ids only)";
+
+export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
+  // Read-only status.
+  {
+    feature: 'status', route: 'GET /roleManagement/directory/roleAssignments', what: 'list active admin role assignments',
+    permission: 'RoleManagement.Read.Directory', alternatives: ROLE_ASSIGNMENTS,
+  },
+  {
+    feature: 'status', route: 'GET /roleManagement/directory/roleEligibilityScheduleInstances', what: 'list PIM-eligible admins',
+    permission: 'RoleManagement.Read.Directory',
+    alternatives: ['RoleEligibilitySchedule.Read.Directory', 'RoleEligibilitySchedule.ReadWrite.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory'],
+    because: 'it is needed for role assignments anyway; RoleEligibilitySchedule.Read.Directory alone is enough for this call',
+    licence: 'Entra ID P2 or Entra ID Governance',
+  },
+  {
+    feature: 'status', route: 'GET /groups/{id}/transitiveMembers/microsoft.graph.user', what: 'expand role-assignable groups',
+    permission: 'GroupMember.ReadBasic.All', alternatives: GROUP_MEMBERS,
+  },
+  { feature: 'status', route: null, what: NAMES, permission: 'User.Read.All', alternatives: USER_FULL },
+  {
+    feature: 'status', route: 'GET /reports/authenticationMethods/userRegistrationDetails', what: 'read MFA registration',
+    permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
+  },
+  {
+    feature: 'status', route: 'GET /reports/authenticationMethods/userRegistrationDetails/{id}', what: 'read MFA registration',
+    permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
+  },
+  {
+    feature: 'status', route: 'GET /identity/conditionalAccess/policies', what: 'read Conditional Access policies',
+    permission: 'Policy.Read.All', alternatives: [], licence: CA_LICENCE,
+  },
+  {
+    feature: 'status', route: 'GET /policies/identitySecurityDefaultsEnforcementPolicy', what: 'read security defaults',
+    permission: 'Policy.Read.All', alternatives: ['Policy.ReadWrite.SecurityDefaults'],
+  },
+  {
+    feature: 'status', route: 'GET /policies/authenticationStrengthPolicies', what: 'read authentication strengths',
+    permission: 'Policy.Read.All', alternatives: ['Policy.Read.AuthenticationMethod', 'Policy.ReadWrite.AuthenticationMethod', 'Policy.ReadWrite.ConditionalAccess'],
+    because: 'it is needed for Conditional Access policies anyway; Policy.Read.AuthenticationMethod alone is enough for this call',
+  },
+  {
+    feature: 'status', route: 'GET /organization', what: 'read the tenant name',
+    permission: 'User.Read.All',
+    alternatives: [
+      'DeviceManagementServiceConfig.Read.All', 'DeviceManagementConfiguration.Read.All', 'DeviceManagementConfiguration.ReadWrite.All',
+      'DeviceManagementServiceConfig.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All',
+    ],
+    because: "it is needed for admins' names anyway; the map's least privileged option, DeviceManagementServiceConfig.Read.All, is an Intune permission",
+  },
+  {
+    feature: 'status', route: 'GET /subscribedSkus', what: 'detect the Entra ID licence',
+    permission: 'LicenseAssignment.Read.All', alternatives: ['Directory.Read.All', 'Directory.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All'],
+  },
+  {
+    feature: 'status', route: 'GET /security/secureScores', what: 'read Secure Score (AdminMFAV2)',
+    permission: 'SecurityEvents.Read.All', alternatives: ['SecurityEvents.ReadWrite.All'],
+  },
+  {
+    feature: 'status', route: 'GET /security/secureScoreControlProfiles/{id}', what: 'read Secure Score (AdminMFAV2)',
+    permission: 'SecurityEvents.Read.All', alternatives: ['SecurityEvents.ReadWrite.All'],
+  },
+
+  // Create and enforce the CA policy.
+  {
+    feature: 'policy', route: 'POST /identity/conditionalAccess/policies', what: 'create the "Require MFA for admin roles" policy report-only',
+    permission: 'Policy.ReadWrite.ConditionalAccess', alternatives: [], alongside: ['Policy.Read.All'], licence: CA_LICENCE,
+  },
+  {
+    feature: 'policy', route: 'PATCH /identity/conditionalAccess/policies/{id}', what: 'enforce the policy',
+    permission: 'Policy.ReadWrite.ConditionalAccess', alternatives: [], alongside: ['Policy.Read.All'], licence: CA_LICENCE,
+  },
+  {
+    feature: 'policy', route: 'GET /identity/conditionalAccess/policies/{id}', what: "find MfaBot's policy and check it again before enforcing it",
+    permission: 'Policy.Read.All', alternatives: [],
+  },
+  {
+    feature: 'policy', route: 'GET /users/{id}', what: 'check that the break-glass accounts exist and are enabled; name approvers',
+    permission: 'User.Read.All', alternatives: USER_FULL,
+    because: 'accountEnabled needs it; User.ReadBasic.All, the least privileged option, shows names only',
+  },
+  {
+    feature: 'policy', route: 'GET /groups/{id}/transitiveMembers/microsoft.graph.user', what: 'find the approvers of MFABOT_APPROVER_GROUP',
+    permission: 'GroupMember.ReadBasic.All', alternatives: GROUP_MEMBERS,
+  },
+  {
+    feature: 'policy', route: 'GET /groups/{id}', what: 'name the exclusion group on the approval card',
+    permission: 'GroupMember.Read.All', alternatives: ['Directory.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'], optional: true,
+  },
+  {
+    feature: 'policy', route: 'GET /servicePrincipals/{id}', what: 'say what a break-glass id that is no user is',
+    permission: 'Application.Read.All', alternatives: ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'], optional: true,
+  },
+
+  // Nudges in 1:1 chats.
+  {
+    feature: 'nudge', route: 'GET /appCatalogs/teamsApps', what: "find MfaBot's id in your org's app catalog",
+    permission: 'AppCatalog.Read.All', alternatives: ['AppCatalog.ReadWrite.All'],
+  },
+  {
+    feature: 'nudge', route: 'POST /users/{id}/teamwork/installedApps', what: 'install MfaBot (itself, nothing else) for an admin',
+    permission: 'TeamsAppInstallation.ReadWriteSelfForUser.All', alternatives: INSTALLATIONS,
+  },
+  {
+    feature: 'nudge', route: 'GET /users/{id}/teamwork/installedApps', what: 'check whether MfaBot is installed for an admin',
+    permission: 'TeamsAppInstallation.ReadWriteSelfForUser.All',
+    alternatives: ['TeamsAppInstallation.ReadForUser.All', 'TeamsAppInstallation.Read.All', 'TeamsAppInstallation.Read.User', ...INSTALLATIONS],
+    because: 'it is needed to install MfaBot anyway (the map marks it least privileged here, beside TeamsAppInstallation.ReadForUser.All)',
+  },
+  {
+    feature: 'nudge', route: 'GET /reports/authenticationMethods/userRegistrationDetails/{id}', what: '"I\'ve registered": check one admin\'s registration',
+    permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
+  },
+
+  // Report-only sign-in impact.
+  {
+    feature: 'signInImpact', route: 'GET /auditLogs/signIns', what: 'read sign-in logs: who would be prompted once the policy is enforced',
+    permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
+  },
+  {
+    feature: 'signInImpact', route: null, what: 'see which Conditional Access policies applied to each sign-in (Graph leaves them out without it)',
+    permission: 'Policy.Read.All', alternatives: ['Policy.ReadWrite.ConditionalAccess', 'Policy.Read.ConditionalAccess'],
+  },
+
+  // Tools only.
+  {
+    feature: 'diagnostics', route: 'GET /users/{id}/authentication/methods', what: "list an admin's registered methods (benchmark baseline)",
+    permission: 'UserAuthenticationMethod.Read.All', alternatives: ['UserAuthenticationMethod.ReadWrite.All'],
+  },
+];
+
+/** Every permission that satisfies a need (its own, then the alternatives). */
+export function acceptedFor(need: PermissionNeed): string[] {
+  return [need.permission, ...need.alternatives];
+}
+
+/** Whether `granted` (a token's `roles`, any letter case) satisfies `need`, its companions included. */
+export function needSatisfied(need: PermissionNeed, granted: Iterable<string>): boolean {
+  const have = new Set([...granted].map((p) => p.toLowerCase()));
+  const any = (names: readonly string[]) => names.some((p) => have.has(p.toLowerCase()));
+  return any(acceptedFor(need)) && (need.alongside ?? []).every((p) => have.has(p.toLowerCase()));
+}
 
 /** Strips scheme, host and version so a full URL or a relative path can be matched. */
 export function graphPath(url: string): string {
@@ -46,44 +197,44 @@ export function graphPath(url: string): string {
   return path.replace(/^\/(v1\.0|beta)(?=\/|$)/, '') || '/';
 }
 
-export function permissionFor(method: string, url: string): EndpointPermission | undefined {
-  const kind = method.toUpperCase() === 'GET' ? 'GET' : 'WRITE';
+/** Whether a concrete path (`/users/abc`) fits a route's template (`/users/{id}`), letter case aside. */
+export function routeMatches(template: string, path: string): boolean {
+  const t = template.split('/').filter((s) => s !== '');
+  const p = path.split('/').filter((s) => s !== '');
+  return t.length === p.length && t.every((s, i) => (s.startsWith('{') && s.endsWith('}')) || s.toLowerCase() === (p[i] ?? '').toLowerCase());
+}
+
+/** The need behind a request (`GET`, a full URL or a relative path), for errors that name the permission. */
+export function permissionFor(method: string, url: string): PermissionNeed | undefined {
+  const m = method.toUpperCase();
   const path = graphPath(url);
-  return ENDPOINT_PERMISSIONS.find((p) => p.method === kind && p.pattern.test(path));
+  return PERMISSION_NEEDS.find((n) => {
+    if (!n.route) return false;
+    const [verb = '', template = ''] = n.route.split(' ');
+    return verb === m && routeMatches(template, path);
+  });
+}
+
+/** The needs of the features a running bot uses (diagnostics aside). */
+export function botNeeds(features: readonly Feature[] = ['status', 'policy', 'nudge', 'signInImpact']): PermissionNeed[] {
+  return PERMISSION_NEEDS.filter((n) => features.includes(n.feature));
 }
 
 /**
- * Higher application permissions that include a lower one: key = the permission MfaBot asks for,
- * value = granted permissions that also satisfy it (Graph's "higher privileged permissions" for the
- * endpoints behind it; facts §0–§10). Not transitive: each list is complete on its own.
+ * The permissions to grant for `features`: each need's own permission and companions, less the
+ * ones another permission in the set already satisfies everywhere they are needed. Sorted.
  */
-export const PERMISSION_SATISFIED_BY: Readonly<Record<string, readonly string[]>> = {
-  'Organization.Read.All': ['Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  'User.Read.All': ['User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  'GroupMember.Read.All': ['Group.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  'RoleManagement.Read.Directory': ['RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  'RoleEligibilitySchedule.Read.Directory': [
-    'RoleEligibilitySchedule.ReadWrite.Directory', 'RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory',
-  ],
-  'SecurityEvents.Read.All': ['SecurityEvents.ReadWrite.All'],
-  'AppCatalog.Read.All': ['AppCatalog.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-  'TeamsAppInstallation.ReadForUser.All': ['TeamsAppInstallation.ReadWriteSelfForUser.All', 'TeamsAppInstallation.ReadWriteForUser.All'],
-  'TeamsAppInstallation.ReadWriteSelfForUser.All': ['TeamsAppInstallation.ReadWriteForUser.All'],
-  'Directory.Read.All': ['Directory.ReadWrite.All'],
-};
-
-/** True when `granted` (a token's `roles`) holds `required` or a permission that includes it; case-insensitive. */
-export function permissionSatisfied(required: string, granted: Iterable<string>): boolean {
-  const have = new Set([...granted].map((p) => p.toLowerCase()));
-  return [required, ...(PERMISSION_SATISFIED_BY[required] ?? [])].some((p) => have.has(p.toLowerCase()));
+export function permissionsToGrant(features?: readonly Feature[], opts: { optional?: boolean } = {}): string[] {
+  const needs = botNeeds(features).filter((n) => opts.optional || !n.optional);
+  const chosen = new Set(needs.flatMap((n) => [n.permission, ...(n.alongside ?? [])]));
+  for (const p of [...chosen].sort()) {
+    const without = [...chosen].filter((q) => q !== p);
+    if (needs.every((n) => needSatisfied(n, without))) chosen.delete(p);
+  }
+  return [...chosen].sort();
 }
 
-/**
- * Permissions a feature needs besides the least-privileged one of each endpoint it calls, where Graph
- * wants two at once (facts §4: creating a CA policy needs Policy.Read.All too; §8: sign-ins carry the
- * applied CA policies only with Policy.Read.All).
- */
-export const FEATURE_COMPANION_PERMISSIONS: ReadonlyArray<{ feature: Feature; permission: string; what: string }> = [
-  { feature: 'policy', permission: 'Policy.Read.All', what: 'create the Conditional Access policy, which Graph allows only with Policy.Read.All as well' },
-  { feature: 'signInImpact', permission: 'Policy.Read.All', what: 'see which Conditional Access policies applied to each sign-in' },
-];
+/** Every application permission the bot's features need: what `mfabot sim` grants by default. */
+export function allPermissions(): string[] {
+  return permissionsToGrant();
+}

@@ -16,6 +16,8 @@ import { GraphFailure } from './errors';
 import { forEachPage, getAll, graphGet, graphSend } from './requests';
 
 const POLICIES = '/identity/conditionalAccess/policies';
+/** Enum members added after unknownFutureValue (platform linux, grant riskRemediation) come only when asked for. */
+const LATE_ENUM_MEMBERS = { Prefer: 'include-unknown-enum-members' };
 
 export interface NamedUser {
   id: string;
@@ -45,8 +47,11 @@ export interface PolicyGateway {
   licence(): Promise<Licence>;
   securityDefaultsEnabled(): Promise<boolean | null>;
   authenticationStrengths(): Promise<StrengthInfo[]>;
-  /** Sign-ins to which the policy applied, newest first, at most `maxPages` pages. */
-  signInsForPolicy(policyId: string, maxPages?: number): Promise<SignIn[]>;
+  /**
+   * Sign-ins to which the policy applied, newest first, since `since` (default: 30 days ago, the
+   * logs' retention with Entra ID P1/P2), at most `maxPages` pages.
+   */
+  signInsForPolicy(policyId: string, opts?: { since?: Date; maxPages?: number }): Promise<SignIn[]>;
 }
 
 export interface GraphPolicyGatewayOptions {
@@ -57,7 +62,13 @@ export interface GraphPolicyGatewayOptions {
 
 const quote = (value: string): string => value.replace(/'/g, "''");
 
+/** How far back sign-ins are read when the policy's creation time is not known. */
+const SIGN_IN_RETENTION_MS = 30 * 24 * 3_600_000;
+
 export class GraphPolicyGateway implements PolicyGateway {
+  /** v1.0 refused the applied-policy filter once: read the period and filter here from then on. */
+  private policyFilterRefused = false;
+
   constructor(private readonly opts: GraphPolicyGatewayOptions) {}
 
   private get client(): Client {
@@ -65,12 +76,12 @@ export class GraphPolicyGateway implements PolicyGateway {
   }
 
   listPolicies(): Promise<ConditionalAccessPolicy[]> {
-    return getAll<ConditionalAccessPolicy>(this.client, this.opts.baseUrl, POLICIES);
+    return getAll<ConditionalAccessPolicy>(this.client, this.opts.baseUrl, POLICIES, { headers: LATE_ENUM_MEMBERS });
   }
 
   async getPolicy(id: string): Promise<ConditionalAccessPolicy | null> {
     try {
-      return await graphGet<ConditionalAccessPolicy>(this.client, `${POLICIES}/${encodeURIComponent(id)}`);
+      return await graphGet<ConditionalAccessPolicy>(this.client, `${POLICIES}/${encodeURIComponent(id)}`, { headers: LATE_ENUM_MEMBERS });
     } catch (err) {
       if (err instanceof GraphFailure && err.kind === 'notFound') return null;
       throw err;
@@ -156,14 +167,33 @@ export class GraphPolicyGateway implements PolicyGateway {
     return rows.flatMap((s) => (s.id ? [{ id: s.id.toLowerCase(), displayName: s.displayName ?? null, requiresMfa: s.requirementsSatisfied === 'mfa' }] : []));
   }
 
-  async signInsForPolicy(policyId: string, maxPages = 5): Promise<SignIn[]> {
+  /**
+   * Filtering sign-ins by the policies applied to them (`appliedConditionalAccessPolicies/any(…)`)
+   * is documented for beta only (learn.microsoft.com/graph/api/signin-list): when v1.0 refuses it,
+   * the sign-ins of the same period are read and filtered here, and the refusal is remembered.
+   */
+  async signInsForPolicy(policyId: string, opts: { since?: Date; maxPages?: number } = {}): Promise<SignIn[]> {
+    const since = (opts.since ?? new Date(Date.now() - SIGN_IN_RETENTION_MS)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const maxPages = opts.maxPages ?? 5;
+    // Without it Graph reports the report-only results as unknownFutureValue.
+    const headers = { Prefer: 'include-unknown-enum-members' };
+    const bounded = `createdDateTime ge ${since}`;
+    if (!this.policyFilterRefused) {
+      const out: SignIn[] = [];
+      try {
+        await forEachPage<SignIn>(this.client, this.opts.baseUrl,
+          `/auditLogs/signIns?$filter=appliedConditionalAccessPolicies/any(p:p/id eq '${quote(policyId)}') and ${bounded}`,
+          (items) => out.push(...items), { headers, maxPages });
+        return out;
+      } catch (err) {
+        if (!(err instanceof GraphFailure) || err.kind !== 'badRequest') throw err;
+        this.policyFilterRefused = true;
+      }
+    }
     const out: SignIn[] = [];
-    const filter = `appliedConditionalAccessPolicies/any(p:p/id eq '${quote(policyId)}')`;
-    await forEachPage<SignIn>(this.client, this.opts.baseUrl, `/auditLogs/signIns?$filter=${filter}`, (items) => out.push(...items), {
-      // Without it Graph reports the report-only results as unknownFutureValue (facts §8).
-      headers: { Prefer: 'include-unknown-enum-members' },
-      maxPages,
-    });
+    const applied = (s: SignIn) => (s.appliedConditionalAccessPolicies ?? []).some((p) => p.id?.toLowerCase() === policyId.toLowerCase());
+    await forEachPage<SignIn>(this.client, this.opts.baseUrl, `/auditLogs/signIns?$filter=${bounded}&$top=1000`,
+      (items) => out.push(...items.filter(applied)), { headers, maxPages });
     return out;
   }
 }

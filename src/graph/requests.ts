@@ -4,7 +4,7 @@
  * GETs into `$batch` requests with per-item retries.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { GraphFailure, toGraphFailure } from './errors';
+import { GraphFailure, malformedAnswer, toGraphFailure } from './errors';
 import { retryDelayMs } from './client';
 
 export interface GraphPage<T> {
@@ -16,13 +16,42 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** GET one resource; failures become GraphFailure. */
+/** A short description of a value that should have been a JSON object, for error messages. */
+function shapeOf(value: unknown): string {
+  if (value === null || value === undefined || value === '') return 'an empty answer';
+  if (Array.isArray(value)) return 'a list instead of an object';
+  return typeof value === 'object' ? 'an object of another shape' : `a ${typeof value} instead of JSON`;
+}
+
+/**
+ * Every GET MfaBot makes answers a JSON object (an entity or a page). Anything else (HTML from a proxy,
+ * a bare list, nothing) is refused here, as a GraphFailure, before code that reads properties of it.
+ */
+export function asObject(body: unknown, method: string, path: string): Record<string, unknown> {
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  throw malformedAnswer(method, path, shapeOf(body));
+}
+
+/** A collection page as Graph sends it: `value` a list of objects, `@odata.nextLink` a string or absent. */
+export function asPage<T>(body: unknown, path: string): GraphPage<T> {
+  const page = asObject(body, 'GET', path);
+  const { value } = page;
+  const next = page['@odata.nextLink'];
+  if (!Array.isArray(value)) throw malformedAnswer('GET', path, 'a page without a list of items');
+  if (value.some((item) => item === null || typeof item !== 'object' || Array.isArray(item))) throw malformedAnswer('GET', path, 'a page with items that are not objects');
+  if (next !== undefined && next !== null && typeof next !== 'string') throw malformedAnswer('GET', path, 'a nextLink that is not a link');
+  return { value: value as T[], ...(typeof next === 'string' ? { '@odata.nextLink': next } : {}) };
+}
+
+/** GET one resource (a JSON object); failures, including answers that are not JSON objects, become GraphFailure. */
 export async function graphGet<T>(client: Client, path: string, opts: RequestOptions = {}): Promise<T> {
+  let body: unknown;
   try {
-    return (await client.api(path).headers(opts.headers ?? {}).get()) as T;
+    body = await client.api(path).headers(opts.headers ?? {}).get();
   } catch (err) {
     throw toGraphFailure(err, 'GET', path);
   }
+  return asObject(body, 'GET', path) as T;
 }
 
 export async function graphSend<T>(client: Client, method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
@@ -75,8 +104,8 @@ export async function followPages<T>(
   let next: string | undefined = path;
   let pages = 0;
   while (next) {
-    const page: GraphPage<T> = await get<GraphPage<T>>(next, opts);
-    onPage(Array.isArray(page.value) ? page.value : []);
+    const page: GraphPage<T> = asPage<T>(await get<unknown>(next, opts), next);
+    onPage(page.value);
     pages++;
     if (opts.maxPages !== undefined && pages >= opts.maxPages) return;
     const link = page['@odata.nextLink'];
@@ -173,7 +202,14 @@ export class GraphBatcher {
     this.scheduled = false;
     const items = this.queue;
     this.queue = [];
-    for (let i = 0; i < items.length; i += BATCH_LIMIT) void this.send(items.slice(i, i + BATCH_LIMIT));
+    for (let i = 0; i < items.length; i += BATCH_LIMIT) {
+      const chunk = items.slice(i, i + BATCH_LIMIT);
+      // Nothing thrown while sending may escape as an unhandled rejection: it fails the chunk's GETs instead.
+      this.send(chunk).catch((err: unknown) => {
+        const failure = err instanceof GraphFailure ? err : malformedAnswer('POST', '/$batch', err instanceof Error ? err.message : String(err));
+        for (const item of chunk) item.reject(failure);
+      });
+    }
   }
 
   private async send(chunk: QueuedGet[]): Promise<void> {
@@ -186,16 +222,16 @@ export class GraphBatcher {
       }
       return;
     }
-    let res: { responses?: BatchResponseItem[] };
+    let answers: BatchResponseItem[];
     try {
       const requests = chunk.map((item, i) => ({ id: String(i + 1), method: 'GET', url: item.path, ...(item.headers ? { headers: item.headers } : {}) }));
-      res = await graphSend<{ responses?: BatchResponseItem[] }>(this.client, 'POST', '/$batch', { requests });
+      answers = batchAnswers(await graphSend<unknown>(this.client, 'POST', '/$batch', { requests }));
     } catch (err) {
       const failure = toGraphFailure(err, 'POST', '/$batch');
       for (const item of chunk) item.reject(failure);
       return;
     }
-    const byId = new Map((res.responses ?? []).map((r) => [r.id, r]));
+    const byId = new Map(answers.map((r) => [r.id, r]));
     const again: QueuedGet[] = [];
     let wait = 0;
     chunk.forEach((item, i) => {
@@ -210,8 +246,13 @@ export class GraphBatcher {
         wait = Math.max(wait, retryDelayMs(retryAfter, item.attempt));
         return;
       }
-      if (answer.status >= 200 && answer.status < 300) item.resolve(answer.body);
-      else item.reject(toGraphFailure({ statusCode: answer.status, body: answer.body, requestId: headerValue(answer.headers, 'request-id') }, 'GET', item.path));
+      if (answer.status >= 200 && answer.status < 300) {
+        try {
+          item.resolve(asObject(answer.body, 'GET', item.path));
+        } catch (err) {
+          item.reject(toGraphFailure(err, 'GET', item.path));
+        }
+      } else item.reject(toGraphFailure({ statusCode: answer.status, body: answer.body, requestId: headerValue(answer.headers, 'request-id') }, 'GET', item.path));
     });
     if (again.length === 0) return;
     await this.sleep(Math.min(wait, this.opts.maxRetryDelayMs ?? 30_000));
@@ -220,7 +261,31 @@ export class GraphBatcher {
 }
 
 function headerValue(headers: Record<string, string> | undefined, name: string): string | null {
-  if (!headers) return null;
+  if (!headers || typeof headers !== 'object') return null;
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key ? headers[key] ?? null : null;
+  const value = key ? headers[key] : undefined;
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * The items of a `$batch` answer that have Graph's shape (an id and an HTTP status). The answer
+ * itself must be an object with a `responses` list; malformed items are left out, so the GETs they
+ * should have answered fail as "left out of the answer" rather than with a TypeError.
+ */
+function batchAnswers(body: unknown): BatchResponseItem[] {
+  const responses = asObject(body, 'POST', '/$batch').responses;
+  if (!Array.isArray(responses)) throw malformedAnswer('POST', '/$batch', 'no list of responses');
+  const out: BatchResponseItem[] = [];
+  for (const r of responses as unknown[]) {
+    if (r === null || typeof r !== 'object') continue;
+    const { id, status, headers, body: itemBody } = r as Record<string, unknown>;
+    if ((typeof id !== 'string' && typeof id !== 'number') || typeof status !== 'number' || !Number.isInteger(status)) continue;
+    out.push({
+      id: String(id),
+      status,
+      ...(headers !== null && typeof headers === 'object' && !Array.isArray(headers) ? { headers: headers as Record<string, string> } : {}),
+      body: itemBody,
+    });
+  }
+  return out;
 }

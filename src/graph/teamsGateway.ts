@@ -1,11 +1,11 @@
 /**
- * What nudges need from Graph (facts §10, §1): MfaBot's id in the org app catalog, whether it is
- * installed for a user, installing it for them, and one user's MFA registration. Failures are
- * GraphFailures: a 403 on install names TeamsAppInstallation.ReadWriteSelfForUser.All.
+ * What nudges need from Graph: MfaBot's id in the org app catalog, whether it is installed for a
+ * user, installing it for them (learn.microsoft.com/graph/api/userteamwork-post-installedapps), and one
+ * user's MFA registration. Failures are GraphFailures: a 403 on install says which of its three causes.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphFailure } from './errors';
-import { graphGet, graphSend, type GraphPage } from './requests';
+import { asPage, graphGet, graphSend } from './requests';
 
 /** The port the nudge use cases depend on; tests may pass a fake. */
 export interface TeamsGateway {
@@ -31,6 +31,21 @@ export interface GraphTeamsGatewayOptions {
 const quote = (value: string): string => value.replace(/'/g, "''");
 const enc = encodeURIComponent;
 
+/** Which of the three 403s of an install Graph answered (see GraphTeamsGateway.install). */
+export function installRefusal(err: GraphFailure, teamsAppId: string): GraphFailure {
+  const said = err.details.graphMessage ?? '';
+  const details = { ...err.details, missing: undefined };
+  if (/app permission polic/i.test(said)) {
+    return new GraphFailure('refused',
+      "A Teams app permission policy blocks MfaBot for this admin, so it cannot be installed for them: allow MfaBot for them in the Teams admin center (Teams apps > Manage apps > MfaBot > Users and groups, or the permission policy assigned to them).",
+      details);
+  }
+  if (err.details.code === 'Authorization_RequestDenied' || /missing role permissions|insufficient privileges/i.test(said)) return err;
+  return new GraphFailure('refused',
+    `Graph refused to install the Teams app ${teamsAppId} for this admin${said ? ` ("${said.slice(0, 200)}")` : ''}: it is not MfaBot's own app. TeamsAppInstallation.ReadWriteSelfForUser.All installs only the app whose manifest names MfaBot's app registration in webApplicationInfo; check that MFABOT_TEAMS_APP_ID is MfaBot's manifest id.`,
+    details);
+}
+
 export class GraphTeamsGateway implements TeamsGateway {
   private catalog = new Map<string, { at: number; id: Promise<string | null> }>();
 
@@ -48,8 +63,9 @@ export class GraphTeamsGateway implements TeamsGateway {
     const cached = this.catalog.get(externalId);
     const ttl = this.opts.catalogCacheMs ?? 3_600_000;
     if (cached && this.now() - cached.at < ttl) return cached.id;
-    const id = graphGet<GraphPage<{ id?: string }>>(this.client, `/appCatalogs/teamsApps?$filter=externalId eq '${quote(externalId)}'`)
-      .then((page) => page.value?.find((a) => typeof a.id === 'string')?.id ?? null);
+    const path = `/appCatalogs/teamsApps?$filter=externalId eq '${quote(externalId)}'`;
+    const id = graphGet<unknown>(this.client, path)
+      .then((body) => asPage<{ id?: unknown }>(body, path).value.find((a) => typeof a.id === 'string')?.id as string | undefined ?? null);
     this.catalog.set(externalId, { at: this.now(), id });
     // A failure or a missing app is not remembered: the next nudge asks again.
     id.then((found) => { if (found === null) this.catalog.delete(externalId); }, () => this.catalog.delete(externalId));
@@ -58,10 +74,15 @@ export class GraphTeamsGateway implements TeamsGateway {
 
   async isInstalled(userId: string, teamsAppId: string): Promise<boolean> {
     const path = `/users/${enc(userId)}/teamwork/installedApps?$expand=teamsApp&$filter=teamsApp/id eq '${quote(teamsAppId)}'`;
-    const page = await graphGet<GraphPage<unknown>>(this.client, path);
-    return Array.isArray(page.value) && page.value.length > 0;
+    return asPage<unknown>(await graphGet<unknown>(this.client, path), path).value.length > 0;
   }
 
+  /**
+   * Installs the app for the user. Graph's 403 here has three causes, told apart so the nudge result
+   * says what to fix: the permission is missing; a Teams app permission policy blocks the app for
+   * this user; or the app is not MfaBot's own (TeamsAppInstallation.ReadWriteSelfForUser.All
+   * installs only the app whose manifest names the calling app registration in webApplicationInfo).
+   */
   async install(userId: string, teamsAppId: string): Promise<'installed' | 'alreadyInstalled'> {
     const base = this.opts.baseUrl.replace(/\/+$/, '').replace(/\/(v1\.0|beta)$/, '');
     const body = { 'teamsApp@odata.bind': `${base}/v1.0/appCatalogs/teamsApps/${enc(teamsAppId)}` };
@@ -70,7 +91,7 @@ export class GraphTeamsGateway implements TeamsGateway {
       return 'installed';
     } catch (err) {
       if (err instanceof GraphFailure && err.kind === 'conflict') return 'alreadyInstalled';
-      throw err;
+      throw err instanceof GraphFailure && err.kind === 'permission' ? installRefusal(err, teamsAppId) : err;
     }
   }
 

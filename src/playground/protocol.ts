@@ -105,6 +105,22 @@ export interface TenantUser {
   botInstalled: boolean;
 }
 
+/** An admin as the bot's own domain code counts them (contracts §2), guests and disabled accounts included. */
+export interface TenantAdmin {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  /** Names of the roles in scope they hold. */
+  roles: string[];
+  mfaRegistered: boolean | null;
+  isApprover: boolean;
+  botInstalled: boolean;
+  /** A guest (userType Guest) holding an admin role. */
+  guest: boolean;
+  /** False for a disabled account; null when unknown. */
+  accountEnabled: boolean | null;
+}
+
 export interface TenantPolicy {
   id: string;
   displayName: string;
@@ -121,6 +137,10 @@ export interface TenantView {
   policies: TenantPolicy[];
   /** Enabled member users, approvers first, then admins, then everyone else, each by name. */
   users: TenantUser[];
+  /** Every admin, as the status card counts them (buildStatusReport), approvers first, then by name. */
+  admins: TenantAdmin[];
+  /** The status card's totals for the same tenant. */
+  totals: { admins: number; registered: number; unregistered: number; unknown: number };
 }
 
 /** The page's settings (`GET /api/config`). */

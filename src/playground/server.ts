@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isLoopbackUrl } from '../config';
+import { isLoopbackHost, mediaType } from '../http';
 import { ROLE_LISTS } from '../domain/roles';
 import type { TenantFixture } from '../sim/fixture';
 import { clientBundle } from './bundle';
@@ -218,6 +219,13 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   };
 
   const server = createServer((req, res) => {
+    // The playground speaks for any user of the simulated tenant with no sign-in: only pages it served
+    // itself may drive it. A Host that is not loopback is DNS rebinding; a POST that is not JSON could
+    // be another site's form (JSON needs a CORS preflight, which nothing here answers).
+    if (!isLoopbackHost(req.headers.host)) return sendJson(res, 403, { error: { message: 'forbidden host' } });
+    if (req.method === 'POST' && mediaType(req.headers['content-type']) !== 'application/json') {
+      return sendJson(res, 415, { error: { message: 'send application/json' } });
+    }
     route(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'playground request failed');

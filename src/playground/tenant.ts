@@ -1,15 +1,17 @@
 /**
- * The simulated tenant as the playground shows it: who the users are, who is an admin (by the same
- * rule as the bot, `buildAdmins`), who is registered for MFA, who approves, who has MfaBot installed,
- * and the Conditional Access policies. Read from the simulator's `GET /_sim/tenant`, which serves its
- * live state.
+ * The simulated tenant as the playground shows it: who the users are, who is an admin and who is
+ * registered for MFA (computed by the bot's own status decision, `buildStatusReport`, from the same
+ * facts the simulator serves, so the panel and the status card always give the same numbers), who
+ * approves, who has MfaBot installed, and the Conditional Access policies. Read from the simulator's
+ * `GET /_sim/tenant`, which serves its live state.
  */
-import { buildAdmins } from '../domain/admins';
 import type { DirectoryUser, RoleGrant, TenantFacts } from '../domain/facts';
 import { roleInfo } from '../domain/roles';
+import { buildStatusReport } from '../domain/status';
 import { MFABOT_TEAMS_APP_EXTERNAL_ID } from '../sim/defaults';
 import type { TenantFixture } from '../sim/fixture';
-import type { TenantUser, TenantView } from './protocol';
+import { inForce } from '../sim/handlers/roles';
+import type { TenantAdmin, TenantUser, TenantView } from './protocol';
 
 /** The Teams user id (MRI) the playground gives a user: stable, and reversible by `aadFromMri`. */
 export function mriOf(aadObjectId: string): string {
@@ -29,6 +31,8 @@ export interface TenantViewOptions {
   approverGroupId?: string | null;
   /** MfaBot's manifest id (`externalId` in the Teams app catalog); default: the one the simulated tenants use. */
   teamsAppExternalId?: string;
+  /** Which PIM eligibilities are in force; default: now. */
+  now?: Date;
 }
 
 type Fixture = Pick<TenantFixture,
@@ -80,8 +84,10 @@ export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView
       grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'servicePrincipal', id: principalId, displayName: null } });
     }
   };
+  const now = opts.now ?? new Date();
   for (const a of tenant.roleAssignments) addGrant(a.principalId, a.roleDefinitionId, 'active');
-  for (const e of tenant.roleEligibilitySchedules) addGrant(e.principalId, e.roleDefinitionId, 'eligible');
+  // As the simulator serves them: eligibility in force now.
+  for (const e of tenant.roleEligibilitySchedules) if (inForce(e, now.getTime())) addGrant(e.principalId, e.roleDefinitionId, 'eligible');
 
   const registrations: Record<string, boolean> = {};
   for (const r of tenant.userRegistrationDetails) registrations[r.id] = r.isMfaRegistered;
@@ -102,8 +108,8 @@ export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView
     graphRequests: 0,
     readAt: new Date(0).toISOString(),
   };
-  const { admins } = buildAdmins(facts, [...opts.roleIds]);
-  const adminsById = new Map(admins.map((a) => [a.id.toLowerCase(), a]));
+  const report = buildStatusReport(facts, { roleIds: [...opts.roleIds], breakGlassUserIds: [], exclusionGroupId: null }, now);
+  const adminsById = new Map(report.admins.map((a) => [a.id.toLowerCase(), a]));
 
   const externalId = (opts.teamsAppExternalId ?? MFABOT_TEAMS_APP_EXTERNAL_ID).toLowerCase();
   const botAppIds = new Set((tenant.teamsApps ?? []).filter((a) => a.externalId?.toLowerCase() === externalId).map((a) => a.id.toLowerCase()));
@@ -136,6 +142,21 @@ export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView
     })
     .sort((a, b) => rank(a) - rank(b) || a.displayName.localeCompare(b.displayName, 'en'));
 
+  const admins: TenantAdmin[] = report.admins.map((a) => {
+    const id = a.id.toLowerCase();
+    return {
+      id,
+      displayName: a.displayName,
+      userPrincipalName: a.userPrincipalName,
+      roles: [...new Set(a.roles.map((r) => roleInfo(r.roleId).displayName))],
+      mfaRegistered: a.mfaRegistered,
+      isApprover: approvers.has(id),
+      botInstalled: botInstalledFor.has(id),
+      guest: usersById.get(id)?.userType === 'Guest',
+      accountEnabled: a.accountEnabled,
+    };
+  }).sort((a, b) => Number(b.isApprover) - Number(a.isApprover) || a.displayName.localeCompare(b.displayName, 'en'));
+
   return {
     id: tenant.organization.id,
     displayName: tenant.organization.displayName,
@@ -148,6 +169,8 @@ export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView
       modifiedDateTime: p.modifiedDateTime ?? null,
     })),
     users,
+    admins,
+    totals: report.totals,
   };
 }
 

@@ -77,7 +77,12 @@ export interface NudgeSettings {
   maxRetryDelayMs?: number;
   /** When unconfirmed registrations are checked again (default RECHECK_DELAYS_MS). */
   recheckDelaysMs?: readonly number[];
+  /** Waits before asking again when Teams refuses the chat of an admin MfaBot just installed itself for (default INSTALL_SETTLE_DELAYS_MS). */
+  installSettleDelaysMs?: readonly number[];
 }
+
+/** About half a minute, doubling: long enough for most new installations, short enough for one nudge batch. */
+export const INSTALL_SETTLE_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 15_000];
 
 export interface NudgeServiceDeps {
   status: { get(opts?: { fresh?: boolean }): Promise<StatusReport>; invalidate?(): void };
@@ -451,16 +456,50 @@ export class NudgeService {
       if (!(await teams.isInstalled(admin.id, appId))) {
         via = (await teams.install(admin.id, appId)) === 'installed' ? 'installed' : 'newChat';
       }
-      const reference = await this.withRetry(() => this.deps.messenger.createPersonal({
-        serviceUrl: request.serviceUrl, tenantId: request.tenantId, userId: admin.id, bot: request.bot,
-      }));
-      await conversations.save({ tenantId: request.tenantId, aadObjectId: admin.id, reference, savedAt: this.now().toISOString(), source: 'created' });
-      await this.withRetry(() => this.deps.messenger.send(reference, card));
+      const chat = await this.openChat(admin, request, via === 'installed');
+      if (!chat) {
+        return failed(admin, 'MfaBot was installed for this admin, but Teams kept refusing to open the 1:1 chat: a new installation can take Teams a few minutes. Nudge them again later.', this.now());
+      }
+      if (!chat.stored) {
+        await conversations.save({ tenantId: request.tenantId, aadObjectId: admin.id, reference: chat.reference, savedAt: this.now().toISOString(), source: 'created' });
+      }
+      await this.withRetry(() => this.deps.messenger.send(chat.reference, card));
       return sent(via);
     } catch (err) {
       if (err instanceof Stopping) return LEFT_FOR_LATER;
       logger.warn({ userId: admin.id, err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }, 'nudge delivery failed');
       return failedFrom(admin, err, this.now());
+    }
+  }
+
+  /**
+   * Opens the 1:1 chat. Right after MfaBot installed itself for the admin (Microsoft's guide:
+   * learn.microsoft.com/microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-messages)
+   * Teams has been reported to refuse it (403 or 404) for a while: then MfaBot waits with backoff,
+   * and uses the conversation of the install event Teams sends the bot if it arrives meanwhile.
+   * Null when Teams still refuses after the last wait.
+   */
+  private async openChat(admin: Admin, request: Route, freshInstall: boolean): Promise<{ reference: ConversationRef; stored: boolean } | null> {
+    const delays = freshInstall ? this.settings.installSettleDelaysMs ?? INSTALL_SETTLE_DELAYS_MS : [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const reference = await this.withRetry(() => this.deps.messenger.createPersonal({
+          serviceUrl: request.serviceUrl, tenantId: request.tenantId, userId: admin.id, bot: request.bot,
+        }));
+        return { reference, stored: false };
+      } catch (err) {
+        if (!(err instanceof DeliveryError) || !err.staleConversation) throw err;
+        const wait = delays[attempt];
+        if (wait === undefined) {
+          if (!freshInstall) throw err;
+          return null;
+        }
+        if (this.draining) throw new Stopping();
+        this.deps.logger.info({ userId: admin.id, status: err.status, attempt: attempt + 1, waitMs: wait }, 'Teams does not know the new installation yet; waiting before opening the chat again');
+        await this.sleep(wait);
+        const stored = await this.deps.conversations.get(request.tenantId, admin.id);
+        if (stored) return { reference: stored.reference, stored: true };
+      }
     }
   }
 

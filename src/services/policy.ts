@@ -14,7 +14,7 @@ import {
 } from '../domain/approval';
 import { summariseImpact, type ImpactSummary } from '../domain/impact';
 import {
-  buildPolicyDraft, describeDraft, enforceBlockers, isMfaBotPolicy, sameDraft, verifyDraft, REPORT_ONLY,
+  buildPolicyDraft, describeDraft, enforceBlockers, isMfaBotPolicy, policyDrift, sameDraft, verifyDraft, REPORT_ONLY,
   type DraftDescription, type PolicyDraftSettings,
 } from '../domain/policyDraft';
 import type { Admin } from '../domain/types';
@@ -49,6 +49,8 @@ export interface PolicyServiceDeps {
   admins?: () => Promise<Admin[] | null>;
   /** Called after MfaBot changed the tenant (e.g. to drop a cached status report). */
   onChanged?: () => void;
+  /** Waits between attempts to store an audit entry (default 100 ms, 500 ms, 2 s). */
+  auditRetryDelaysMs?: readonly number[];
 }
 
 /** How a failed Graph write is described: whether anything changed is said only when it is known. */
@@ -91,8 +93,27 @@ export interface ApprovalView {
 const LOCK_NAME = 'conditional-access-policy';
 const MAX_APPROVERS_SHOWN = 20;
 
+/**
+ * Refusals audited per person: the first few in a window, so that repeated clicks (or a script) by
+ * someone who may not decide cannot push the real entries out of the audit card.
+ */
+class RefusalLimiter {
+  private readonly seen = new Map<string, number[]>();
+  constructor(private readonly max: number, private readonly windowMs: number) {}
+
+  allow(who: string, now: number): boolean {
+    const recent = (this.seen.get(who) ?? []).filter((t) => now - t < this.windowMs);
+    const allowed = recent.length < this.max;
+    if (allowed) recent.push(now);
+    this.seen.set(who, recent);
+    if (this.seen.size > 10_000) this.seen.delete(this.seen.keys().next().value as string);
+    return allowed;
+  }
+}
+
 export class PolicyService {
   private approverGroup: { at: number; members: Promise<NamedUser[]> } | null = null;
+  private readonly refusals = new RefusalLimiter(5, 10 * 60_000);
 
   constructor(private readonly deps: PolicyServiceDeps) {}
 
@@ -129,7 +150,7 @@ export class PolicyService {
   private approverGroupMembers(): Promise<NamedUser[]> {
     const groupId = this.settings.approverGroupId;
     if (!groupId) return Promise.resolve([]);
-    const now = Date.now();
+    const now = this.now().getTime();
     if (this.approverGroup && now - this.approverGroup.at < 5_000) return this.approverGroup.members;
     const members = this.deps.gateway.groupUsers(groupId);
     this.approverGroup = { at: now, members };
@@ -377,6 +398,8 @@ export class PolicyService {
         }
         // The checks above may have outlasted the lease; another instance may then have created it.
         if (!(await stillHeld())) return { kind: 'busy' };
+        const unaudited = await this.auditIntent(approvedBy, 'policy.create', `creating "${draft.displayName}" report-only; requested by ${requestedBy.name}, approved by ${approvedBy.name}`, proposal);
+        if (unaudited) return { kind: 'failed', action: 'create', failure: unaudited };
         let created: ConditionalAccessPolicy;
         try {
           created = await this.deps.gateway.createPolicy(draft);
@@ -421,6 +444,8 @@ export class PolicyService {
         if (blockers.length > 0) return { kind: 'blocked', action: 'enable', blockers };
         // Checked against a policy read under the lease: not valid once someone else may have taken it.
         if (!(await stillHeld())) return { kind: 'busy' };
+        const unaudited = await this.auditIntent(approvedBy, 'policy.enable', `enforcing "${policy.displayName ?? policy.id}"; requested by ${requestedBy.name}, approved by ${approvedBy.name}`, proposal, policy.id);
+        if (unaudited) return { kind: 'failed', action: 'enable', failure: unaudited };
         try {
           await this.deps.gateway.setPolicyState(policy.id, 'enabled');
         } catch (err) {
@@ -539,6 +564,14 @@ export class PolicyService {
 
   private async enableBlockersNow(policy: ConditionalAccessPolicy): Promise<Blocker[]> {
     const blockers = await this.createBlockersNow();
+    // Enforcing must do what the approvers were shown: a policy edited in the portal (say, widened to
+    // every user with a device requirement) could lock people out while the cards still promise MFA for admins.
+    for (const change of policyDrift(buildPolicyDraft(this.settings), policy)) {
+      blockers.push({
+        problem: `The policy was changed after MfaBot created it. ${change}.`,
+        fix: 'Undo the change in the Entra admin center, or delete the policy and let MfaBot create it again; then click Enforce.',
+      });
+    }
     const strengths = this.settings.authenticationStrengthId ? await this.deps.gateway.authenticationStrengths() : [];
     for (const problem of enforceBlockers(policy, this.settings, strengths.filter((s) => s.requiresMfa).map((s) => s.id))) {
       blockers.push({ problem: `Not safe to enforce: ${problem}.`, fix: 'Fix the policy in the Entra admin center (or delete it and let MfaBot create it again), then click Enforce.' });
@@ -546,16 +579,20 @@ export class PolicyService {
     return blockers;
   }
 
-  /** The last `n` audit entries, for approvers only (the attempt is audited either way). */
+  /**
+   * The last `n` audit entries, for approvers only. An approver's view is audited but not listed (so
+   * reading the log cannot push changes out of view); anyone else's attempt is only logged: refusing
+   * a read changes nothing, and auditing it would let anyone flood the audit log.
+   */
   async auditEntries(actor: Person, n = 20): Promise<{ allowed: true; entries: AuditEntry[] } | { allowed: false; reason: string }> {
     const { approver, note } = await this.approverStatus(actor.id);
     const decision = mayAct('audit', approver);
-    await this.appendAudit({
-      at: this.now().toISOString(), actor, action: 'audit.view', result: decision.allowed ? 'shown' : 'refused',
-      detail: decision.allowed ? `last ${n} entries` : `${decision.reason}${note ? ` ${note}` : ''}`,
-    });
-    if (!decision.allowed) return { allowed: false, reason: note ? `${decision.reason} ${note}` : decision.reason };
-    return { allowed: true, entries: await this.deps.audit.latest(n) };
+    if (!decision.allowed) {
+      this.deps.logger.warn({ actor: actor.id, action: 'audit.view' }, 'refused: only approvers may read the audit log');
+      return { allowed: false, reason: note ? `${decision.reason} ${note}` : decision.reason };
+    }
+    await this.appendAudit({ at: this.now().toISOString(), actor, action: 'audit.view', result: 'shown', detail: `last ${n} entries` });
+    return { allowed: true, entries: await this.deps.audit.latest(n, (e) => e.action !== 'audit.view') };
   }
 
   /**
@@ -572,13 +609,16 @@ export class PolicyService {
       throw err;
     }
     if (!policy?.id || policy.state === 'enabled') return null;
-    return this.impactFor(policy.id);
+    return this.impactFor(policy.id, policy.createdDateTime);
   }
 
-  private async impactFor(policyId: string): Promise<ImpactSummary> {
+  /** Sign-ins since the policy was created: no earlier one can have had it applied. */
+  private async impactFor(policyId: string, createdDateTime?: string | null): Promise<ImpactSummary> {
     const admins = this.deps.admins ? await this.deps.admins().catch(() => null) : null;
+    const created = createdDateTime ? new Date(createdDateTime) : null;
+    const since = created && !Number.isNaN(created.getTime()) ? created : undefined;
     try {
-      return summariseImpact(policyId, await this.deps.gateway.signInsForPolicy(policyId), admins);
+      return summariseImpact(policyId, await this.deps.gateway.signInsForPolicy(policyId, { since }), admins);
     } catch (err) {
       if (!(err instanceof GraphFailure)) throw err;
       const message = err.kind === 'licence'
@@ -593,6 +633,11 @@ export class PolicyService {
   /** Appends the audit entry for an outcome. Never fails the action: a lost entry is logged loudly. */
   private async record(actor: Person, action: string, outcome: Outcome, extra?: string): Promise<void> {
     const { result, detail } = describeOutcome(outcome);
+    if (outcome.kind === 'refused' && !this.refusals.allow(actor.id, this.now().getTime())) {
+      // Someone clicking a button they may not use, again and again: logged, so the log still has every attempt.
+      this.deps.logger.warn({ actor: actor.id, action, detail }, 'refused again: not audited, to keep the audit log readable');
+      return;
+    }
     const proposal = 'proposal' in outcome ? outcome.proposal : undefined;
     await this.appendAudit({
       at: this.now().toISOString(),
@@ -605,11 +650,47 @@ export class PolicyService {
     });
   }
 
-  private async appendAudit(entry: AuditEntry): Promise<void> {
+  /**
+   * Records that a change to the tenant is about to be made. Every Conditional Access write is preceded
+   * by one: if it cannot be stored the write does not happen, so no change is ever made unaudited (the
+   * outcome entry that follows may still be lost; the intent then stands for it).
+   */
+  private async auditIntent(actor: Person, action: string, detail: string, proposal?: Proposal, policyId?: string): Promise<WriteFailure | null> {
+    const entry: AuditEntry = {
+      at: this.now().toISOString(), actor, action, result: 'intent', detail,
+      ...(policyId ? { policyId } : {}), ...(proposal ? { proposalId: proposal.id } : {}),
+    };
     try {
       await this.deps.audit.append(entry);
+      return null;
     } catch (err) {
-      this.deps.logger.error({ err: String(err), audit: entry }, 'could not append to the audit log');
+      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), audit: entry }, 'could not write to the audit log: the change was not made');
+      return {
+        message: 'MfaBot records every change to Conditional Access in its audit log before making it, and could not write to the audit log just now. Nothing was changed. Check MfaBot\'s storage (MFABOT_DATA_DIR, or the blob container), then try again.',
+        changed: 'no',
+      };
+    }
+  }
+
+  /**
+   * Appends an audit entry, retrying a storage failure a few times (a lock a crash left, a blob
+   * throttled). An entry that still cannot be stored is written to the log in full, and the action is
+   * not failed for it: by then the tenant has changed, or nothing was asked of it.
+   */
+  private async appendAudit(entry: AuditEntry): Promise<void> {
+    const delays = this.deps.auditRetryDelaysMs ?? [100, 500, 2_000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deps.audit.append(entry);
+        return;
+      } catch (err) {
+        const delay = delays[attempt];
+        if (delay === undefined) {
+          this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), audit: entry }, 'could not append to the audit log');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 }

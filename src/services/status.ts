@@ -5,6 +5,7 @@
 import type { StatusReport } from '../domain/report';
 import { buildStatusReport, type StatusSettings } from '../domain/status';
 import type { TenantGateway } from '../graph/gateway';
+import type { Logger } from '../log';
 import { SingleFlight } from './cache';
 
 export interface StatusServiceOptions {
@@ -12,6 +13,8 @@ export interface StatusServiceOptions {
   settings: StatusSettings;
   cacheSeconds: number;
   now?: () => Date;
+  /** Told about every part of the tenant a sweep could not read (the card shows them as caveats). */
+  logger?: Logger;
 }
 
 export class StatusService {
@@ -21,6 +24,9 @@ export class StatusService {
     this.report = new SingleFlight(
       async () => {
         const facts = await opts.gateway.readTenant({ roleIds: opts.settings.roleIds });
+        for (const caveat of facts.caveats) {
+          opts.logger?.warn({ area: caveat.area, detail: caveat.message, missing: caveat.missing ?? null }, 'status: part of the tenant could not be read');
+        }
         return buildStatusReport(facts, opts.settings, this.now());
       },
       opts.cacheSeconds * 1000,

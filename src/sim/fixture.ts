@@ -206,8 +206,10 @@ const teamsApp = z.object({
   externalId: z.string().nullable(),
   displayName: z.string(),
   distributionMethod: z.enum(['store', 'organization', 'sideloaded']).optional(),
-  /** Bot id used to build the 1:1 chat id; defaults to externalId. */
+  /** Bot id used to build the 1:1 chat id; defaults to externalId. Sim-only. */
   botId: z.string().optional(),
+  /** Users whose Teams app permission policy blocks this app: installing it for them is refused (403). Sim-only. */
+  blockedFor: z.array(id).optional(),
 }).passthrough();
 
 /** The fixture's items, then every built-in item whose id (any letter case) it does not have. */

@@ -1,45 +1,108 @@
 /**
- * Application permissions the simulator demands, per facts §0: each endpoint lists its least
- * privileged permission first, then the higher ones that also satisfy it.
+ * The application permissions the simulated Graph accepts, per route, as Microsoft's permission map
+ * lists them (repository microsoftgraph/microsoft-graph-devx-content, `permissions/new/permissions.json`,
+ * the application scheme; each route's page on learn.microsoft.com shows the same table). The least
+ * privileged permission comes first, then every other one the map accepts, and nothing else: a
+ * simulator that accepts what Graph refuses would hide a missing permission until a real tenant.
+ *
+ * Routes the map does not list take the permissions of the page that documents them (noted below).
  */
 
 /**
  * A requirement: every inner list must be satisfied by at least one granted permission.
- * Most endpoints have one inner list; writing CA policies needs two (ReadWrite + Policy.Read.All).
+ * Most routes have one inner list; writing CA policies needs two (ReadWrite + Policy.Read.All).
  */
 export type PermissionRequirement = ReadonlyArray<readonly string[]>;
 
-const DIRECTORY_READ = ['Directory.Read.All', 'Directory.ReadWrite.All'];
+const TEAMS_INSTALLATION_READ = [
+  'TeamsAppInstallation.ReadForUser.All', 'TeamsAppInstallation.ReadWriteSelfForUser.All', 'TeamsAppInstallation.ManageSelectedForUser.All',
+  'TeamsAppInstallation.Read.All', 'TeamsAppInstallation.Read.User', 'TeamsAppInstallation.ReadWriteAndConsentForUser.All',
+  'TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All', 'TeamsAppInstallation.ReadWriteForUser.All',
+  'TeamsAppInstallation.ReadWriteSelectedForUser.All',
+];
 
+const USERS = [
+  'User.ReadBasic.All', 'User.ReadWrite.All', 'AgentIdUser.ReadWrite.All', 'AgentIdUser.ReadWrite.IdentityParentedBy',
+  'DeviceManagementApps.Read.All', 'DeviceManagementApps.ReadWrite.All', 'DeviceManagementConfiguration.Read.All',
+  'DeviceManagementConfiguration.ReadWrite.All', 'DeviceManagementManagedDevices.Read.All', 'DeviceManagementManagedDevices.ReadWrite.All',
+  'DeviceManagementServiceConfig.Read.All', 'DeviceManagementServiceConfig.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All',
+  'User.Read.All', 'User.ReadWrite.CrossCloud',
+];
+
+const ROLE_ELIGIBILITY = [
+  'RoleEligibilitySchedule.Read.Directory', 'RoleEligibilitySchedule.ReadWrite.Directory', 'RoleManagement.Read.All',
+  'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory',
+];
+
+const SECURE_SCORE = ['SecurityEvents.Read.All', 'SecurityEvents.ReadWrite.All'];
+
+const STRENGTHS = ['Policy.Read.AuthenticationMethod', 'Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod', 'Policy.ReadWrite.ConditionalAccess'];
+
+/** Accepted permissions per route (the map's application column). */
 export const PERMISSION = {
-  organization: ['Organization.Read.All', 'Organization.ReadWrite.All', ...DIRECTORY_READ],
-  users: ['User.Read.All', 'User.ReadWrite.All', ...DIRECTORY_READ],
-  groups: ['Group.Read.All', 'GroupMember.Read.All', 'Group.ReadWrite.All', 'GroupMember.ReadWrite.All', ...DIRECTORY_READ],
-  groupMembers: ['GroupMember.Read.All', 'Group.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', ...DIRECTORY_READ],
-  servicePrincipals: ['Application.Read.All', 'Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy', ...DIRECTORY_READ],
-  roleManagement: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', ...DIRECTORY_READ],
-  roleEligibility: [
-    'RoleEligibilitySchedule.Read.Directory', 'RoleEligibilitySchedule.ReadWrite.Directory',
-    'RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory',
+  organization: [
+    'DeviceManagementServiceConfig.Read.All', 'DeviceManagementConfiguration.Read.All', 'DeviceManagementConfiguration.ReadWrite.All',
+    'DeviceManagementServiceConfig.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Organization.Read.All',
+    'Organization.ReadWrite.All', 'User.Read.All',
   ],
-  registrationReport: ['AuditLog.Read.All', 'UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'],
+  users: USERS,
+  /** Get group (not in the map; learn.microsoft.com/graph/api/group-get). */
+  group: ['GroupMember.Read.All', 'Directory.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  /** The cast `…/transitiveMembers/microsoft.graph.user` is not in the map: it inherits the collection's. */
+  transitiveMembers: [
+    'GroupMember.ReadBasic.All', 'Directory.Read.All', 'Group.Read.All', 'Group.ReadBasic.All', 'Group.ReadWrite.All',
+    'GroupMember.Read.All', 'GroupMember.ReadWrite.All',
+  ],
+  /** Get servicePrincipal (not in the map; learn.microsoft.com/graph/api/serviceprincipal-get). */
+  servicePrincipal: ['Application.Read.All', 'Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  subscribedSkus: ['LicenseAssignment.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All'],
+  roleAssignments: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  roleDefinitions: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All', 'RoleManagement.Read.All'],
+  roleEligibility: ROLE_ELIGIBILITY,
+  registrationReport: ['AuditLog.Read.All'],
   authenticationMethods: ['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'],
-  policyRead: ['Policy.Read.All', 'Policy.Read.ConditionalAccess', 'Policy.ReadWrite.ConditionalAccess'],
+  /** Listing and reading CA policies: Policy.Read.All only (not Policy.Read.ConditionalAccess, not the ReadWrite scope). */
+  conditionalAccessRead: ['Policy.Read.All'],
   conditionalAccessWrite: ['Policy.ReadWrite.ConditionalAccess'],
-  securityDefaultsRead: ['Policy.Read.All', 'Policy.ReadWrite.SecurityDefaults', 'Policy.ReadWrite.ConditionalAccess'],
+  securityDefaultsRead: ['Policy.Read.All', 'Policy.ReadWrite.SecurityDefaults'],
+  /** Update identitySecurityDefaultsEnforcementPolicy (not in the map; its page lists these). */
   securityDefaultsWrite: ['Policy.ReadWrite.SecurityDefaults', 'Policy.ReadWrite.ConditionalAccess'],
-  authenticationStrengths: ['Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod', 'Policy.ReadWrite.ConditionalAccess'],
-  subscribedSkus: ['Organization.Read.All', 'Organization.ReadWrite.All', 'LicenseAssignment.Read.All', ...DIRECTORY_READ],
-  secureScore: ['SecurityEvents.Read.All', 'SecurityEvents.ReadWrite.All'],
+  authenticationStrengths: STRENGTHS,
+  secureScore: SECURE_SCORE,
   signIns: ['AuditLog.Read.All'],
-  appCatalog: ['AppCatalog.Read.All', 'AppCatalog.ReadWrite.All', ...DIRECTORY_READ],
-  installedAppsRead: [
-    'TeamsAppInstallation.ReadForUser.All', 'TeamsAppInstallation.ReadWriteSelfForUser.All',
-    'TeamsAppInstallation.ReadWriteForUser.All',
+  appCatalog: ['AppCatalog.Read.All', 'AppCatalog.ReadWrite.All'],
+  installedAppsRead: TEAMS_INSTALLATION_READ,
+  installedAppsWrite: [
+    'TeamsAppInstallation.ReadWriteSelfForUser.All', 'TeamsAppInstallation.ManageSelectedForUser.All',
+    'TeamsAppInstallation.ReadWriteAndConsentForUser.All', 'TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All',
+    'TeamsAppInstallation.ReadWriteForUser.All', 'TeamsAppInstallation.ReadWriteSelectedForUser.All',
   ],
-  installedAppsWrite: ['TeamsAppInstallation.ReadWriteSelfForUser.All', 'TeamsAppInstallation.ReadWriteForUser.All'],
-  /** Needed for signIns to carry appliedConditionalAccessPolicies (facts §8). */
-  signInPolicyDetails: ['Policy.Read.All', 'Policy.Read.ConditionalAccess', 'Policy.ReadWrite.ConditionalAccess'],
+  installedAppChat: [
+    'TeamsAppInstallation.ReadForUser.All', 'TeamsAppInstallation.Read.All', 'TeamsAppInstallation.Read.User',
+    'TeamsAppInstallation.ReadWriteForUser.All', 'TeamsAppInstallation.ReadWriteSelectedForUser.All', 'TeamsAppInstallation.ReadWriteSelfForUser.All',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+/**
+ * What the granted permissions reveal of the objects Graph returns, beyond the route's own check
+ * (Graph's rule for directoryObject collections and expansions: an object of a type the app cannot
+ * read comes back as `id` and `@odata.type` only).
+ */
+export const VISIBILITY = {
+  /** The full user profile, accountEnabled and userType included. */
+  userFull: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  /** The basic profile: id, displayName, givenName, surname, mail, userPrincipalName. */
+  userBasic: ['User.ReadBasic.All'],
+  group: ['Group.Read.All', 'Group.ReadBasic.All', 'GroupMember.Read.All', 'GroupMember.ReadBasic.All', 'Group.ReadWrite.All', 'GroupMember.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  servicePrincipal: ['Application.Read.All', 'Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  /** Sign-ins carry appliedConditionalAccessPolicies only with one of these (learn.microsoft.com/graph/api/signin-list). */
+  signInPolicyDetails: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'Policy.Read.ConditionalAccess'],
+  /** Installation permissions that reach every app, not only the calling app itself. */
+  anyTeamsAppInstall: ['TeamsAppInstallation.ReadWriteForUser.All', 'TeamsAppInstallation.ReadWriteAndConsentForUser.All'],
+  anyTeamsAppRead: [
+    'TeamsAppInstallation.ReadForUser.All', 'TeamsAppInstallation.Read.All', 'TeamsAppInstallation.Read.User',
+    'TeamsAppInstallation.ReadWriteForUser.All', 'TeamsAppInstallation.ReadWriteAndConsentForUser.All',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 /** What the app was granted: every permission, or a fixed list (case-insensitive). */
@@ -67,5 +130,11 @@ export class Grants {
 
   satisfies(requirement: PermissionRequirement): boolean {
     return requirement.every((anyOf) => this.hasAny(anyOf));
+  }
+
+  /** How much of a user the app may read: the full profile, the basic one, or nothing. */
+  userLevel(): 'full' | 'basic' | 'none' {
+    if (this.hasAny(VISIBILITY.userFull)) return 'full';
+    return this.hasAny(VISIBILITY.userBasic) ? 'basic' : 'none';
   }
 }

@@ -3,7 +3,7 @@
  * fault → route (404/405) → permission (403) → licence → query options → handler.
  */
 import { errorBody, GraphError, defaultFaultError, insufficientPrivileges, nonPremiumTenant } from './errors';
-import type { FaultInjector } from './faults';
+import type { FaultInjector, GraphFaults } from './faults';
 import { parseQuery, pageCollection, entityBody, type CollectionSpec, type ODataQuery, type PagingLimits, type QueryOption } from './odata/query';
 import type { Grants, PermissionRequirement } from './permissions';
 import type { TenantState } from './state';
@@ -46,6 +46,13 @@ export interface SimContext {
   grants: Grants;
   limits: PagingLimits;
   faults: FaultInjector;
+  /** The named Graph behaviours switched on (`mfabot sim --fault`). */
+  graphFaults: GraphFaults;
+  /**
+   * Manifest id (`externalId` in the app catalog) of the calling app's own Teams app: the app whose
+   * `webApplicationInfo` names the app registration the tokens are issued to.
+   */
+  ownTeamsAppExternalId: string;
   /** Aborts when the simulator closes, ending injected delays. */
   signal: AbortSignal;
   now(): Date;
@@ -75,6 +82,8 @@ export interface Route {
   licence?: LicenceGate;
   /** System query options the endpoint accepts; any other `$option` is a 400. */
   options?: readonly QueryOption[];
+  /** The 403 this service answers when the permission check fails (default: the directory's Authorization_RequestDenied). */
+  denied?: (requirement: PermissionRequirement, grants: Grants) => GraphError;
   handle(ctx: HandlerContext): GraphResponse | Promise<GraphResponse>;
 }
 
@@ -116,7 +125,7 @@ export class Router {
   /** Runs one request through the pipeline; never throws (errors become Graph error responses). */
   async dispatch(req: GraphRequest, sim: SimContext): Promise<GraphResponse> {
     try {
-      const fault = sim.faults.take(req.method, req.path);
+      const fault = sim.faults.take(req.method, req.path, req.rawQuery);
       if (fault) {
         await sleep(fault.delayMs ?? 0, sim.signal);
         if (fault.status >= 400) {
@@ -128,7 +137,7 @@ export class Router {
         }
       }
       const { route, params } = this.match(req);
-      if (!sim.grants.satisfies(route.permissions)) throw insufficientPrivileges();
+      if (!sim.grants.satisfies(route.permissions)) throw route.denied?.(route.permissions, sim.grants) ?? insufficientPrivileges();
       checkLicence(route.licence, sim.state);
       const query = parseQuery(req.rawQuery, route.options ?? []);
       const ctx: HandlerContext = {

@@ -8,17 +8,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { handleControl, type SimRequest } from './control';
 import { errorBody, GraphError } from './errors';
-import { FaultInjector, type Fault } from './faults';
+import { FaultInjector, GraphFaults, type Fault, type GraphFaultName } from './faults';
 import type { TenantFixture } from './fixture';
 import { createRouter } from './handlers';
 import { normalisePolicy } from './conditionalAccess';
+import { MFABOT_TEAMS_APP_EXTERNAL_ID } from './defaults';
 import { Grants } from './permissions';
 import { splitTarget, type AppInstalledHook, type GraphRequest, type GraphResponse, type SimContext } from './router';
 import { TenantState } from './state';
 import { cloneJson, newGuid, sleep } from './util';
 
 export type { SimRequest } from './control';
-export type { Fault } from './faults';
+export type { Fault, GraphFaultName } from './faults';
+export { GRAPH_FAULTS, GRAPH_FAULT_NAMES, isGraphFaultName } from './faults';
 export { SIM_PERMISSIONS } from './handlers';
 
 /** The subset of a pino logger the simulator uses. */
@@ -42,6 +44,13 @@ export interface SimulatorOptions {
   defaultPageSize?: number;
   /** Application permissions the calling app holds (default 'all'). */
   grantedPermissions?: readonly string[] | 'all';
+  /** Named Graph behaviours to switch on (`mfabot sim --fault`; src/sim/faults.ts). */
+  graphFaults?: readonly GraphFaultName[];
+  /**
+   * Manifest id of the calling app's own Teams app (default: the one the simulated tenants give
+   * MfaBot): with TeamsAppInstallation.ReadWriteSelfForUser.All only this app can be installed.
+   */
+  ownTeamsAppExternalId?: string;
   logger?: SimLogger;
   /** Told when an app is installed for a user through Graph. */
   onAppInstalled?: AppInstalledHook;
@@ -61,6 +70,10 @@ export interface Simulator {
   clearRequests(): void;
   inject(fault: Fault): void;
   clearFaults(): void;
+  /** How many answers each named fault (`graphFaults`) changed so far. */
+  graphFaultsFired(): Partial<Record<GraphFaultName, number>>;
+  /** Arms the `-once` faults again and clears the counts (after a warm-up, say). */
+  rearmGraphFaults(): void;
   close(): Promise<void>;
 }
 
@@ -122,6 +135,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     grants: new Grants(opts.grantedPermissions ?? 'all'),
     limits: { defaultPageSize: opts.defaultPageSize ?? 100, maxPageSize: opts.maxPageSize },
     faults,
+    graphFaults: new GraphFaults(opts.graphFaults ?? []),
+    ownTeamsAppExternalId: opts.ownTeamsAppExternalId ?? MFABOT_TEAMS_APP_EXTERNAL_ID,
     signal: closing.signal,
     now,
     dispatch: (req) => router.dispatch(req, sim),
@@ -208,6 +223,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     },
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
+    graphFaultsFired: () => sim.graphFaults.firedCounts(),
+    rearmGraphFaults: () => sim.graphFaults.rearm(),
     close: () => new Promise<void>((resolve) => {
       closing.abort();
       server.close(() => resolve());

@@ -58,14 +58,21 @@ export class AuditLog {
     }
   }
 
-  /** The newest `n` entries, newest first. */
-  async latest(n: number): Promise<AuditEntry[]> {
+  /**
+   * The newest `n` entries that `keep` accepts (all by default), newest first. At most `maxPages`
+   * pages are read, so a log full of skipped entries cannot make one look-up read all of storage.
+   */
+  async latest(n: number, keep: (entry: AuditEntry) => boolean = () => true, maxPages = 40): Promise<AuditEntry[]> {
     const head = await readOne<HeadItem>(this.store, HEAD_KEY);
     const out: AuditEntry[] = [];
-    for (let pageNo = head?.page ?? 0; pageNo >= 0 && out.length < n; pageNo--) {
+    const last = head?.page ?? 0;
+    for (let pageNo = last; pageNo >= 0 && pageNo > last - maxPages && out.length < n; pageNo--) {
       const page = await readOne<PageItem>(this.store, pageKey(pageNo));
       const entries = page?.entries ?? [];
-      for (let i = entries.length - 1; i >= 0 && out.length < n; i--) out.push(entries[i] as AuditEntry);
+      for (let i = entries.length - 1; i >= 0 && out.length < n; i--) {
+        const entry = entries[i] as AuditEntry;
+        if (keep(entry)) out.push(entry);
+      }
     }
     return out;
   }

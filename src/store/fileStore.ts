@@ -12,14 +12,55 @@
  */
 import { randomUUID, createHash } from 'node:crypto';
 import { promises as fs, constants as fsConstants } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { ETagConflictError, type KeyValueStore, type StoreItem, type StoreItems } from './kv';
 
 export interface FileStoreOptions {
-  /** A lock file older than this is taken to be left by a crashed process and removed (default 30 s). */
+  /**
+   * A lock file older than this is taken to be left by a crashed process and removed (default 10 s).
+   * Locks of processes on this host that are gone are taken over at once, whatever their age.
+   */
   staleLockMs?: number;
-  /** How long a write waits for another process's lock before failing (default 10 s). */
+  /** How long a write waits for another process's lock before failing (default and minimum: the stale age plus 5 s). */
   lockTimeoutMs?: number;
+}
+
+/** Who holds a lock file: written into it, so a successor can tell a crashed holder from a slow one. */
+interface LockOwner {
+  pid: number;
+  host: string;
+  /** Distinguishes this process from an earlier one that had the same PID (a restarted container). */
+  token: string;
+}
+
+/** This process, as its lock files name it. */
+const SELF: LockOwner = { pid: process.pid, host: hostname(), token: randomUUID() };
+
+/** Temp files of an atomic write: `<item file>.<pid>.<uuid>.tmp`. */
+const TEMP_FILE = /\.(\d+)\.[0-9a-f-]{36}\.tmp$/;
+
+/** True when a process with this PID exists on this host (EPERM: it exists but belongs to someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseOwner(text: string): LockOwner | null {
+  const [pid, host, token] = text.split('\n').map((l) => l.trim());
+  const n = Number(pid);
+  return Number.isInteger(n) && n > 0 ? { pid: n, host: host ?? '', token: token ?? '' } : null;
+}
+
+/** A lock whose holder certainly no longer runs: a dead PID on this host, or this PID from an earlier life. */
+function holderIsGone(owner: LockOwner): boolean {
+  if (owner.host !== SELF.host) return false;
+  if (owner.pid === SELF.pid) return owner.token !== SELF.token;
+  return !processAlive(owner.pid);
 }
 
 /** What one file holds. */
@@ -51,8 +92,9 @@ export class FileStore implements KeyValueStore {
   private ready: Promise<void> | null = null;
 
   constructor(readonly dir: string, opts: FileStoreOptions = {}) {
-    this.staleLockMs = opts.staleLockMs ?? 30_000;
-    this.lockTimeoutMs = opts.lockTimeoutMs ?? 10_000;
+    this.staleLockMs = opts.staleLockMs ?? 10_000;
+    // Waiting less than the stale age would fail on every lock a crash left, before it may be broken.
+    this.lockTimeoutMs = Math.max(opts.lockTimeoutMs ?? 0, this.staleLockMs + 5_000);
   }
 
   async read(keys: string[]): Promise<StoreItems> {
@@ -86,8 +128,39 @@ export class FileStore implements KeyValueStore {
   }
 
   private ensureDir(): Promise<void> {
-    this.ready ??= fs.mkdir(this.dir, { recursive: true }).then(() => undefined);
+    this.ready ??= fs.mkdir(this.dir, { recursive: true }).then(() => this.sweep());
     return this.ready;
+  }
+
+  /**
+   * Removes what crashed writers left: temp files of writes that never completed (their process is
+   * gone, or they are older than any write could take) and lock files whose holder is gone. Runs once,
+   * before this store's first write; a failure here never stops the store.
+   */
+  private async sweep(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return;
+    }
+    await Promise.all(names.map(async (name) => {
+      const file = path.join(this.dir, name);
+      try {
+        const temp = TEMP_FILE.exec(name);
+        if (temp) {
+          const pid = Number(temp[1]);
+          const old = Date.now() - (await fs.stat(file)).mtimeMs > 10 * 60_000;
+          if ((pid !== SELF.pid && !processAlive(pid)) || old) await fs.rm(file, { force: true });
+        } else if (name.endsWith('.lock')) {
+          await this.breakIfStale(file);
+        } else if (name.endsWith('.broken')) {
+          await fs.rm(file, { force: true });
+        }
+      } catch {
+        // Gone meanwhile, or not ours to judge: the lock logic handles it when the key is written.
+      }
+    }));
   }
 
   private async load(key: string): Promise<Envelope | undefined> {
@@ -122,17 +195,18 @@ export class FileStore implements KeyValueStore {
 
   private async atomicWrite(file: string, content: string): Promise<void> {
     const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-    const handle = await fs.open(temp, 'w');
     try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      const handle = await fs.open(temp, 'w');
+      try {
+        await handle.writeFile(content, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await fs.rename(temp, file);
     } catch (err) {
-      await fs.rm(temp, { force: true });
+      // A full disk or an I/O error: the item keeps its old content, and no half-written temp file stays.
+      await fs.rm(temp, { force: true }).catch(() => undefined);
       throw err;
     }
     await this.syncDir();
@@ -168,19 +242,12 @@ export class FileStore implements KeyValueStore {
     const lock = `${this.fileOf(key)}.lock`;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
-      try {
-        const handle = await fs.open(lock, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY);
-        await handle.writeFile(`${process.pid}\n`);
-        await handle.close();
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        await this.breakIfStale(lock);
-        if (Date.now() - started > this.lockTimeoutMs) {
-          throw new Error(`FileStore: timed out waiting for the lock on "${key}" (${lock})`);
-        }
-        await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt * 2) + Math.random() * 5));
+      if (await this.tryLock(lock)) break;
+      await this.breakIfStale(lock);
+      if (Date.now() - started > this.lockTimeoutMs) {
+        throw new Error(`FileStore: timed out waiting for the lock on "${key}" (${lock})`);
       }
+      await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt * 2) + Math.random() * 5));
     }
     try {
       await work();
@@ -189,12 +256,54 @@ export class FileStore implements KeyValueStore {
     }
   }
 
-  private async breakIfStale(lock: string): Promise<void> {
+  /** Creates the lock file naming this process; false when another holds it. Leaves nothing behind on failure. */
+  private async tryLock(lock: string): Promise<boolean> {
+    let handle: fs.FileHandle;
     try {
-      const stat = await fs.stat(lock);
-      if (Date.now() - stat.mtimeMs > this.staleLockMs) await fs.rm(lock, { force: true });
-    } catch {
-      // Released meanwhile.
+      handle = await fs.open(lock, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
     }
+    try {
+      // The last line makes every acquisition's content unique, so breakIfStale can tell them apart.
+      await handle.writeFile(`${SELF.pid}\n${SELF.host}\n${SELF.token}\n${randomUUID()}\n`);
+    } catch (err) {
+      // Disk full: a lock naming nobody would block the key until it is stale.
+      await handle.close().catch(() => undefined);
+      await fs.rm(lock, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    await handle.close();
+    return true;
+  }
+
+  /**
+   * Removes a lock whose holder is gone (at once) or that is older than any holder could need. Two
+   * processes may judge the same lock stale; the first to remove it may already have taken a new one
+   * when the second acts. So the lock is moved aside (atomic: one mover wins) and deleted only if it is
+   * still the lock judged stale; a new holder's lock is put back.
+   */
+  private async breakIfStale(lock: string): Promise<void> {
+    let text: string;
+    let ageMs: number;
+    try {
+      const [stat, content] = await Promise.all([fs.stat(lock), fs.readFile(lock, 'utf8')]);
+      text = content;
+      ageMs = Date.now() - stat.mtimeMs;
+    } catch {
+      return;
+    }
+    const owner = parseOwner(text);
+    if (!(owner && holderIsGone(owner)) && ageMs <= this.staleLockMs) return;
+    const aside = `${lock}.${randomUUID()}.broken`;
+    try {
+      await fs.rename(lock, aside);
+    } catch {
+      return;
+    }
+    const moved = await fs.readFile(aside, 'utf8').catch(() => null);
+    if (moved !== text) await fs.link(aside, lock).catch(() => undefined);
+    await fs.rm(aside, { force: true }).catch(() => undefined);
   }
 }

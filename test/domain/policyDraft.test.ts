@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import {
-  POLICY_DISPLAY_NAME, buildPolicyDraft, describeDraft, enforceBlockers, isMfaBotPolicy, sameDraft, verifyDraft, type PolicyDraftSettings,
+  POLICY_DISPLAY_NAME, buildPolicyDraft, describeDraft, enforceBlockers, isMfaBotPolicy, policyDrift, sameDraft, verifyDraft, type PolicyDraftSettings,
 } from '../../src/domain/policyDraft';
 import { ROLE, parseRoleScope } from '../../src/domain/roles';
 
@@ -109,5 +109,83 @@ describe('before enforcing', () => {
 
   it('says when the policy is already enforced', () => {
     assert.match(enforceBlockers({ ...created(), state: 'enabled' }, settings()).join(' '), /already enforced/);
+  });
+});
+
+describe('whether the policy is still the one MfaBot created', () => {
+  /** The draft as Graph echoes it: its own ids and timestamps, every omitted setting as null or [], ids in any case and order. */
+  const asGraphReturnsIt = (overrides: { strength?: string } = {}): ConditionalAccessPolicy => {
+    const draft = buildPolicyDraft(settings(overrides.strength ? { authenticationStrengthId: overrides.strength } : {}));
+    return {
+      '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies/$entity',
+      id: '7359D0E0-D8A9-4AFA-8A93-E23E099A7BE8',
+      templateId: null,
+      displayName: draft.displayName,
+      createdDateTime: '2026-11-30T10:00:00Z',
+      modifiedDateTime: null,
+      state: 'enabledForReportingButNotEnforced',
+      sessionControls: null,
+      conditions: {
+        userRiskLevels: [], signInRiskLevels: [], clientAppTypes: ['all'], servicePrincipalRiskLevels: [],
+        platforms: null, locations: null, devices: null, clientApplications: null,
+        applications: { includeApplications: ['All'], excludeApplications: [], includeUserActions: [], includeAuthenticationContextClassReferences: [], applicationFilter: null },
+        users: {
+          includeUsers: [], excludeUsers: [BREAK_GLASS], includeGroups: [], excludeGroups: [GROUP.toUpperCase()],
+          includeRoles: [...draft.conditions.users.includeRoles].reverse().map((r) => r.toUpperCase()), excludeRoles: [],
+          includeGuestsOrExternalUsers: null, excludeGuestsOrExternalUsers: null,
+        },
+      },
+      grantControls: overrides.strength
+        ? { operator: 'OR', builtInControls: [], customAuthenticationFactors: [], termsOfUse: [], authenticationStrength: { id: overrides.strength, displayName: 'Phishing-resistant MFA', requirementsSatisfied: 'mfa' } as never }
+        : { operator: 'OR', builtInControls: ['mfa'], customAuthenticationFactors: [], termsOfUse: [], authenticationStrength: null },
+    } as ConditionalAccessPolicy;
+  };
+
+  it('finds no change in the policy as Graph returns it after creating it', () => {
+    assert.deepEqual(policyDrift(buildPolicyDraft(settings()), asGraphReturnsIt()), []);
+    const strong = settings({ authenticationStrengthId: PHISHING_RESISTANT });
+    assert.deepEqual(policyDrift(buildPolicyDraft(strong), asGraphReturnsIt({ strength: PHISHING_RESISTANT })), []);
+  });
+
+  it('ignores a new name, a description and the single control\'s operator', () => {
+    const policy = { ...asGraphReturnsIt(), displayName: 'Admins need MFA (MfaBot)', description: 'renamed in the portal' };
+    policy.grantControls = { ...policy.grantControls, operator: 'AND' };
+    assert.deepEqual(policyDrift(buildPolicyDraft(settings()), policy), []);
+  });
+
+  it('names each change when the policy was widened to every user with a device requirement', () => {
+    const policy = asGraphReturnsIt();
+    policy.conditions = { ...policy.conditions, users: { ...policy.conditions?.users, includeUsers: ['All'] } };
+    policy.grantControls = { operator: 'AND', builtInControls: ['mfa', 'compliantDevice', 'domainJoinedDevice'] };
+    const drift = policyDrift(buildPolicyDraft(settings()), policy);
+    assert.deepEqual(drift, [
+      'Included users: added All',
+      'Grant controls: added compliantDevice, domainJoinedDevice',
+      'Grant: now require all the selected controls',
+    ]);
+  });
+
+  it('names a removed break-glass exclusion, a dropped role and an added condition', () => {
+    const policy = asGraphReturnsIt();
+    const users = policy.conditions?.users;
+    policy.conditions = {
+      ...policy.conditions,
+      users: { ...users, excludeUsers: [], includeRoles: (users?.includeRoles ?? []).filter((r) => r.toLowerCase() !== ROLE.globalAdministrator) },
+      locations: { includeLocations: ['All'], excludeLocations: ['AllTrusted'] },
+    };
+    const drift = policyDrift(buildPolicyDraft(settings()), policy);
+    assert.ok(drift.includes(`Excluded users: removed ${BREAK_GLASS.toLowerCase()}`), drift.join('\n'));
+    assert.ok(drift.includes('Included directory roles: removed Global Administrator'), drift.join('\n'));
+    assert.ok(drift.includes('Locations: now includeLocations All; excludeLocations AllTrusted'), drift.join('\n'));
+  });
+
+  it('names session controls someone added', () => {
+    const policy = { ...asGraphReturnsIt(), sessionControls: { signInFrequency: { isEnabled: true, value: 1, type: 'hours' } } } as ConditionalAccessPolicy;
+    assert.match(policyDrift(buildPolicyDraft(settings()), policy).join(' '), /^Session controls: now signInFrequency isEnabled true; value 1; type hours$/);
+  });
+
+  it('names another authentication strength', () => {
+    const drift = policyDrift(buildPolicyDraft(settings({ authenticationStrengthId: PHISHING_RESISTANT })), asGraphReturnsIt({ strength: '00000000-0000-0000-0000-000000000002' }));
+    assert.deepEqual(drift, [`Authentication strength: ${PHISHING_RESISTANT} became 00000000-0000-0000-0000-000000000002`]);
   });
 });

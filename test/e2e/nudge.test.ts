@@ -227,6 +227,26 @@ describe('nudges end to end (bot over HTTP, simulator over HTTP, fake Bot Connec
     assert.equal(created().length, 2);
   });
 
+  it('tells the channel when a slow nudge fails and there is no card to update', async () => {
+    await bot.close();
+    bots = [];
+    bot = await launch({ invokeBudgetMs: 0 });
+    sim.inject({ method: 'GET', pathPattern: '^/roleManagement/directory/roleAssignments', status: 403, times: -1 });
+    try {
+      const before = cardsIn(channelId).length;
+      const activity = cardAction('nudge.send', { admins: `${BOB},${CAROL}` }, alice());
+      delete (activity as { replyToId?: string }).replyToId;
+      const res = await post(bot.url, activity);
+      assert.equal(res.status, 200);
+      await bot.nudge.idle();
+      const told = cardsIn(channelId).slice(before);
+      assert.equal(told.length, 1, 'the clicker hears what happened');
+      assert.match(cardText(told[0] ?? {}), /could not read the tenant/i);
+    } finally {
+      sim.clearFaults();
+    }
+  });
+
   it('marks an admin failed with the permission named when Graph refuses the install, and still nudges the others', async () => {
     sim.inject({ method: 'POST', pathPattern: `^/users/${CAROL}/teamwork/installedApps$`, status: 403 });
     const answer = await nudge(`${BOB},${CAROL},${GINA}`);
@@ -243,6 +263,23 @@ describe('nudges end to end (bot over HTTP, simulator over HTTP, fake Bot Connec
     // Carol is not locked out by the window: once the permission is there, the next nudge reaches her.
     const retry = await nudge(CAROL);
     assert.match(retry.text, /1 sent/);
+  });
+
+  it('waits for Teams after installing MfaBot for an admin: two refused createConversation calls, then the nudge arrives', async () => {
+    connector.failNext(/^\/v3\/conversations$/, 403, 2);
+    const answer = await nudge(BOB);
+    assert.match(answer.text, /Nudges: 1 sent/);
+    assert.deepEqual(installs(), [BOB]);
+    assert.equal(nudgeCardsFor(BOB).length, 1);
+  });
+
+  it('names an app permission policy, not a permission, when one blocks MfaBot for an admin', async () => {
+    (sim.state.teamsApps ?? [])[0]!.blockedFor = [CAROL];
+    const answer = await nudge(`${BOB},${CAROL}`);
+    assert.match(answer.text, /Nudges: 1 sent, 0 skipped, 1 failed/);
+    assert.match(answer.text, /Carol Chen[\s\S]*app permission policy blocks MfaBot/);
+    assert.doesNotMatch(answer.text, /Needs: /);
+    assert.equal(nudgeCardsFor(BOB).length, 1);
   });
 
   it('"I\'ve registered": not yet while the report lags, then thanks and a note in the channel once the simulator flips the user', async () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import sinon from 'sinon';
+import { FileStore } from '../../src/store/fileStore';
 import { evaluatePolicies } from '../../src/domain/coverage';
 import { parseRoleScope } from '../../src/domain/roles';
 import { POLICY_DISPLAY_NAME } from '../../src/domain/policyDraft';
@@ -372,6 +374,67 @@ describe('policy create/approve/enforce end to end (bot over HTTP, simulator, fa
     assert.equal(policyWrites(sim).filter((r) => r.method === 'PATCH').length, 0);
   });
 
+  it('refuses to enforce a policy widened in the portal after it was approved, names each change and audits it', async () => {
+    await start();
+    await click('policy.create', {}, alice());
+    await click('policy.enable', {}, bobUser());
+    const approval = postedCards().at(-1) as Card;
+    const [policy] = mfabotPolicies();
+    assert.ok(policy?.id);
+    // What an administrator could do in the Entra admin center meanwhile: every user, and devices on top of MFA.
+    const patched = await fetch(`${sim.url}/v1.0/identity/conditionalAccess/policies/${policy.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer an-administrator-in-the-portal' },
+      body: JSON.stringify({
+        conditions: { ...policy.conditions, users: { ...policy.conditions?.users, includeUsers: ['All'] } },
+        grantControls: { operator: 'AND', builtInControls: ['mfa', 'compliantDevice', 'domainJoinedDevice'] },
+      }),
+    });
+    assert.equal(patched.status, 204);
+    const writesBefore = policyWrites(sim).length;
+
+    const approved = await click('policy.approve', { proposalId: approval.refresh?.action.data.proposalId }, alice());
+    assert.match(approved.text, /MfaBot did not enforce the policy/);
+    assert.match(approved.text, /changed after MfaBot created it\. Included users: added All/);
+    assert.match(approved.text, /Grant controls: added compliantDevice, domainJoinedDevice/);
+    const direct = await click('policy.enable', {}, alice());
+    assert.match(direct.text, /Included users: added All/);
+    assert.equal(policyWrites(sim).length, writesBefore, 'nothing was written');
+    assert.equal(mfabotPolicies()[0]?.state, 'enabledForReportingButNotEnforced');
+    assert.match(await auditText(), /policy\.enable\s*[\s\S]*refused[\s\S]*Included users: added All/);
+  });
+
+  it('changes nothing, and says why, when the audit log cannot be written', async () => {
+    await start(fabrikam(), { auditRetryDelaysMs: [] });
+    const write = FileStore.prototype.write;
+    const full = sinon.stub(FileStore.prototype, 'write').callsFake(async function (this: FileStore, changes) {
+      if (Object.keys(changes).some((k) => k.startsWith('audit/'))) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      return write.call(this, changes);
+    });
+    try {
+      const create = await click('policy.create', {}, alice());
+      assert.match(create.text, /could not write to the audit log/);
+      assert.match(create.text, /Nothing was changed/);
+      assert.deepEqual(policyWrites(sim), [], 'no policy was created unaudited');
+    } finally {
+      full.restore();
+    }
+    await click('policy.create', {}, alice());
+    assert.equal(mfabotPolicies().length, 1, 'with storage back, the same click creates it');
+    const policyId = mfabotPolicies()[0]?.id;
+    const fullAgain = sinon.stub(FileStore.prototype, 'write').callsFake(async function (this: FileStore, changes) {
+      if (Object.keys(changes).some((k) => k.startsWith('audit/'))) throw new Error('storage unavailable');
+      return write.call(this, changes);
+    });
+    try {
+      const enforce = await click('policy.enable', {}, alice());
+      assert.match(enforce.text, /could not write to the audit log/);
+      assert.equal(sim.state.conditionalAccessPolicies.find((p) => p.id === policyId)?.state, 'enabledForReportingButNotEnforced');
+    } finally {
+      fullAgain.restore();
+    }
+  });
+
   it('summarises the report-only impact from the sign-in logs, and says so when they cannot be read', async () => {
     const POLICY_ID = '22222222-0000-4000-8000-000000000099';
     const tenant = fabrikam();
@@ -441,6 +504,17 @@ describe('policy create/approve/enforce end to end (bot over HTTP, simulator, fa
     assert.match(String(refusal.body.text), /Only approvers can see the audit log/);
   });
 
+  it('keeps the creation in view when a non-approver asks for the audit log 120 times', async () => {
+    await start();
+    await click('policy.create', {}, alice());
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(Array.from({ length: 30 }, () => post(bot.url, message('audit', bobUser()))));
+    }
+    const audit = await auditText();
+    assert.match(audit, /Alice Ahmed[\s\S]*policy\.create[\s\S]*created/);
+    assert.doesNotMatch(audit, /audit\.view/);
+  });
+
   it('answers a slow create at once with a working card and updates the card for everyone when Graph answers', async () => {
     await start(fabrikam(), { invokeBudgetMs: 150 });
     sim.inject({ method: 'POST', pathPattern: '^/identity/conditionalAccess/policies$', status: 200, delayMs: 1_500 });
@@ -453,6 +527,20 @@ describe('policy create/approve/enforce end to end (bot over HTTP, simulator, fa
     const update = await connector.waitFor((a) => a.method === 'PUT' && a.activityId === cardId, 5_000);
     assert.match(cardText(attachedCard(update.body)), /Created: Conditional Access policy/);
     assert.equal(mfabotPolicies().length, 1);
+  });
+
+  it('tells the clicker about a slow create that failed without replacing the card for everyone', async () => {
+    await start(fabrikam(), { invokeBudgetMs: 150 });
+    sim.inject({ method: 'POST', pathPattern: '^/identity/conditionalAccess/policies$', status: 403, delayMs: 1_000 });
+    const cardId = randomUUID();
+    const before = postedCards().length;
+    const answer = await click('policy.create', {}, alice(), { replyToId: cardId });
+    assert.match(answer.text, /Creating the Conditional Access policy/);
+    await connector.waitFor((a) => a.method === 'POST' && a.conversationId === conversationId && postedCards().length > before, 5_000);
+    assert.match(cardText(postedCards().at(-1) ?? {}), /MfaBot did not create the policy|lacks the Graph permission/);
+    await bot.feature.idle();
+    assert.deepEqual(updatesOf(cardId), [], 'the card everyone sees still offers the button');
+    assert.equal(mfabotPolicies().length, 0);
   });
 
   it('with the two-person rule, an approver\'s own request needs another approver', async () => {

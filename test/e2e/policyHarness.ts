@@ -65,6 +65,7 @@ export interface PolicyBotOptions {
   settings?: Partial<PolicyFeatureSettings>;
   now?: () => Date;
   invokeBudgetMs?: number;
+  auditRetryDelaysMs?: readonly number[];
 }
 
 /** Starts a bot (not the simulator) on a free loopback port. */
@@ -81,7 +82,7 @@ export async function startPolicyBot(opts: PolicyBotOptions): Promise<PolicyBot>
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
   const feature = createPolicyFeature({
     client, baseUrl: opts.sim.url, store: new FileStore(opts.dataDir), settings, adapter, botAppId: '', logger, status,
-    now: opts.now, invokeBudgetMs: opts.invokeBudgetMs,
+    now: opts.now, invokeBudgetMs: opts.invokeBudgetMs, auditRetryDelaysMs: opts.auditRetryDelaysMs,
   });
   const app = createBotApp({
     status, logger, botName: 'MfaBot', tenantId: () => opts.sim.state.organization.id, allowMissingTenant: true, maxAdminsListed: 15,

@@ -60,13 +60,23 @@ describe('two MfaBot processes sharing one Azurite container', function () {
 
   it('creates exactly one policy when an approver\'s 50 concurrent clicks are spread over both processes', async () => {
     const before = sim.requests().length;
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => click((bots[i % 2] as BotProcess).url, 'policy.create', {}, megan())));
+    const cardIds = Array.from({ length: 50 }, () => randomUUID());
+    const answers = await Promise.all(cardIds.map((cardId, i) => click((bots[i % 2] as BotProcess).url, 'policy.create', {}, megan(), cardId)));
 
     assert.deepEqual(answers.map((a) => a.status), Array.from({ length: 50 }, () => 200));
     const posts = sim.requests().slice(before).filter((r) => r.method === 'POST' && r.path === POLICIES_PATH);
     assert.equal(posts.length, 1, 'one POST to Graph');
     assert.equal(sim.state.conditionalAccessPolicies.filter((p) => p.displayName === POLICY_NAME).length, 1, 'one policy in the tenant');
-    assert.equal(answers.filter((a) => /^Created: Conditional Access policy/m.test(a.text)).length, 1, answers.map((a) => a.text.split('\n')[0]).join(' | '));
+    // On a loaded machine the winning click may outlast the invoke budget: it then answers "Creating…"
+    // and shows "Created" by updating its card later. Either way exactly one click reports the creation.
+    const created = /^Created: Conditional Access policy/m;
+    const reportedBy = () => new Set([
+      ...cardIds.filter((_, i) => created.test(answers[i]?.text ?? '')),
+      ...connector.sent.filter((s) => s.method === 'PUT' && created.test(cardText(attachedCard(s.body) ?? {}))).map((s) => s.activityId),
+    ]);
+    if (reportedBy().size === 0) await connector.waitFor((s) => s.method === 'PUT' && created.test(cardText(attachedCard(s.body) ?? {})), 10_000);
+    assert.equal(reportedBy().size, 1, answers.map((a) => a.text.split('\n')[0]).join(' | '));
+    for (const a of answers) assert.match(a.text, /^(Created: Conditional Access policy|Already in progress|Creating the Conditional Access policy…)/m);
     for (const a of answers) assert.doesNotMatch(a.text, /went wrong|could not/i);
   });
 

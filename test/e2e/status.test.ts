@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -177,6 +178,45 @@ describe('health endpoints', () => {
       assert.ok(lines.some((l) => l.includes(notADirectory)), 'the details are in the log, for the operator');
     } finally {
       await down.close();
+    }
+  });
+});
+
+/**
+ * Makes a directory read-only for this process, even as root (where permissions are not checked but the
+ * immutable attribute is); null where neither works (a file system without attributes).
+ */
+function makeReadOnly(dir: string): (() => void) | null {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o555);
+    return () => chmodSync(dir, 0o755);
+  }
+  try {
+    execFileSync('chattr', ['+i', dir], { stdio: 'ignore' });
+    return () => execFileSync('chattr', ['-i', dir], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+}
+
+describe('readiness proves storage can be written', () => {
+  it('says storage is failing while the data directory is read-only, and ok again once it is writable', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mfabot-readonly-'));
+    const bot = await startMfaBot({ PORT: '0', SIM_PORT: '0', MFABOT_STORAGE: 'file', MFABOT_DATA_DIR: dir, MFABOT_TENANT_FILE: FIXTURE, LOG_LEVEL: 'silent' });
+    try {
+      assert.equal((await fetch(`${bot.url}/readyz`)).status, 200);
+      const restore = makeReadOnly(dir);
+      if (!restore) this.skip();
+      try {
+        const ready = await fetch(`${bot.url}/readyz`);
+        assert.equal(ready.status, 503);
+        assert.deepEqual(await ready.json(), { status: 'not ready', checks: { storage: 'failing', graph: 'ok' } });
+      } finally {
+        restore();
+      }
+      assert.equal((await fetch(`${bot.url}/readyz`)).status, 200);
+    } finally {
+      await bot.close();
     }
   });
 });

@@ -47,7 +47,7 @@ describe('the status sweep (gateway) on tenants larger than one page', () => {
       const inner = served.reduce((n, r) => n + (r.batch ?? 1), 0);
       assert.equal(facts.graphRequests, served.length);
       assert.ok(served.length <= 15, `${served.length} requests`);
-      assert.ok(inner > 4 * served.length, `${inner} Graph calls travelled in ${served.length} requests`);
+      assert.ok(inner > 2 * served.length, `${inner} Graph calls travelled in ${served.length} requests`);
       assert.equal(served.filter((r) => r.path.endsWith('/roleManagement/directory/roleAssignments')).length, 1,
         'one plain page of role assignments, then per-role pages in batches');
     });
@@ -66,14 +66,14 @@ describe('the status sweep (gateway) on tenants larger than one page', () => {
     });
   });
 
-  it('shows an admin whose registration look-up failed as unknown, with a caveat', async () => {
+  it('shows admins whose registration look-up failed as unknown, with a caveat', async () => {
     await withSim(loadFixtureFile(FIXTURE), {}, async (sim, gateway) => {
-      sim.inject({ pathPattern: `^/reports/authenticationMethods/userRegistrationDetails/${BOB}$`, status: 500, times: -1 });
+      sim.inject({ pathPattern: '^/reports/authenticationMethods/userRegistrationDetails$', queryPattern: `id in \\(.*${BOB}`, status: 500, times: -1 });
       const facts = await gateway.readTenant({ roleIds: ROLES });
       assert.equal(facts.caveats.filter((c) => c.area === 'registration').length, 1);
-      const bob = buildStatusReport(facts, SETTINGS, new Date()).admins.find((a) => a.id === BOB);
-      assert.equal(bob?.mfaRegistered, null);
-      assert.equal(facts.registrations[CAROL], false, 'other look-ups still answered');
+      const admins = buildStatusReport(facts, SETTINGS, new Date()).admins;
+      assert.equal(admins.find((a) => a.id === BOB)?.mfaRegistered, null);
+      assert.ok(admins.some((a) => a.id !== BOB && a.mfaRegistered !== null), 'the admins the isAdmin report listed are still known');
     });
   });
 

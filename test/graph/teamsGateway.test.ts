@@ -52,6 +52,37 @@ describe('Teams gateway against the simulated tenant over HTTP', () => {
     });
   });
 
+  it('tells apart the three 403s of an install: the permission, an app permission policy, an app that is not MfaBot\'s own', async () => {
+    const refusal = async (opts: SimOptions, tenant = fabrikamWithApp(), app = CATALOG_APP_ID): Promise<GraphFailure> => {
+      const sim = await startSimulator({ tenant, port: 0, host: '127.0.0.1', ...opts });
+      try {
+        const client = createGraphClient({ baseUrl: sim.url, credential: null, timeoutMs: 2_000, maxRetries: 0, logger: silentLogger() });
+        const err = await new GraphTeamsGateway({ client, baseUrl: sim.url }).install(BOB, app).then(() => null, (e: unknown) => e);
+        assert.ok(err instanceof GraphFailure, String(err));
+        assert.equal(err.details.status, 403);
+        return err;
+      } finally {
+        await sim.close();
+      }
+    };
+    const missing = await refusal({ grantedPermissions: ['AppCatalog.Read.All', 'TeamsAppInstallation.ReadForUser.All'] });
+    assert.equal(missing.kind, 'permission');
+    assert.equal(missing.details.missing, 'TeamsAppInstallation.ReadWriteSelfForUser.All');
+
+    const blocked = fabrikamWithApp();
+    (blocked.teamsApps ?? [])[0]!.blockedFor = [BOB];
+    const policy = await refusal({}, blocked);
+    assert.equal(policy.kind, 'refused');
+    assert.equal(policy.details.missing, undefined);
+    assert.match(policy.message, /app permission policy blocks MfaBot/);
+
+    const other = fabrikamWithApp();
+    other.teamsApps?.push({ id: 'b0b0b0b0-0000-4000-8000-00000000a992', externalId: 'someone-elses-manifest', displayName: 'Helpdesk', distributionMethod: 'organization' });
+    const notOwn = await refusal({ grantedPermissions: ['AppCatalog.Read.All', 'TeamsAppInstallation.ReadWriteSelfForUser.All'] }, other, 'b0b0b0b0-0000-4000-8000-00000000a992');
+    assert.equal(notOwn.kind, 'refused');
+    assert.match(notOwn.message, /not MfaBot's own app.*MFABOT_TEAMS_APP_ID/);
+  });
+
   it('reads one user\'s registration: registered, not, or unknown without a report row', async () => {
     await withSim({}, async (sim, gateway) => {
       assert.equal(await gateway.mfaRegistered(ALICE), true);

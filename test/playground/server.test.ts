@@ -3,7 +3,12 @@ import { startPlayground } from '../../src/playground';
 import { personalConversationId, type PlaygroundConfig, type TenantUser } from '../../src/playground/protocol';
 import { tenantView } from '../../src/playground/tenant';
 import { messageActivity } from '../../src/playground/web/activities';
-import { ROLE_LISTS } from '../../src/domain/roles';
+import { ROLE, ROLE_LISTS } from '../../src/domain/roles';
+import { buildStatusReport } from '../../src/domain/status';
+import { createGraphClient } from '../../src/graph/client';
+import { GraphTenantGateway } from '../../src/graph/gateway';
+import { silentLogger } from '../../src/log';
+import { startSimulator } from '../../src/sim/server';
 import { DEMO_APPROVER_IDS, demoTenant } from '../../src/sim/demo';
 import { cast, startStack, type Stack } from '../browser/support';
 
@@ -185,13 +190,38 @@ describe('playground server: the page, the relay to the bot and the Bot Connecto
 describe('playground tenant view', () => {
   it('tells approvers, admins (by the bot\'s own rule) and registration apart in the demo tenant', () => {
     const view = tenantView(demoTenant(), { roleIds: ROLE_LISTS.template ?? [], approverIds: DEMO_APPROVER_IDS });
-    const admins = view.users.filter((u) => u.isAdmin);
-    assert.equal(admins.length, 30);
-    assert.equal(admins.filter((u) => u.mfaRegistered === true).length, 23);
-    assert.equal(admins.filter((u) => u.mfaRegistered === null).length, 1);
+    assert.deepEqual(view.totals, { admins: 30, registered: 23, unregistered: 6, unknown: 1 });
+    assert.equal(view.admins.length, 30);
+    assert.deepEqual(view.users.filter((u) => u.isAdmin).map((u) => u.id).sort(), view.admins.map((a) => a.id).sort(), 'every Contoso admin is an enabled member');
     assert.deepEqual(view.users.filter((u) => u.isApprover).map((u) => u.id).sort(), [...DEMO_APPROVER_IDS].sort());
     assert.ok(view.users.slice(0, 2).every((u) => u.isApprover), 'approvers first');
     assert.ok(view.users.every((u) => u.mri === `29:${u.id}`));
+  });
+
+  it('counts admins exactly as the status card does, guests and disabled accounts included', async () => {
+    const tenant = demoTenant();
+    const guest = { id: '9a9a9a9a-0000-4000-8000-00000000aaa1', userPrincipalName: 'partner_fabrikam.example#EXT#@contoso.example', displayName: 'Pat Partner', accountEnabled: true, userType: 'Guest' as const };
+    const disabled = { id: '9a9a9a9a-0000-4000-8000-00000000aaa2', userPrincipalName: 'old.admin@contoso.example', displayName: 'Old Admin', accountEnabled: false };
+    tenant.users.push(guest, disabled);
+    for (const [i, u] of [guest, disabled].entries()) {
+      tenant.roleAssignments.push({ id: `ra-extra-${i}`, principalId: u.id, roleDefinitionId: ROLE.globalAdministrator, directoryScopeId: '/' });
+    }
+    const view = tenantView(tenant, { roleIds: ROLE_LISTS.template ?? [], approverIds: DEMO_APPROVER_IDS });
+    assert.ok(view.admins.some((a) => a.id === guest.id && a.guest), 'the guest admin is listed');
+    assert.ok(view.admins.some((a) => a.id === disabled.id && a.accountEnabled === false), 'the disabled admin is listed');
+    assert.ok(!view.users.some((u) => u.id === guest.id), 'guests are not offered as "you are"');
+
+    // The same tenant through the simulator, the bot's Graph gateway and its domain code.
+    const sim = await startSimulator({ tenant, port: 0 });
+    try {
+      const client = createGraphClient({ baseUrl: sim.url, credential: null, timeoutMs: 5_000, maxRetries: 0, logger: silentLogger() });
+      const facts = await new GraphTenantGateway({ client, baseUrl: sim.url }).readTenant({ roleIds: ROLE_LISTS.template ?? [] });
+      const card = buildStatusReport(facts, { roleIds: [...(ROLE_LISTS.template ?? [])], breakGlassUserIds: [], exclusionGroupId: null }, new Date());
+      assert.deepEqual(view.totals, card.totals);
+      assert.deepEqual(view.admins.map((a) => `${a.id}:${String(a.mfaRegistered)}`).sort(), card.admins.map((a) => `${a.id.toLowerCase()}:${String(a.mfaRegistered)}`).sort());
+    } finally {
+      await sim.close();
+    }
   });
 
   it('counts the transitive members of the approver group as approvers', () => {

@@ -29,6 +29,20 @@ describe('SingleFlight (the status and impact caches)', () => {
     assert.equal(await flight.get(), 2, 'loaded again at the TTL');
   });
 
+  it('never caches a load that was under way when invalidate was called', async () => {
+    const pending: ((v: string) => void)[] = [];
+    const flight = new SingleFlight(() => new Promise<string>((r) => { pending.push(r); }), 60_000);
+    const before = flight.get();
+    flight.invalidate();
+    const after = flight.get();
+    assert.equal(pending.length, 2, 'a caller after invalidate starts a new load instead of joining the old one');
+    pending[1]?.('after the change');
+    pending[0]?.('before the change');
+    assert.equal(await before, 'before the change', 'who asked before still gets an answer');
+    assert.equal(await after, 'after the change');
+    assert.equal(await flight.get(), 'after the change', 'the older load, finished last, was not cached');
+  });
+
   it('loads again on a fresh request or after invalidate, whatever the TTL', async () => {
     let loads = 0;
     const flight = new SingleFlight(async () => ++loads, 60_000);

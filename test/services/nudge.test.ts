@@ -80,7 +80,12 @@ class FakeMessenger implements Messenger {
     }
   }
 
+  /** Answers the next createPersonal calls for a user with these errors (Teams not ready after an install). */
+  createFaults = new Map<string, DeliveryError[]>();
+
   async createPersonal({ serviceUrl, tenantId, userId, bot }: { serviceUrl: string; tenantId: string; userId: string; bot: { id: string } }): Promise<ConversationRef> {
+    const fault = this.createFaults.get(userId)?.shift();
+    if (fault) throw fault;
     this.created.push(userId);
     return { channelId: 'msteams', serviceUrl, conversation: { id: `a:${userId}`, tenantId, conversationType: 'personal' }, bot, user: { id: userId } };
   }
@@ -214,6 +219,60 @@ describe('nudge use case', () => {
     assert.equal(statusOf(batch, b)?.via, 'installed');
     assert.deepEqual(r.teams.installs, [b]);
     assert.equal((await r.conversations.get(TENANT, b))?.reference.conversation.id, `a:${b}`, 'the new conversation is kept');
+  });
+
+  describe('right after installing MfaBot for an admin', () => {
+    const notYet = () => new DeliveryError('Bot Connector: Forbidden', 403, null, 'Forbidden');
+
+    it('asks Teams again with backoff while it refuses the new chat, then delivers', async () => {
+      const r = rig();
+      const target = unregistered[2]?.id ?? '';
+      r.messenger.createFaults.set(target, [notYet(), new DeliveryError('Bot Connector: NotFound', 404), notYet()]);
+      const batch = await done(r, target);
+      assert.equal(statusOf(batch, target)?.status, 'sent');
+      assert.equal(statusOf(batch, target)?.via, 'installed');
+      assert.deepEqual(r.sleeps, [1_000, 2_000, 4_000], 'waits grow between attempts');
+      assert.equal(r.messenger.to(target).length, 1);
+    });
+
+    it('uses the conversation of the install event when it arrives while MfaBot waits', async () => {
+      const target = unregistered[3]?.id ?? '';
+      const r: Rig = rig({
+        sleep: async () => {
+          // Teams' installationUpdate reaches the bot, which keeps the reference (onInstall).
+          await r.conversations.save({
+            tenantId: TENANT, aadObjectId: target, savedAt: NOW.toISOString(), source: 'install',
+            reference: { channelId: 'msteams', serviceUrl: 'https://smba.example/', conversation: { id: `a:stored-${target}`, tenantId: TENANT, conversationType: 'personal' }, bot: { id: '28:bot' } },
+          });
+        },
+      });
+      r.messenger.createFaults.set(target, Array.from({ length: 10 }, notYet));
+      const batch = await done(r, target);
+      assert.equal(statusOf(batch, target)?.status, 'sent');
+      assert.deepEqual(r.messenger.sent.map((x) => x.conversationId), [`a:stored-${target}`]);
+      assert.equal((await r.conversations.get(TENANT, target))?.source, 'install', 'the install event\'s reference is kept');
+    });
+
+    it('gives up after the last wait and says that Teams needs time, not a permission', async () => {
+      const r = rig();
+      const target = unregistered[4]?.id ?? '';
+      r.messenger.createFaults.set(target, Array.from({ length: 10 }, notYet));
+      const batch = await done(r, target);
+      assert.equal(statusOf(batch, target)?.status, 'failed');
+      assert.match(statusOf(batch, target)?.reason ?? '', /Teams kept refusing to open the 1:1 chat/);
+      assert.equal(statusOf(batch, target)?.missing, undefined);
+      assert.equal(r.sleeps.length, 5);
+    });
+
+    it('does not wait when MfaBot was installed already: a refused chat fails at once', async () => {
+      const r = rig();
+      const target = unregistered[5]?.id ?? '';
+      r.teams.installed.add(target);
+      r.messenger.createFaults.set(target, [notYet()]);
+      const batch = await done(r, target);
+      assert.equal(statusOf(batch, target)?.status, 'failed');
+      assert.deepEqual(r.sleeps, []);
+    });
   });
 
   it('does not install when MfaBot is already installed, and says why it cannot reach an admin otherwise', async () => {

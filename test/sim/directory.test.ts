@@ -57,7 +57,7 @@ describe('simulated directory and role management', () => {
       const cast = `/groups/${TIER0}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName,displayName,accountEnabled&$top=999`;
       const first = await call(sim, cast, { headers: { ConsistencyLevel: 'eventual' } });
       assert.equal(first.body['@odata.count'], 4);
-      const users = await collect(sim, cast);
+      const users = await collect(sim, cast, { ConsistencyLevel: 'eventual' });
       assert.equal(users.items.length, 4);
       assert.ok(users.items.some((u) => u.id === BEN), 'member of the nested group');
       assert.ok(users.items.every((u) => Object.keys(u).sort().join() === 'accountEnabled,displayName,id,userPrincipalName'));

@@ -51,9 +51,10 @@ describe('simulator HTTP protocol', () => {
 
   it('rejects query options it does not support instead of ignoring them', async () => {
     await withSim({ tenant: demoTenant() }, async (sim) => {
-      const reply = await call(sim, '/users?$orderby=displayName');
+      const reply = await call(sim, '/subscribedSkus?$orderby=skuPartNumber');
       assert.equal(reply.status, 400);
       assert.match(errorOf(reply).message, /\$orderby/);
+      assert.equal((await call(sim, '/users?$orderby=jobTitle')).status, 400, 'only the documented sort keys');
       assert.equal((await call(sim, '/users?$top=abc')).status, 400);
       assert.equal((await call(sim, `/users/${MEGAN}?$filter=id eq 'x'`)).status, 400);
     });
@@ -75,13 +76,14 @@ describe('simulator HTTP protocol', () => {
 
   describe('permissions', () => {
     it('lists a requirement for every endpoint', () => {
-      assert.deepEqual(SIM_PERMISSIONS['GET /groups/{id}/transitiveMembers/microsoft.graph.user']?.[0]?.[0], 'GroupMember.Read.All');
-      assert.deepEqual(SIM_PERMISSIONS['GET /reports/authenticationMethods/userRegistrationDetails'], [['AuditLog.Read.All', 'UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All']]);
+      assert.deepEqual(SIM_PERMISSIONS['GET /groups/{id}/transitiveMembers/microsoft.graph.user']?.[0]?.[0], 'GroupMember.ReadBasic.All');
+      assert.deepEqual(SIM_PERMISSIONS['GET /reports/authenticationMethods/userRegistrationDetails'], [['AuditLog.Read.All']]);
+      assert.deepEqual(SIM_PERMISSIONS['GET /identity/conditionalAccess/policies'], [['Policy.Read.All']]);
       assert.equal(SIM_PERMISSIONS['POST /identity/conditionalAccess/policies']?.length, 2, 'ReadWrite.ConditionalAccess and Policy.Read.All');
       assert.deepEqual(SIM_PERMISSIONS['POST /$batch'], []);
     });
 
-    it('answers 403 Authorization_RequestDenied for every GET endpoint when nothing is granted', async () => {
+    it('answers 403 for every GET endpoint when nothing is granted: Authorization_RequestDenied, or Teams\' Forbidden naming the roles', async () => {
       const tenant = demoTenant();
       await withSim({ tenant, grantedPermissions: [] }, async (sim) => {
         const params: Record<string, string> = {
@@ -93,7 +95,12 @@ describe('simulator HTTP protocol', () => {
           const path = template.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? 'x');
           const reply = await call(sim, path);
           assert.equal(reply.status, 403, `${key} → ${reply.status}`);
-          assert.deepEqual(errorOf(reply), { ...errorOf(reply), code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+          if (/teamsApps|teamwork/.test(key)) {
+            assert.equal(errorOf(reply).code, 'Forbidden', key);
+            assert.match(errorOf(reply).message, /^Missing role permissions on the request\. API requires one of '[^']*TeamsApp|^Missing role permissions on the request\. API requires one of 'AppCatalog/, key);
+          } else {
+            assert.deepEqual(errorOf(reply), { ...errorOf(reply), code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+          }
         }
       });
     });
@@ -107,12 +114,42 @@ describe('simulator HTTP protocol', () => {
       });
     });
 
-    it('needs both Policy.ReadWrite.ConditionalAccess and Policy.Read.All to write CA policies', async () => {
+    it('needs both Policy.ReadWrite.ConditionalAccess and Policy.Read.All to write CA policies, and Policy.Read.All alone to read them', async () => {
       await withSim({ tenant: demoTenant(), grantedPermissions: ['Policy.ReadWrite.ConditionalAccess'] }, async (sim) => {
         const reply = await call(sim, '/identity/conditionalAccess/policies', { method: 'POST', body: {} });
         assert.equal(reply.status, 403);
-        assert.equal((await call(sim, '/identity/conditionalAccess/policies')).status, 200, 'ReadWrite also reads');
+        assert.equal((await call(sim, '/identity/conditionalAccess/policies')).status, 403, 'the ReadWrite scope alone cannot list policies');
       });
+      await withSim({ tenant: demoTenant(), grantedPermissions: ['Policy.Read.ConditionalAccess'] }, async (sim) => {
+        assert.equal((await call(sim, '/identity/conditionalAccess/policies')).status, 403, 'Policy.Read.ConditionalAccess cannot list policies');
+      });
+      await withSim({ tenant: demoTenant(), grantedPermissions: ['Policy.Read.All'] }, async (sim) => {
+        assert.equal((await call(sim, '/identity/conditionalAccess/policies')).status, 200);
+      });
+    });
+
+    it('takes the least-privileged alternatives Microsoft\'s map lists, and nothing it does not', async () => {
+      const cases: Array<[string[], string, number]> = [
+        [['LicenseAssignment.Read.All'], '/subscribedSkus', 200],
+        [['Policy.Read.AuthenticationMethod'], '/policies/authenticationStrengthPolicies', 200],
+        [['GroupMember.ReadBasic.All'], `/groups/${demoTenant().groups[0]?.id ?? ''}/transitiveMembers`, 200],
+        [['User.ReadBasic.All'], `/users/${MEGAN}?$select=id,displayName,userPrincipalName`, 200],
+        [['User.ReadBasic.All'], `/users/${MEGAN}?$select=id,accountEnabled`, 403],
+        [['User.ReadBasic.All'], '/users?$filter=accountEnabled eq true', 403],
+        [['User.ReadBasic.All'], '/users?$select=id,userType', 403],
+        [['User.Read.All'], `/users/${MEGAN}?$select=id,accountEnabled,userType`, 200],
+        [['Directory.Read.All'], '/appCatalogs/teamsApps', 403],
+        [['Directory.Read.All'], '/reports/authenticationMethods/userRegistrationDetails', 403],
+        [['UserAuthenticationMethod.Read.All'], '/reports/authenticationMethods/userRegistrationDetails', 403],
+        [['Policy.ReadWrite.ConditionalAccess'], '/policies/identitySecurityDefaultsEnforcementPolicy', 403],
+        [['RoleManagement.Read.All'], '/roleManagement/directory/roleAssignments', 403],
+        [['RoleManagement.Read.All'], '/roleManagement/directory/roleEligibilityScheduleInstances', 200],
+      ];
+      for (const [grantedPermissions, path, status] of cases) {
+        await withSim({ tenant: demoTenant(), grantedPermissions }, async (sim) => {
+          assert.equal((await call(sim, path)).status, status, `${grantedPermissions.join()} ${path}`);
+        });
+      }
     });
   });
 

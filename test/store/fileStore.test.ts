@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, promises as fsPromises, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import sinon from 'sinon';
 import path from 'node:path';
 import { MemoryStorage } from 'botbuilder';
 import { FileStore, fileNameForKey } from '../../src/store/fileStore';
@@ -165,5 +167,122 @@ describe('FileStore', () => {
     await new Promise((r) => setTimeout(r, 120));
     await store.write({ a: { n: 2 } });
     assert.equal((await readOne(store, 'a'))?.n, 2);
+  });
+});
+
+/** A process that existed and is gone: its PID names nobody any more. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((r) => child.once('exit', r));
+  assert.ok(child.pid);
+  return child.pid;
+}
+
+describe('FileStore after a crash or a full disk', () => {
+  // Without the holder check these writes would wait out the stale age (60 s) and time out the test.
+  const patient = { staleLockMs: 60_000 };
+
+  it('takes over at once the lock of a process on this host that is gone', async () => {
+    const dir = tempDir();
+    const store = new FileStore(dir, patient);
+    await store.write({ a: { n: 1 } });
+    writeFileSync(path.join(dir, `${fileNameForKey('a')}.lock`), `${await deadPid()}\n${hostname()}\nsome-token\nsome-nonce\n`);
+    await store.write({ a: { n: 2 } });
+    assert.equal((await readOne(store, 'a'))?.n, 2);
+  });
+
+  it('takes over at once a lock with its own PID from an earlier life (a restarted container)', async () => {
+    const dir = tempDir();
+    const store = new FileStore(dir, patient);
+    writeFileSync(path.join(dir, `${fileNameForKey('a')}.lock`), `${process.pid}\n${hostname()}\nthe-previous-process\nnonce\n`);
+    await store.write({ a: { n: 1 } });
+    assert.equal((await readOne(store, 'a'))?.n, 1);
+  });
+
+  it('waits for a lock whose holder is alive, and goes on when it is released', async () => {
+    const dir = tempDir();
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const lock = path.join(dir, `${fileNameForKey('a')}.lock`);
+      writeFileSync(lock, `${holder.pid}\n${hostname()}\nholder\nnonce\n`);
+      let done = false;
+      const write = new FileStore(dir, patient).write({ a: { n: 1 } }).then(() => { done = true; });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(done, false, 'a live holder keeps its lock');
+      rmSync(lock);
+      await write;
+      assert.equal(done, true);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('loses no update when several writers break the same dead lock at once', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, `${fileNameForKey('counter')}.lock`), `${await deadPid()}\n${hostname()}\nx\ny\n`);
+    const stores = Array.from({ length: 4 }, () => new FileStore(dir, patient));
+    await Promise.all(Array.from({ length: 24 }, (_, i) => updateOne<{ n: number }>(stores[i % 4] as FileStore, 'counter', (c) => ({ n: (c?.n ?? 0) + 1 }), { maxAttempts: 500 })));
+    assert.equal((await readOne<{ n: number }>(stores[0] as FileStore, 'counter'))?.n, 24);
+  });
+
+  it('leaves no lock file and no open handle when the disk is full while locking', async () => {
+    const dir = tempDir();
+    const store = new FileStore(dir, patient);
+    await store.write({ a: { n: 1 } });
+    const open = fsPromises.open.bind(fsPromises);
+    const closed: string[] = [];
+    const stub = sinon.stub(fsPromises, 'open').callsFake(async (file, flags, mode) => {
+      const handle = await open(file, flags, mode);
+      if (!String(file).endsWith('.lock')) return handle;
+      sinon.stub(handle, 'writeFile').rejects(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+      const close = handle.close.bind(handle);
+      sinon.stub(handle, 'close').callsFake(async () => { closed.push(String(file)); await close(); });
+      return handle;
+    });
+    try {
+      await assert.rejects(store.write({ a: { n: 2 } }), /ENOSPC/);
+    } finally {
+      stub.restore();
+    }
+    assert.equal(closed.length, 1, 'the lock file handle was closed');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.lock')), [], 'no lock is left to block the key');
+    await store.write({ a: { n: 3 } });
+    assert.equal((await readOne(store, 'a'))?.n, 3, 'the next write goes through at once');
+  });
+
+  it('leaves no temp file and keeps the old item when the disk is full while writing', async () => {
+    const dir = tempDir();
+    const store = new FileStore(dir, patient);
+    await store.write({ a: { n: 1 } });
+    const open = fsPromises.open.bind(fsPromises);
+    const stub = sinon.stub(fsPromises, 'open').callsFake(async (file, flags, mode) => {
+      const handle = await open(file, flags, mode);
+      if (String(file).endsWith('.tmp')) sinon.stub(handle, 'sync').rejects(Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC' }));
+      return handle;
+    });
+    try {
+      await assert.rejects(store.write({ a: { n: 2 } }), /ENOSPC/);
+    } finally {
+      stub.restore();
+    }
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')), []);
+    assert.equal((await readOne(store, 'a'))?.n, 1);
+  });
+
+  it('sweeps what crashed writers left when it starts: their temp files and locks, not a live writer\'s', async () => {
+    const dir = tempDir();
+    const gone = await deadPid();
+    const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const item = fileNameForKey('a');
+      writeFileSync(path.join(dir, `${item}.${gone}.${randomUUID()}.tmp`), '{"half":');
+      writeFileSync(path.join(dir, `${fileNameForKey('b')}.lock`), `${gone}\n${hostname()}\nt\nn\n`);
+      const live = `${item}.${holder.pid}.${randomUUID()}.tmp`;
+      writeFileSync(path.join(dir, live), '{"in progress":');
+      await new FileStore(dir, patient).write({ c: { n: 1 } });
+      assert.deepEqual(readdirSync(dir).filter((f) => f !== fileNameForKey('c')).sort(), [live]);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });

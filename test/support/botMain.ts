@@ -7,7 +7,13 @@ import { main } from '../../src/index';
 import { LOGIN_HOST, localNetwork } from './identityProvider';
 
 const idp = process.env.MFABOT_TEST_IDP_URL;
-main(process.env, idp ? { botTokenNetwork: { knownAuthorities: [LOGIN_HOST], networkClient: localNetwork(idp) } } : {}).catch((err: unknown) => {
+main(process.env, idp ? { botTokenNetwork: { knownAuthorities: [LOGIN_HOST], networkClient: localNetwork(idp) } } : {}).then(() => {
+  // For the test of the process-level guard: a rejection and an exception nobody handles, once running.
+  if (process.env.MFABOT_TEST_UNHANDLED === '1') {
+    void Promise.reject(new Error('a rejection nobody handled'));
+    setImmediate(() => { throw new Error('an exception nobody caught'); });
+  }
+}).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -19,5 +19,5 @@ export const api = {
     body: JSON.stringify(activity),
   })),
   /** Marks a user as registered for MFA in the simulated tenant. */
-  register: async (userId: string): Promise<unknown> => json(await fetch(`/api/users/${encodeURIComponent(userId)}/register`, { method: 'POST' })),
+  register: async (userId: string): Promise<unknown> => json(await fetch(`/api/users/${encodeURIComponent(userId)}/register`, { method: 'POST', headers: { 'content-type': 'application/json' } })),
 };

@@ -433,8 +433,8 @@ class PlaygroundApp {
 
   private renderPanel(): void {
     const t = this.tenant;
-    const admins = t.users.filter((u) => u.isAdmin);
-    const registered = admins.filter((u) => u.mfaRegistered === true).length;
+    // The bot's own count (guests and disabled admins included), so the panel and the card agree.
+    const admins = t.admins;
     const stateLabel = (state: string): [string, string] => {
       if (state === 'enabled') return ['On', 'on'];
       if (state === 'enabledForReportingButNotEnforced') return ['Report-only', 'report'];
@@ -454,6 +454,8 @@ class PlaygroundApp {
       }, 'Register');
       return h('li', { 'data-testid': 'admin', 'data-user-id': u.id, 'data-registered': state, 'data-bot-installed': String(u.botInstalled) },
         h('div', { class: 'admin-name' }, h('span', {}, u.displayName), u.isApprover ? h('span', { class: 'badge approver' }, 'Approver') : null,
+          u.guest ? h('span', { class: 'badge guest', title: 'A guest account holding an admin role' }, 'Guest') : null,
+          u.accountEnabled === false ? h('span', { class: 'badge disabled', title: 'The account is disabled' }, 'Disabled') : null,
           u.botInstalled ? h('span', { class: 'badge installed', title: `${this.config.bot.name} is installed in their Teams (personal scope)` }, `Has ${this.config.bot.name}`) : null),
         h('div', { class: 'admin-roles' }, u.roles.join(', ')),
         h('div', { class: 'admin-state' }, h('span', { class: `badge ${state}` }, label), button));
@@ -467,13 +469,14 @@ class PlaygroundApp {
         policies),
       h('section', {},
         h('h3', {}, 'Admins and MFA registration'),
-        h('p', { class: 'summary', 'data-testid': 'registered-summary' }, `${registered} of ${admins.length} admins registered`),
+        h('p', { class: 'summary', 'data-testid': 'registered-summary' }, `${t.totals.registered} of ${t.totals.admins} admins registered`),
+        h('p', { class: 'hint' }, 'Counted as the status card counts them: active and PIM-eligible, direct and through groups, guests included.'),
         h('p', { class: 'hint' }, '"Register" does what the admin would do at aka.ms/mysecurityinfo.'),
         adminList),
     );
   }
 
-  private async register(user: TenantUser, button: HTMLButtonElement): Promise<void> {
+  private async register(user: Pick<TenantUser, 'id' | 'displayName'>, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
     try {
       await api.register(user.id);

@@ -96,6 +96,9 @@ export const batchRoutes: Route[] = [
   {
     method: 'POST', path: '/$batch', permissions: [],
     handle: async (ctx: HandlerContext): Promise<GraphResponse> => {
+      if (ctx.sim.graphFaults.once('batch-503-once')) {
+        throw new GraphError(503, 'ServiceUnavailable', 'The service is temporarily unavailable. Please retry later.');
+      }
       const items = parseBatch(ctx.req.body);
       const byId = new Map(items.map((i) => [i.id, i]));
       const running = new Map<string, Promise<GraphResponse>>();

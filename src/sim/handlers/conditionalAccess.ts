@@ -1,5 +1,9 @@
-/** Conditional Access policies: list, read, create, update, delete (facts §4). */
+/**
+ * Conditional Access policies: list, read, create, update, delete
+ * (learn.microsoft.com/graph/api/resources/conditionalaccesspolicy).
+ */
 import { mergePatch, normalisePolicy, validatePolicy } from '../conditionalAccess';
+import { servedPolicy, wantsLateMembers } from '../enums';
 import { badRequest, GraphError } from '../errors';
 import type { FixturePolicy } from '../fixture';
 import { fields } from '../odata/filter';
@@ -10,7 +14,7 @@ import { isRecord, newGuid, type JsonObject } from '../util';
 const PATH = '/identity/conditionalAccess/policies';
 const CONTEXT = 'identity/conditionalAccess/policies';
 /** Writing needs the ReadWrite scope together with Policy.Read.All (facts §4). */
-const WRITE = [PERMISSION.conditionalAccessWrite, ['Policy.Read.All']];
+const WRITE = [PERMISSION.conditionalAccessWrite, PERMISSION.conditionalAccessRead];
 
 function requirePolicy(ctx: HandlerContext): FixturePolicy {
   const id = ctx.params.id ?? '';
@@ -37,16 +41,16 @@ function stamp(ctx: HandlerContext): string {
 
 export const conditionalAccessRoutes: Route[] = [
   {
-    method: 'GET', path: PATH, permissions: [PERMISSION.policyRead], options: ['$filter', '$select', '$top', '$skiptoken', '$count'],
+    method: 'GET', path: PATH, permissions: [PERMISSION.conditionalAccessRead], options: ['$filter', '$select', '$top', '$skiptoken', '$count'],
     handle: (ctx) => ctx.page(ctx.sim.state.tenant.conditionalAccessPolicies, {
       context: CONTEXT, maxTop: 100,
       filter: { ...fields('string', ['eq', 'in'], 'id', 'state'), ...fields('string', ['eq', 'startswith'], 'displayName') },
-      project: (p) => ({ ...p }),
+      project: (p) => servedPolicy({ ...p }, wantsLateMembers(ctx.req.headers)),
     }),
   },
   {
-    method: 'GET', path: `${PATH}/{id}`, permissions: [PERMISSION.policyRead], options: ['$select'],
-    handle: (ctx) => ctx.entity(CONTEXT, { ...requirePolicy(ctx) }),
+    method: 'GET', path: `${PATH}/{id}`, permissions: [PERMISSION.conditionalAccessRead], options: ['$select'],
+    handle: (ctx) => ctx.entity(CONTEXT, servedPolicy({ ...requirePolicy(ctx) }, wantsLateMembers(ctx.req.headers))),
   },
   {
     method: 'POST', path: PATH, permissions: WRITE, licence: 'conditionalAccessWrite',
@@ -56,7 +60,7 @@ export const conditionalAccessRoutes: Route[] = [
       refuseWhileSecurityDefaults(ctx, body.state);
       const policy = normalisePolicy({ ...body, id: newGuid(), createdDateTime: stamp(ctx), modifiedDateTime: null }, ctx.sim.state);
       ctx.sim.state.tenant.conditionalAccessPolicies.push(policy);
-      const served = ctx.entity(CONTEXT, { ...policy });
+      const served = ctx.entity(CONTEXT, servedPolicy({ ...policy }, wantsLateMembers(ctx.req.headers)));
       return { ...served, status: 201, headers: { Location: `${ctx.req.origin}/${ctx.req.version}${PATH}/${policy.id}` } };
     },
   },

@@ -1,5 +1,6 @@
 /** Security defaults (facts §5) and authentication strength policies. */
 import { SECURITY_DEFAULTS_POLICY_ID } from '../defaults';
+import { evolve, LATE_MEMBERS, wantsLateMembers } from '../enums';
 import { badRequest, resourceNotFound } from '../errors';
 import { fields } from '../odata/filter';
 import { PERMISSION } from '../permissions';
@@ -8,6 +9,11 @@ import { isRecord, type JsonObject } from '../util';
 
 const DEFAULTS_PATH = '/policies/identitySecurityDefaultsEnforcementPolicy';
 const STRENGTHS_PATH = '/policies/authenticationStrengthPolicies';
+
+/** An authentication strength as served: late authentication modes hidden unless asked for. */
+function strengthView(ctx: HandlerContext, s: JsonObject): JsonObject {
+  return { ...s, allowedCombinations: evolve(s.allowedCombinations, LATE_MEMBERS.authenticationMethodModes, wantsLateMembers(ctx.req.headers)) };
+}
 
 function securityDefaultsView(ctx: HandlerContext): JsonObject {
   return {
@@ -40,7 +46,7 @@ export const policyRoutes: Route[] = [
     handle: (ctx) => ctx.page(ctx.sim.state.tenant.authenticationStrengthPolicies, {
       context: 'policies/authenticationStrengthPolicies', maxTop: 999,
       filter: { ...fields('string', ['eq'], 'policyType', 'requirementsSatisfied', 'id') },
-      project: (s) => ({ ...s }),
+      project: (s) => strengthView(ctx, s),
     }),
   },
   {
@@ -49,7 +55,7 @@ export const policyRoutes: Route[] = [
       const id = ctx.params.id ?? '';
       const strength = ctx.sim.state.tenant.authenticationStrengthPolicies.find((s) => s.id.toLowerCase() === id.toLowerCase());
       if (!strength) throw resourceNotFound(id);
-      return ctx.entity('policies/authenticationStrengthPolicies', { ...strength });
+      return ctx.entity('policies/authenticationStrengthPolicies', strengthView(ctx, strength));
     },
   },
 ];

@@ -82,7 +82,8 @@ function eligibilityWindow(s: FixtureRoleEligibility): { start: string; end: str
   return { start, end };
 }
 
-function inForce(s: FixtureRoleEligibility, now: number): boolean {
+/** Whether an eligibility is in force at `now` (ms): what roleEligibilityScheduleInstances lists. */
+export function inForce(s: FixtureRoleEligibility, now: number): boolean {
   const span = eligibilityWindow(s);
   const start = Date.parse(span.start);
   const end = span.end ? Date.parse(span.end) : Number.POSITIVE_INFINITY;
@@ -147,7 +148,7 @@ function eligibilityRoute(path: string, context: string, inForceOnly: boolean, v
 
 export const roleRoutes: Route[] = [
   {
-    method: 'GET', path: `/${BASE}/roleDefinitions`, permissions: [PERMISSION.roleManagement],
+    method: 'GET', path: `/${BASE}/roleDefinitions`, permissions: [PERMISSION.roleDefinitions],
     options: ['$filter', '$select', '$count', '$skiptoken'],
     handle: (ctx) => ctx.page(ctx.sim.state.tenant.roleDefinitions, {
       context: `${BASE}/roleDefinitions`, maxTop: 999,
@@ -159,7 +160,7 @@ export const roleRoutes: Route[] = [
     }),
   },
   {
-    method: 'GET', path: `/${BASE}/roleDefinitions/{id}`, permissions: [PERMISSION.roleManagement], options: ['$select'],
+    method: 'GET', path: `/${BASE}/roleDefinitions/{id}`, permissions: [PERMISSION.roleDefinitions], options: ['$select'],
     handle: (ctx) => {
       const id = ctx.params.id ?? '';
       const def = ctx.sim.state.tenant.roleDefinitions.find((d) => d.id.toLowerCase() === id.toLowerCase());
@@ -168,9 +169,14 @@ export const roleRoutes: Route[] = [
     },
   },
   {
-    method: 'GET', path: `/${BASE}/roleAssignments`, permissions: [PERMISSION.roleManagement], options: LIST,
+    method: 'GET', path: `/${BASE}/roleAssignments`, permissions: [PERMISSION.roleAssignments], options: LIST,
     handle: (ctx) => {
       const expand = expansions(ctx);
+      // `in` and `$expand=principal` are each documented here; together they are not (the other reading).
+      if (ctx.sim.graphFaults.has('assignments-in-expand-400') && (ctx.query.expand ?? []).length > 0 && /\sin\s*\(/i.test(ctx.query.filter ?? '')) {
+        ctx.sim.graphFaults.fired('assignments-in-expand-400');
+        throw badRequest("Invalid filter clause: the 'in' operator cannot be combined with $expand on this request.", 'Request_UnsupportedQuery');
+      }
       return ctx.page(ctx.sim.state.tenant.roleAssignments, {
         context: `${BASE}/roleAssignments`, maxTop: MAX_TOP, filter: ASSIGNMENT_FILTER,
         project: (a) => withExpansions(ctx, expand, a, assignmentView(a)),

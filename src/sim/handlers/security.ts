@@ -1,22 +1,33 @@
-/** Secure Score snapshots and control profiles (facts §7), and sign-in logs (facts §8). */
+/**
+ * Secure Score snapshots and control profiles (learn.microsoft.com/graph/api/resources/securescore),
+ * and sign-in logs (learn.microsoft.com/graph/api/signin-list).
+ */
+import { evolve, LATE_MEMBERS, wantsLateMembers } from '../enums';
 import { resourceNotFound } from '../errors';
 import type { FixtureSignIn } from '../fixture';
 import { fields, type FilterSpec } from '../odata/filter';
-import { PERMISSION } from '../permissions';
+import { PERMISSION, VISIBILITY } from '../permissions';
 import type { HandlerContext, Route } from '../router';
 import type { JsonObject } from '../util';
 
-const SIGN_IN_FILTER: FilterSpec = {
+const SIGN_IN_FILTER_V1: FilterSpec = {
   ...fields('datetime', ['eq', 'ge', 'gt', 'le', 'lt'], 'createdDateTime'),
   ...fields('string', ['eq', 'in'], 'userId', 'appId'),
   ...fields('string', ['eq', 'startswith'], 'userPrincipalName'),
   ...fields('string', ['eq', 'ne'], 'conditionalAccessStatus'),
   ...fields('number', ['eq', 'ne'], 'status/errorCode'),
+};
+
+/**
+ * Filtering by the applied policies (`appliedConditionalAccessPolicies/any(…)`) is shown in
+ * Microsoft's beta documentation only; v1.0 refuses it here, the strict reading.
+ */
+const SIGN_IN_FILTER_BETA: FilterSpec = {
+  ...SIGN_IN_FILTER_V1,
   appliedConditionalAccessPolicies: { type: 'string', ops: ['any'] },
   ...fields('string', ['eq'], 'appliedConditionalAccessPolicies/id', 'appliedConditionalAccessPolicies/result'),
 };
 
-const REPORT_ONLY_RESULTS = new Set(['reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyNotApplied', 'reportOnlyInterrupted']);
 
 function newestFirst<T extends { createdDateTime: string }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => Date.parse(b.createdDateTime) - Date.parse(a.createdDateTime));
@@ -29,11 +40,11 @@ function newestFirst<T extends { createdDateTime: string }>(items: readonly T[])
 function signInView(ctx: HandlerContext, s: FixtureSignIn): JsonObject {
   const { appliedConditionalAccessPolicies, ...rest } = s;
   const view: JsonObject = { ...rest };
-  if (ctx.sim.grants.hasAny(PERMISSION.signInPolicyDetails)) {
-    const evolvable = (ctx.req.headers.prefer ?? '').toLowerCase().includes('include-unknown-enum-members');
+  if (ctx.sim.grants.hasAny(VISIBILITY.signInPolicyDetails)) {
+    const include = wantsLateMembers(ctx.req.headers);
     view.appliedConditionalAccessPolicies = appliedConditionalAccessPolicies.map((p) => ({
       ...p,
-      result: !evolvable && REPORT_ONLY_RESULTS.has(p.result) ? 'unknownFutureValue' : p.result,
+      result: evolve(p.result, LATE_MEMBERS.appliedConditionalAccessPolicyResult, include),
     }));
   }
   return view;
@@ -68,7 +79,7 @@ export const securityRoutes: Route[] = [
     method: 'GET', path: '/auditLogs/signIns', permissions: [PERMISSION.signIns], licence: 'premiumReport',
     options: ['$filter', '$top', '$skiptoken', '$select'],
     handle: (ctx) => ctx.page(newestFirst(ctx.sim.state.tenant.signIns ?? []), {
-      context: 'auditLogs/signIns', maxTop: 1000, filter: SIGN_IN_FILTER,
+      context: 'auditLogs/signIns', maxTop: 1000, filter: ctx.req.version === 'beta' ? SIGN_IN_FILTER_BETA : SIGN_IN_FILTER_V1,
       project: (s) => signInView(ctx, s),
     }),
   },

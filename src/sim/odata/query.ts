@@ -1,13 +1,20 @@
 /**
  * OData system query options as Graph applies them: parsing (`$filter`, `$select`, `$top`, `$count`,
- * `$expand`, `$skiptoken`), projection, and server-driven paging with opaque `$skiptoken`s in absolute
- * `@odata.nextLink`s that carry the original query.
+ * `$expand`, `$orderby`, `$skiptoken`), projection, and server-driven paging with opaque `$skiptoken`s
+ * in absolute `@odata.nextLink`s that carry the original query.
  */
 import { badRequest } from '../errors';
 import { fromBase64Url, isRecord, toBase64Url, type JsonObject } from '../util';
 import { compileFilter, type FilterSpec, type Resolver } from './filter';
 
-export type QueryOption = '$filter' | '$select' | '$top' | '$count' | '$expand' | '$skiptoken';
+export type QueryOption = '$filter' | '$select' | '$top' | '$count' | '$expand' | '$orderby' | '$skiptoken';
+
+const OPTIONS: readonly QueryOption[] = ['$filter', '$select', '$top', '$count', '$expand', '$orderby', '$skiptoken'];
+
+export interface OrderBy {
+  property: string;
+  descending: boolean;
+}
 
 export interface ODataQuery {
   filter?: string;
@@ -16,6 +23,7 @@ export interface ODataQuery {
   count: boolean;
   /** Navigation properties to expand; nested options such as `principal($select=id)` are dropped (Graph ignores them here). */
   expand?: string[];
+  orderBy?: OrderBy[];
   skiptoken?: string;
 }
 
@@ -57,6 +65,12 @@ function splitExpand(value: string): string[] {
   return names;
 }
 
+function parseOrderBy(part: string): OrderBy {
+  const m = /^([A-Za-z_][\w/]*)(?:\s+(asc|desc))?$/i.exec(part);
+  if (!m?.[1]) throw badRequest(`Invalid $orderby value '${part}'.`);
+  return { property: m[1], descending: (m[2] ?? '').toLowerCase() === 'desc' };
+}
+
 /**
  * Parses the system query options of a request. Options the endpoint does not support are a 400
  * (the simulator never silently ignores one); non-`$` parameters are ignored as Graph does.
@@ -70,7 +84,7 @@ export function parseQuery(rawQuery: string, allowed: readonly QueryOption[]): O
     const key = rawKey.toLowerCase();
     if (seen.has(key)) throw badRequest(`Query option '${rawKey}' was specified more than once, but it must be specified at most once.`);
     seen.add(key);
-    const option = (['$filter', '$select', '$top', '$count', '$expand', '$skiptoken'] as const).find((o) => o === key);
+    const option = OPTIONS.find((o) => o === key);
     if (!option || !allowed.includes(option)) {
       throw badRequest(`Query option '${rawKey}' is not supported by this request.`);
     }
@@ -79,6 +93,7 @@ export function parseQuery(rawQuery: string, allowed: readonly QueryOption[]): O
       case '$select': query.select = value.trim() === '*' ? undefined : splitList('$select', value); break;
       case '$expand': query.expand = splitExpand(value); break;
       case '$skiptoken': query.skiptoken = value; break;
+      case '$orderby': query.orderBy = splitList('$orderby', value).map(parseOrderBy); break;
       case '$top': {
         if (!/^\d+$/.test(value) || Number(value) < 1) throw badRequest(`Invalid page size specified: '${value}'.`);
         query.top = Number(value);
@@ -95,9 +110,15 @@ export function parseQuery(rawQuery: string, allowed: readonly QueryOption[]): O
   return query;
 }
 
+/**
+ * Objects Graph shows as `id` and `@odata.type` only (the app may not read their type): `$select`
+ * adds nothing to them.
+ */
+export const ID_ONLY = new WeakSet<JsonObject>();
+
 /** Keeps only `$select`ed properties (missing ones as null), plus `@odata.type` and `keep`. */
 export function applySelect(obj: JsonObject, select: readonly string[] | undefined, keep: readonly string[] = []): JsonObject {
-  if (!select) return obj;
+  if (!select || ID_ONLY.has(obj)) return obj;
   const out: JsonObject = {};
   if ('@odata.type' in obj) out['@odata.type'] = obj['@odata.type'];
   for (const f of select) out[f] = obj[f] ?? null;
@@ -131,6 +152,8 @@ export interface CollectionSpec<T> {
   project?: (item: T) => JsonObject;
   /** Properties kept whatever `$select` says (expanded navigation properties). */
   keepOnSelect?: readonly string[];
+  /** Properties the endpoint sorts by (`$orderby`); without it any `$orderby` is a 400. */
+  orderBy?: readonly string[];
 }
 
 const SKIPTOKEN_PREFIX = 'simoffset:';
@@ -169,6 +192,27 @@ export function pageSize(query: ODataQuery, maxTop: number, limits: PagingLimits
   return Math.max(1, Math.min(requested, maxTop, limits.maxPageSize ?? Number.POSITIVE_INFINITY));
 }
 
+/** The items sorted as `$orderby` asks, by properties the endpoint sorts by (400 otherwise). */
+function sorted<T>(items: readonly T[], orderBy: readonly OrderBy[], spec: CollectionSpec<T>): T[] {
+  for (const o of orderBy) {
+    if (!spec.orderBy?.includes(o.property)) throw badRequest(`Sorting by '${o.property}' is not supported by this request.`, 'Request_UnsupportedQuery');
+  }
+  const read = (item: T, property: string): unknown => (spec.resolve ? spec.resolve(item, property) : isRecord(item) ? item[property] : undefined);
+  const compare = (a: unknown, b: unknown): number => {
+    if (a === b) return 0;
+    if (a === undefined || a === null) return -1;
+    if (b === undefined || b === null) return 1;
+    return typeof a === 'string' && typeof b === 'string' ? a.toLowerCase().localeCompare(b.toLowerCase()) : a < b ? -1 : a > b ? 1 : 0;
+  };
+  return [...items].sort((x, y) => {
+    for (const o of orderBy) {
+      const c = compare(read(x, o.property), read(y, o.property));
+      if (c !== 0) return o.descending ? -c : c;
+    }
+    return 0;
+  });
+}
+
 /** Filters, pages and projects a collection into Graph's list body. */
 export function pageCollection<T>(
   items: readonly T[],
@@ -182,6 +226,7 @@ export function pageCollection<T>(
     const predicate = compileFilter<T>(query.filter, spec.filter ?? {}, spec.resolve);
     matching = items.filter(predicate);
   }
+  if (query.orderBy) matching = sorted(matching, query.orderBy, spec);
   const offset = decodeSkiptoken(query.skiptoken);
   const size = pageSize(query, spec.maxTop, limits, spec.rejectTopAboveMax);
   const page = matching.slice(offset, offset + size);

@@ -1,0 +1,100 @@
+/**
+ * Renders MfaBot's one permission table (src/graph/permissions.ts) where people and tools read it:
+ * docs/permissions.md, the README's table, the consent the app registration asks for
+ * (aad.manifest.json's requiredResourceAccess) and infra/azure.bicep's output for a managed identity.
+ * `npm run permissions` writes them; test/permissions.test.ts fails when one is out of date.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FEATURES } from '../../src/doctor';
+import { PERMISSION_NEEDS, permissionsToGrant, type Feature, type PermissionNeed } from '../../src/graph/permissions';
+import { ROOT } from './appPackage';
+
+export const MARKERS = { start: '<!-- permissions:start (npm run permissions) -->', end: '<!-- permissions:end -->' } as const;
+
+const code = (p: string): string => `\`${p}\``;
+const list = (ps: readonly string[]): string => ps.map(code).join(', ');
+
+function call(n: PermissionNeed): string {
+  return n.route ? code(n.route) : '(what the calls above return)';
+}
+
+function title(feature: Feature): string {
+  return FEATURES.find((f) => f.feature === feature)?.title ?? feature;
+}
+
+/** docs/permissions.md: per feature what to grant, then every call with what else Microsoft's map accepts. */
+export function renderPermissionsDoc(): string {
+  const out: string[] = [];
+  for (const { feature } of FEATURES) {
+    const needs = PERMISSION_NEEDS.filter((n) => n.feature === feature);
+    const optional = needs.filter((n) => n.optional).map((n) => n.permission);
+    out.push(`### ${title(feature)}`, '', `Grant: ${list(permissionsToGrant([feature]))}.${optional.length ? ` Optional: ${list([...new Set(optional)])}.` : ''}`, '');
+    out.push('| what MfaBot does | Graph call | MfaBot asks for | Microsoft\'s map also accepts | licence the data needs |', '|---|---|---|---|---|');
+    for (const n of needs) {
+      const asks = `${code(n.permission)}${n.alongside?.length ? ` and ${list(n.alongside)}` : ''}${n.optional ? ' (optional)' : ''}`;
+      const why = n.because ? ` (${n.because})` : '';
+      out.push(`| ${n.what}${why} | ${call(n)} | ${asks} | ${n.alternatives.length ? list(n.alternatives) : '–'} | ${n.licence ?? '–'} |`);
+    }
+    out.push('');
+  }
+  out.push(`So the full set for every feature is ${permissionsToGrant().length} permissions:`, '', `${list(permissionsToGrant())}.`);
+  return out.join('\n');
+}
+
+/** The README's short table: per feature, what to grant and the licence. */
+export function renderReadmeTable(): string {
+  const out = ['| feature | permissions | licence |', '|---|---|---|'];
+  for (const { feature } of FEATURES) {
+    const licences = new Map<string, string>();
+    for (const n of PERMISSION_NEEDS) if (n.feature === feature && n.licence && !licences.has(n.what)) licences.set(n.what, n.licence);
+    const byLicence = new Map<string, string[]>();
+    for (const [what, licence] of licences) byLicence.set(licence, [...(byLicence.get(licence) ?? []), what]);
+    const text = [...byLicence].map(([licence, whats]) => `${licence} (${whats.join(', ')})`).join('; ');
+    out.push(`| ${title(feature)} | ${list(permissionsToGrant([feature]))} | ${text || '–'} |`);
+  }
+  return out.join('\n');
+}
+
+/** Replaces the text between the markers of `file` with `body`. */
+export function withSection(text: string, body: string, file: string): string {
+  const start = text.indexOf(MARKERS.start);
+  const end = text.indexOf(MARKERS.end);
+  if (start < 0 || end < start) throw new Error(`${file} has no ${MARKERS.start} … ${MARKERS.end} section`);
+  return `${text.slice(0, start + MARKERS.start.length)}\n${body}\n${text.slice(end)}`;
+}
+
+export const AAD_MANIFEST = join(ROOT, 'aad.manifest.json');
+export const BICEP = join(ROOT, 'infra', 'azure.bicep');
+
+/** aad.manifest.json with its Microsoft Graph application permissions set to the full set. */
+export function renderAadManifest(text: string): string {
+  const manifest = JSON.parse(text) as { requiredResourceAccess?: Array<{ resourceAppId: string; resourceAccess: Array<{ id: string; type: string }> }> };
+  const others = (manifest.requiredResourceAccess ?? []).filter((r) => r.resourceAppId !== 'Microsoft Graph');
+  manifest.requiredResourceAccess = [
+    { resourceAppId: 'Microsoft Graph', resourceAccess: permissionsToGrant().map((id) => ({ id, type: 'Role' })) },
+    ...others,
+  ];
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+const BICEP_OUTPUT = /^output GRAPH_APPLICATION_PERMISSIONS string = '[^'\n]*'$/m;
+
+/** infra/azure.bicep with its GRAPH_APPLICATION_PERMISSIONS output set to the full set. */
+export function renderBicep(text: string): string {
+  if (!BICEP_OUTPUT.test(text)) throw new Error('infra/azure.bicep has no GRAPH_APPLICATION_PERMISSIONS output');
+  return text.replace(BICEP_OUTPUT, `output GRAPH_APPLICATION_PERMISSIONS string = '${permissionsToGrant().join(',')}'`);
+}
+
+/** Every file the table is rendered into, with its current and its expected text. */
+export function renderedFiles(): Array<{ path: string; current: string; expected: string }> {
+  const read = (p: string): string => readFileSync(p, 'utf8');
+  const docs = join(ROOT, 'docs', 'permissions.md');
+  const readme = join(ROOT, 'README.md');
+  return [
+    { path: docs, current: read(docs), expected: withSection(read(docs), renderPermissionsDoc(), 'docs/permissions.md') },
+    { path: readme, current: read(readme), expected: withSection(read(readme), renderReadmeTable(), 'README.md') },
+    { path: AAD_MANIFEST, current: read(AAD_MANIFEST), expected: renderAadManifest(read(AAD_MANIFEST)) },
+    { path: BICEP, current: read(BICEP), expected: renderBicep(read(BICEP)) },
+  ];
+}
