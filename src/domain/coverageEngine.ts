@@ -102,6 +102,13 @@ export interface AdminSubject {
   eligibleRoleIds?: readonly string[];
   /** Transitive group memberships. */
   groupIds?: readonly string[];
+  /**
+   * Groups whose members could not all be read (too many, or the read failed) and in whose read
+   * part this admin was not found. A policy including one is not counted on for them, one excluding
+   * it is taken to exclude them, and membership of a declared break-glass or exclusion group is not
+   * assumed: a doubt never turns into coverage.
+   */
+  uncertainGroupIds?: readonly string[];
   /** Graph's userType; an admin is an internal member unless the tenant says otherwise. */
   userType?: 'member' | 'guest';
 }
@@ -123,6 +130,11 @@ export interface AdminCoverage {
   /** Eligible roles the verdict assumed activated (held eligible, not active). */
   evaluatedAsActivated: string[];
   sanctionedExclusion: SanctionedExclusion | null;
+  /**
+   * Groups some policy or declaration names whose members could not all be read, and which may
+   * hold this admin: the verdict did not count on them. Empty when covered (the doubt did not matter).
+   */
+  uncertainGroups: string[];
 }
 
 export interface AdminsCoverage {
@@ -203,6 +215,15 @@ function exclusionsOf(engine: CoverageEngine, policy: PolicyRegion, subject: Sub
     if (subject.userId !== null && u.excludeUsers.includes(subject.userId)) others.push({ reason: 'excludes this admin', words: 'excludes this admin' });
     for (const g of u.excludeGroups) {
       if (subject.groups.has(g)) others.push({ reason: `excludes group ${g}, which this admin is in`, words: `excludes group ${g}, which this admin is in` });
+      else if (subject.uncertainGroups.has(g)) {
+        others.push({ reason: `excludes group ${g}, whose members MfaBot could not all read, so it may exclude this admin`, words: `excludes group ${g}, whose members MfaBot could not all read, so it may exclude this admin` });
+      }
+    }
+    const surely = u.includeAll || [...subject.roles].some((r) => u.includeRoles.has(r))
+      || (subject.userId !== null && u.includeUsers.has(subject.userId)) || [...subject.groups].some((g) => u.includeGroups.has(g));
+    const maybe = surely ? undefined : [...subject.uncertainGroups].find((g) => u.includeGroups.has(g));
+    if (maybe !== undefined) {
+      others.push({ reason: `includes group ${maybe}, whose members MfaBot could not all read, so it may not apply to this admin`, words: `applies to group ${maybe}, whose members MfaBot could not all read, so it may not apply to this admin` });
     }
   }
   const guest = guestExclusion(policy, subject);
@@ -409,7 +430,7 @@ function reachWords(reasons: string[], words: string): void {
  * so a policy excluding them adds no coverage for the roles it targets.
  */
 export function evaluateRole(engine: CoverageEngine, roleId: string): SubjectCoverage {
-  return evaluate(engine, { mode: 'role', userId: null, roles: new Set([lower(roleId)]), groups: new Set(), guest: false }, { gaps: true });
+  return evaluate(engine, { mode: 'role', userId: null, roles: new Set([lower(roleId)]), groups: new Set(), uncertainGroups: new Set(), guest: false }, { gaps: true });
 }
 
 /** The facts about an admin that can change a verdict, as a key: admins with equal keys are judged once. */
@@ -417,11 +438,13 @@ function signatureOf(engine: CoverageEngine, admin: AdminSubject): { key: string
   const { relevant } = engine;
   const roles = [...new Set([...admin.activeRoleIds, ...(admin.eligibleRoleIds ?? [])].map(lower))].filter((r) => relevant.roles.has(r)).sort();
   const groups = [...new Set((admin.groupIds ?? []).map(lower))].filter((g) => relevant.groups.has(g)).sort();
+  const known = new Set(groups);
+  const uncertain = [...new Set((admin.uncertainGroupIds ?? []).map(lower))].filter((g) => relevant.groups.has(g) && !known.has(g)).sort();
   const userId = relevant.users.has(lower(admin.id)) ? lower(admin.id) : null;
   const guest = admin.userType === 'guest';
   return {
-    key: JSON.stringify([roles, groups, userId, guest]),
-    subject: { mode: 'admin', userId, roles: new Set(roles), groups: new Set(groups), guest },
+    key: JSON.stringify([roles, groups, uncertain, userId, guest]),
+    subject: { mode: 'admin', userId, roles: new Set(roles), groups: new Set(groups), uncertainGroups: new Set(uncertain), guest },
   };
 }
 
@@ -432,7 +455,7 @@ function sanctioned(engine: CoverageEngine, subject: Subject): SanctionedExclusi
   return null;
 }
 
-function adminVerdict(admin: AdminSubject, verdict: SubjectCoverage, exclusion: SanctionedExclusion | null): AdminCoverage {
+function adminVerdict(admin: AdminSubject, subject: Subject, verdict: SubjectCoverage, exclusion: SanctionedExclusion | null): AdminCoverage {
   const active = new Set(admin.activeRoleIds.map(lower));
   return {
     id: admin.id,
@@ -442,6 +465,7 @@ function adminVerdict(admin: AdminSubject, verdict: SubjectCoverage, exclusion: 
     coveredBy: verdict.covered ? verdict.contributing : [],
     evaluatedAsActivated: unique((admin.eligibleRoleIds ?? []).filter((r) => !active.has(lower(r)))),
     sanctionedExclusion: verdict.covered ? null : exclusion,
+    uncertainGroups: verdict.covered ? [] : [...subject.uncertainGroups],
   };
 }
 
@@ -452,7 +476,7 @@ function adminVerdict(admin: AdminSubject, verdict: SubjectCoverage, exclusion: 
  */
 export function evaluateAdmin(engine: CoverageEngine, admin: AdminSubject): AdminCoverage {
   const { subject } = signatureOf(engine, admin);
-  return adminVerdict(admin, evaluate(engine, subject, { gaps: false }), sanctioned(engine, subject));
+  return adminVerdict(admin, subject, evaluate(engine, subject, { gaps: false }), sanctioned(engine, subject));
 }
 
 /**
@@ -460,16 +484,16 @@ export function evaluateAdmin(engine: CoverageEngine, admin: AdminSubject): Admi
  * their verdict's arrays, so treat the result as read-only.
  */
 export function evaluateAdmins(engine: CoverageEngine, admins: readonly AdminSubject[]): AdminsCoverage {
-  const verdicts = new Map<string, { verdict: SubjectCoverage; exclusion: SanctionedExclusion | null }>();
+  const verdicts = new Map<string, { subject: Subject; verdict: SubjectCoverage; exclusion: SanctionedExclusion | null }>();
   const cache: UnionCache = new Map();
   const out = admins.map((admin) => {
     const { key, subject } = signatureOf(engine, admin);
     let known = verdicts.get(key);
     if (!known) {
-      known = { verdict: evaluate(engine, subject, { gaps: false, cache }), exclusion: sanctioned(engine, subject) };
+      known = { subject, verdict: evaluate(engine, subject, { gaps: false, cache }), exclusion: sanctioned(engine, subject) };
       verdicts.set(key, known);
     }
-    return adminVerdict(admin, known.verdict, known.exclusion);
+    return adminVerdict(admin, known.subject, known.verdict, known.exclusion);
   });
   return { admins: out, signatures: verdicts.size };
 }

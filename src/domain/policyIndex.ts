@@ -15,6 +15,12 @@ export interface Subject {
   userId: string | null;
   roles: ReadonlySet<string>;
   groups: ReadonlySet<string>;
+  /**
+   * Groups whose members could not all be read and in whose read part the subject was not found:
+   * they may or may not be members. A policy including such a group is not counted on; one
+   * excluding it is taken to exclude them.
+   */
+  uncertainGroups: ReadonlySet<string>;
   guest: boolean;
 }
 
@@ -109,8 +115,9 @@ function orInto(target: PolicySet, set: PolicySet | undefined): void {
 
 /**
  * The policies that target the subject (include them, "None" beside a listed role included, so the
- * report can name it), and those that cover their box for them: targeting, not excluded (exclude
- * beats include, for users, groups and roles), and able to cover.
+ * report can name it, and those that may include them through a group not read in full), and those
+ * that cover their box for them: surely targeting, not excluded (exclude beats include, for users,
+ * groups and roles; a group not read in full may exclude them), and able to cover.
  */
 export function selectPolicies(index: PolicyIndex, subject: Subject): { targeting: PolicySet; covering: PolicySet } {
   const targeting = index.includeAll.slice();
@@ -129,9 +136,13 @@ export function selectPolicies(index: PolicyIndex, subject: Subject): { targetin
       orInto(targeting, index.includeByGroup.get(g));
       orInto(excluded, index.excludeByGroup.get(g));
     }
+    for (const g of subject.uncertainGroups) orInto(excluded, index.excludeByGroup.get(g));
   }
   orInto(excluded, subject.guest ? index.guestExcludesGuest : index.guestExcludesMember);
   const covering = new Uint32Array(index.words);
   for (let w = 0; w < index.words; w += 1) covering[w] = (targeting[w] as number) & ~(excluded[w] as number) & (index.canCover[w] as number);
+  // Policies that may include the subject through a group not read in full: never counted on, but
+  // named among those that came closest, with why.
+  if (subject.mode === 'admin') for (const g of subject.uncertainGroups) orInto(targeting, index.includeByGroup.get(g));
   return { targeting, covering };
 }

@@ -325,4 +325,45 @@ describe('coverage engine against brute force', () => {
     }
     assert.ok(covered > 100, `covered in only ${covered} of 1000 trials`);
   });
+
+  it('never claims coverage, nor a sanctioned exclusion, that fails for some membership of a group not read in full', function () {
+    this.timeout(120_000);
+    const world: World = {
+      locations: [{ id: 'untrusted elsewhere', trusted: false }, { id: 'trusted elsewhere', trusted: true }, { id: L_TRUSTED, trusted: true }],
+      apps: [{ id: 'other app', office365: false }, { id: 'other office 365 app', office365: true }, { id: EXO, office365: true }],
+    };
+    const named = [{ '@odata.type': '#microsoft.graph.ipNamedLocation', id: L_TRUSTED, isTrusted: true }];
+    let covered = 0;
+    let uncovered = 0;
+    for (let seed = 3001; seed <= 3600; seed += 1) {
+      const t = trial(seed, { locations: [L_TRUSTED], apps: [EXO] }, named);
+      const admin = t.subject.admin;
+      if (!admin) continue;
+      const rand = prng(seed * 7);
+      const known = admin.groupIds ?? [];
+      const uncertain = [G1, SANCTIONED].filter((g) => !known.includes(g) && rand() < 0.7);
+      if (uncertain.length === 0) continue;
+      const verdict = evaluateAdmin(createCoverageEngine(t.policies, t.options), { ...admin, uncertainGroupIds: uncertain });
+      if (verdict.caCovered === 'excluded') {
+        assert.ok(verdict.sanctionedExclusion && !uncertain.includes(verdict.sanctionedExclusion.id), `seed ${seed}: sanctioned through a group not read in full`);
+      }
+      if (verdict.caCovered !== true) {
+        uncovered += 1;
+        // Named when some policy or declaration names the group; unnamed groups cannot matter.
+        const named = new Set([SANCTIONED, BREAK_GLASS, ...t.policies.flatMap((p) => lowerAll([...(p.conditions?.users?.includeGroups ?? []), ...(p.conditions?.users?.excludeGroups ?? [])]))]);
+        assert.deepEqual([...verdict.uncertainGroups].sort(), uncertain.filter((g) => named.has(g)).sort(), `seed ${seed}: the doubt is named`);
+        continue;
+      }
+      covered += 1;
+      // Every possible membership of the groups not read in full must be covered too.
+      for (let mask = 0; mask < 1 << uncertain.length; mask += 1) {
+        const groups = [...known, ...uncertain.filter((_, i) => (mask & (1 << i)) !== 0)];
+        const protectors = t.policies.map((p) => protector(p, { ...t.subject.who, groups }, DECLARED));
+        for (const pt of points(world)) {
+          if (!protectors.some((protects) => protects(pt))) assert.fail(`seed ${seed}: claimed covered, but in groups ${groups.join(',')} ${JSON.stringify(pt)} is not\n${JSON.stringify(t, null, 1)}`);
+        }
+      }
+    }
+    assert.ok(covered > 20 && uncovered > 20, `covered ${covered}, not covered ${uncovered}`);
+  });
 });

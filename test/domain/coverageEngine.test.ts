@@ -360,6 +360,44 @@ describe('coverage engine', () => {
       assert.equal(evaluateAdmin(excluding, admin({ activeRoleIds: [SEC], eligibleRoleIds: [GA] })).caCovered, false);
     });
 
+    describe('groups whose members could not all be read', () => {
+      it('an included group not read in full is not counted on, and the closest policy says why', () => {
+        const engine = createCoverageEngine([policy('p', { users: { includeRoles: [], includeGroups: [GROUP] } })]);
+
+        assert.equal(evaluateAdmin(engine, admin({ groupIds: [GROUP] })).caCovered, true);
+        const unsure = evaluateAdmin(engine, admin({ uncertainGroupIds: [GROUP] }));
+        assert.equal(unsure.caCovered, false);
+        assert.deepEqual(unsure.uncertainGroups, [GROUP]);
+        assert.deepEqual(unsure.gap?.closest[0]?.reasons, [`applies to group ${GROUP}, whose members MfaBot could not all read, so it may not apply to this admin`]);
+      });
+
+      it('an excluded group not read in full is taken to exclude the admin; a known non-member is not excluded', () => {
+        const engine = createCoverageEngine([policy('p', { users: { excludeGroups: [GROUP] } })]);
+
+        assert.equal(evaluateAdmin(engine, admin()).caCovered, true);
+        const unsure = evaluateAdmin(engine, admin({ uncertainGroupIds: [GROUP] }));
+        assert.equal(unsure.caCovered, false);
+        assert.match(unsure.gap?.closest[0]?.reasons.join('; ') ?? '', /could not all read, so it may exclude this admin/);
+      });
+
+      it('a doubt that changes nothing is not reported, and a group known to hold the admin is no doubt', () => {
+        const engine = createCoverageEngine([policy('p'), policy('q', { users: { includeRoles: [], includeGroups: [GROUP] } })]);
+
+        const covered = evaluateAdmin(engine, admin({ uncertainGroupIds: [GROUP] }));
+        assert.deepEqual([covered.caCovered, covered.uncertainGroups], [true, []]);
+        const known = evaluateAdmin(engine, admin({ activeRoleIds: [EXO_ADMIN], groupIds: [GROUP], uncertainGroupIds: [GROUP] }));
+        assert.deepEqual([known.caCovered, known.uncertainGroups], [true, []]);
+      });
+
+      it('membership of a declared break-glass or exclusion group not read in full is not assumed', () => {
+        const engine = createCoverageEngine([policy('p', { users: { excludeGroups: [SERVICE_GROUP] } })], { exclusionGroupIds: [SERVICE_GROUP] });
+
+        assert.equal(evaluateAdmin(engine, admin({ groupIds: [SERVICE_GROUP] })).caCovered, 'excluded');
+        const unsure = evaluateAdmin(engine, admin({ uncertainGroupIds: [SERVICE_GROUP] }));
+        assert.deepEqual([unsure.caCovered, unsure.sanctionedExclusion, unsure.uncertainGroups], [false, null, [SERVICE_GROUP]]);
+      });
+    });
+
     describe('guest and external exclusions', () => {
       const excluding = (types: string) => [policy('p', { users: { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: types } } })];
 
