@@ -139,6 +139,20 @@ describe('tenant fixture', () => {
     assert.throws(() => parseFixture(schedule({ type: 'afterDuration', duration: '30 days' })), /duration: not an ISO-8601 duration/);
   });
 
+  it('takes named locations in Graph\'s two shapes, trust only on IP ranges, and refuses what Graph would not serve', () => {
+    const ip = { '@odata.type': '#microsoft.graph.ipNamedLocation', id: 'l1', displayName: 'HQ', isTrusted: true, ipRanges: [{ '@odata.type': '#microsoft.graph.iPv4CidrRange', cidrAddress: '203.0.113.0/24' }] };
+    const country = { '@odata.type': '#microsoft.graph.countryNamedLocation', id: 'l2', displayName: 'Blocked', countriesAndRegions: ['KP'] };
+    const t = parseFixture({ ...minimal(), namedLocations: [ip, country] });
+    assert.deepEqual(t.namedLocations.map((l) => [l.id, l['@odata.type']]), [['l1', '#microsoft.graph.ipNamedLocation'], ['l2', '#microsoft.graph.countryNamedLocation']]);
+    assert.equal(t.namedLocations[1]?.['@odata.type'] === '#microsoft.graph.countryNamedLocation' && t.namedLocations[1].countryLookupMethod, 'clientIpAddress');
+    assert.deepEqual(parseFixture(minimal()).namedLocations, []);
+
+    assert.throws(() => parseFixture({ ...minimal(), namedLocations: [{ ...country, isTrusted: true }] }), /namedLocations\[0\]: unknown key 'isTrusted'/);
+    assert.throws(() => parseFixture({ ...minimal(), namedLocations: [{ ...ip, ipRanges: [] }] }), /namedLocations\[0\]\.ipRanges/);
+    assert.throws(() => parseFixture({ ...minimal(), namedLocations: [{ ...country, countriesAndRegions: ['Norway'] }] }), /not a two-letter country code/);
+    assert.throws(() => parseFixture({ ...minimal(), namedLocations: [ip, { ...country, id: 'L1' }] }), /namedLocations\[1\]\.id: duplicate id 'L1'/);
+  });
+
   it('loads a file and names it in errors', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mfabot-sim-'));
     const good = path.join(dir, 'good.json');
