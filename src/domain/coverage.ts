@@ -9,7 +9,7 @@
  * because a false "covered" is the expensive mistake.
  */
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
-import { createCoverageEngine, evaluateRole, type CoverageEngine } from './coverageEngine';
+import { createCoverageEngine, evaluateRole, type CoverageEngine, type CoverageOptions } from './coverageEngine';
 import { describeGap, roleWho } from './coverageWords';
 import { roleInfo } from './roles';
 import type { CoverageReport, PolicyCheckSettings, RoleCoverage } from './types';
@@ -48,10 +48,57 @@ export function evaluatePolicies(
   settings: PolicyCheckSettings,
   roleNames: Record<string, string> = {},
 ): CoverageReport {
-  const engine = engineFor(policies, settings, roleNames);
-  const roles = settings.roleIds.map((roleId) => roleCoverage(engine, roleId, roleNames));
+  return roleReport(engineFor(policies, settings, roleNames), settings.roleIds, roleNames);
+}
+
+/** The per-role report of an engine already built (the status report judges admins with the same one). */
+export function roleReport(engine: CoverageEngine, roleIds: readonly string[], roleNames: Record<string, string> = {}): CoverageReport {
+  const roles = roleIds.map((roleId) => roleCoverage(engine, roleId, roleNames));
   const uncoveredRoleIds = roles.filter((r) => !r.covered).map((r) => r.roleId);
   return { covered: uncoveredRoleIds.length === 0, uncoveredRoleIds, roles, warnings: [...engine.warnings] };
+}
+
+/** Groups whose members can change a verdict, most telling first, each once (lower case). */
+export interface GroupsToRead {
+  /** Declared break-glass ids (users or groups: a user id simply is no group) and exclusion groups. */
+  declared: string[];
+  /** Groups a policy that can cover sign-ins excludes: membership takes that coverage away. */
+  excluded: string[];
+  /** Groups a policy that can cover sign-ins includes: membership adds that coverage. */
+  included: string[];
+}
+
+/**
+ * The groups whose transitive members the status sweep must know. Groups named only by policies that
+ * protect nothing (report-only, disabled, a grant met without MFA, a condition MfaBot cannot judge)
+ * cannot change whether an admin is covered, so they are not read: only the wording of a gap would
+ * name them.
+ */
+export function groupsToRead(
+  policies: readonly ConditionalAccessPolicy[],
+  known: Pick<CoverageOptions, 'breakGlassIds' | 'exclusionGroupIds' | 'authenticationStrengths' | 'mfaStrengthIds'>,
+): GroupsToRead {
+  return groupsThatMatter(createCoverageEngine(policies, known));
+}
+
+/** groupsToRead, for an engine already built. */
+export function groupsThatMatter(engine: CoverageEngine): GroupsToRead {
+  const seen = new Set<string>();
+  const fresh = (ids: Iterable<string>): string[] => {
+    const out: string[] = [];
+    for (const id of ids) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(id);
+    }
+    return out;
+  };
+  const covering = engine.policies.filter((p) => p.canCover);
+  return {
+    declared: fresh([...engine.breakGlass, ...engine.exclusionGroups]),
+    excluded: fresh(covering.flatMap((p) => p.users.excludeGroups)),
+    included: fresh(covering.flatMap((p) => [...p.users.includeGroups])),
+  };
 }
 
 function roleCoverage(engine: CoverageEngine, roleId: string, roleNames: Record<string, string>): RoleCoverage {

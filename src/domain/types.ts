@@ -3,7 +3,7 @@
  * Pure data: nothing here knows about Graph clients, Teams or storage.
  */
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
-import type { PolicyMiss } from './coverageEngine';
+import type { AdminCoverage, PolicyMiss } from './coverageEngine';
 import type { StrengthInput } from './policyRegion';
 import type { NamedLocationInput, UnprotectedSignIn } from './signInSpace';
 
@@ -40,6 +40,13 @@ export interface Admin {
   roles: AdminRole[];
   /** From userRegistrationDetails.isMfaRegistered; null when the report has no row (unknown). */
   mfaRegistered: boolean | null;
+  /** True when Graph says the account is a guest (userType "Guest"); absent or false: an internal member. */
+  guest?: boolean;
+  /**
+   * Whether Conditional Access makes every sign-in of this admin use MFA, with one that gets through
+   * when not. Set by the status decision; admins judged alike share it, so it is read-only.
+   */
+  ca?: AdminCoverage;
 }
 
 /** A service principal holding a role in scope: reported apart, never counted as an admin. */
@@ -115,7 +122,7 @@ export interface AdminMfaSecureScore {
 
 /** A part of the tenant that could not be read: shown as a caveat, never as silently wrong numbers. */
 export interface Caveat {
-  area: 'pim' | 'registration' | 'policies' | 'securityDefaults' | 'licence' | 'secureScore' | 'groups' | 'signIns' | 'roles' | 'names';
+  area: 'pim' | 'registration' | 'policies' | 'securityDefaults' | 'licence' | 'secureScore' | 'groups' | 'signIns' | 'roles' | 'names' | 'namedLocations';
   message: string;
   /** The permission or licence that would fix it, when that is what is missing. */
   missing?: string;

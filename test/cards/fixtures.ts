@@ -2,6 +2,7 @@
  * Hand-built StatusReports for card tests: a small typed factory that derives totals and per-role
  * summaries from the admins, so each test states only what it is about.
  */
+import type { AdminCoverage } from '../../src/domain/coverageEngine';
 import type { Advice, PolicyActionAvailability, RoleSummary, StatusReport } from '../../src/domain/report';
 import { ROLE, ROLE_LISTS, roleInfo } from '../../src/domain/roles';
 import type {
@@ -29,6 +30,8 @@ export interface AdminSpec {
   /** true registered, false not, null no registration row. */
   mfa: boolean | null;
   accountEnabled?: boolean | null;
+  /** The admin's Conditional Access verdict, when the test is about it. */
+  ca?: AdminCoverage;
 }
 
 export function admin(spec: AdminSpec): Admin {
@@ -40,6 +43,7 @@ export function admin(spec: AdminSpec): Admin {
     accountEnabled: spec.accountEnabled ?? true,
     roles: spec.roles,
     mfaRegistered: spec.mfa,
+    ...(spec.ca ? { ca: spec.ca } : {}),
   };
 }
 
@@ -94,6 +98,8 @@ export function makeReport(spec: ReportSpec): StatusReport {
       unregistered: holders.filter((a) => a.mfaRegistered === false).length,
       unknown: holders.filter((a) => a.mfaRegistered === null).length,
       coverage: c,
+      caUncovered: holders.filter((a) => a.ca?.caCovered === false).length,
+      caExcluded: holders.filter((a) => a.ca?.caCovered === 'excluded').length,
     };
   }).sort((a, b) => a.rank - b.rank);
   return {
@@ -102,6 +108,13 @@ export function makeReport(spec: ReportSpec): StatusReport {
     generatedAt: '2025-11-26T08:55:00.000Z',
     admins: [...spec.admins].sort((a, b) => a.userPrincipalName.localeCompare(b.userPrincipalName)),
     servicePrincipals: spec.servicePrincipals ?? [],
+    adminCa: {
+      covered: spec.admins.filter((a) => a.ca?.caCovered === true).length,
+      uncovered: spec.admins.filter((a) => a.ca?.caCovered === false).length,
+      excluded: spec.admins.filter((a) => a.ca?.caCovered === 'excluded').length,
+      uncoveredEligible: spec.admins.filter((a) => a.ca?.caCovered === false && a.ca.evaluatedAsActivated.length > 0).length,
+      signatures: new Set(spec.admins.map((a) => a.ca?.gap)).size,
+    },
     totals: {
       admins: spec.admins.length,
       registered: spec.admins.filter((a) => a.mfaRegistered === true).length,
