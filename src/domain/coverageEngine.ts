@@ -390,7 +390,8 @@ function describeHole(
   });
 
   const seen = new Set<string>();
-  const misses: (PolicyMiss & { index: number })[] = [];
+  const narrowed = new Set(narrowedBy.map((n) => DIMENSIONS.indexOf(n.dimension)));
+  const misses: (PolicyMiss & { index: number; offAxis: boolean })[] = [];
   for (const { policy, exclusions } of targeting) {
     const key = policy.id || `#${policy.index}`;
     if (seen.has(key)) continue;
@@ -403,19 +404,24 @@ function describeHole(
       ...exclusions.others.map((e) => e.words),
       ...policy.unjudgeableWords,
     ];
+    let offAxis = false;
     policy.reach.forEach((reach, d) => {
       const i = point[d] as number;
       if (has(reach.set, i)) return;
+      if (!narrowed.has(d)) offAxis = true;
       reachWords(reasons, has(reach.included, i) ? reach.excludedWords : reach.outsideWords);
     });
-    misses.push({ policyId: policy.id, policyName: policy.name, reasons, index: policy.index });
+    misses.push({ policyId: policy.id, policyName: policy.name, reasons, index: policy.index, offAxis });
   }
-  misses.sort((a, b) => a.reasons.length - b.reasons.length || a.index - b.index);
+  // A policy that misses the sign-in along a dimension the hole is not about (a country block, when
+  // every client of a kind gets through) is not close: name it only when nothing closer exists.
+  const onAxis = misses.some((m) => !m.offAxis) ? misses.filter((m) => !m.offAxis) : misses;
+  onAxis.sort((a, b) => a.reasons.length - b.reasons.length || a.index - b.index);
   const legacyOnly = narrowedBy.length === 1 && narrowedBy[0]?.dimension === 'clientAppType' && ((hole[CLIENT_APP] as AtomSet) & ~LEGACY_CLIENTS) === 0n;
   return {
     unprotectedSignIn,
     narrowedBy,
-    closest: misses.slice(0, 3).map(({ policyId, policyName, reasons }) => ({ policyId, policyName, reasons })),
+    closest: onAxis.slice(0, 3).map(({ policyId, policyName, reasons }) => ({ policyId, policyName, reasons })),
     legacyOnly,
   };
 }

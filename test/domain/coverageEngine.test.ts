@@ -453,7 +453,7 @@ describe('coverage engine', () => {
     assert.equal(describeGap('Brian (Global Administrator)', gap), 'Brian (Global Administrator) can sign in without MFA: no enabled policy requires MFA or blocks access for them.');
   });
 
-  it('does not name "other apps" in the sentence when the hole holds every app no policy names', () => {
+  it('does not name "other apps" in the sentence when the hole holds every app no policy names, nor a policy for one app as close', () => {
     const azure = policy('Require MFA for Azure management', { users: { includeRoles: [], includeUsers: ['All'] }, conditions: { applications: { includeApplications: ['797f4846-ba00-4fd7-ba43-dac1f8f63013'] } } });
     const legacy = policy('Block legacy authentication', { users: { includeRoles: [], includeUsers: ['All'] }, conditions: { clientAppTypes: ['exchangeActiveSync', 'other'] }, grant: { operator: 'OR', builtInControls: ['block'] } });
 
@@ -462,8 +462,10 @@ describe('coverage engine', () => {
     assert.equal(gap.unprotectedSignIn.application, 'other apps');
     assert.equal(
       describeGap(roleWho('User Administrator'), gap),
-      "A User Administrator can sign in with a web browser without MFA: 'Require MFA for Azure management' covers only Windows Azure Service Management API, 'Block legacy authentication' covers only legacy clients, and no other policy covers sign-ins with browsers and modern clients.",
+      "A User Administrator can sign in with a web browser without MFA: 'Block legacy authentication' covers only legacy clients, and no other policy covers sign-ins with browsers and modern clients.",
     );
+    // Alone, the one-app policy is still the closest there is.
+    assert.deepEqual(assertNotCovered(role([azure], ROLE.userAdministrator)).closest.map((m) => m.policyName), ['Require MFA for Azure management']);
   });
 
   it('names at most three closest policies, fewest reasons first', () => {
