@@ -94,8 +94,10 @@ export function groupsThatMatter(engine: CoverageEngine): GroupsToRead {
     return out;
   };
   const covering = engine.policies.filter((p) => p.canCover);
+  // A declared break-glass id that a policy lists among users is a user: no group to read.
+  const users = new Set(engine.policies.flatMap((p) => [...p.users.includeUsers, ...p.users.excludeUsers]));
   return {
-    declared: fresh([...engine.breakGlass, ...engine.exclusionGroups]),
+    declared: fresh([...[...engine.breakGlass].filter((id) => !users.has(id)), ...engine.exclusionGroups]),
     excluded: fresh(covering.flatMap((p) => p.users.excludeGroups)),
     included: fresh(covering.flatMap((p) => [...p.users.includeGroups])),
   };
