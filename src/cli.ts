@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import type { NamedLocationInput } from './domain/signInSpace';
-import { evaluatePolicies } from './domain/coverage';
+import { evaluatePolicies, NO_POLICY_REASON } from './domain/coverage';
+import { adminGapGroups, adminGapSentence, adminGroupSentence, policyGapGroups } from './domain/gapGroups';
+import { listWords } from './domain/signInSpace';
 import { policyShapeProblem } from './domain/policyShape';
 import { isGuid, parseRoleScope, roleInfo } from './domain/roles';
 import type { StatusReport } from './domain/report';
@@ -166,8 +168,27 @@ async function checkPolicies(args: string[], io: CliIO): Promise<number> {
   return report.covered ? 0 : 1;
 }
 
-/** The `status --json` document (contracts §4). */
+/** A role's display name as the report has it. */
+function reportRoleName(report: StatusReport): (roleId: string) => string {
+  const names = new Map(report.roles.map((r) => [r.roleId, r.displayName]));
+  return (roleId) => names.get(roleId) ?? roleInfo(roleId).displayName;
+}
+
+function reportRoleRank(report: StatusReport): (roleId: string) => number {
+  const ranks = new Map(report.roles.map((r) => [r.roleId, r.rank]));
+  return (roleId) => ranks.get(roleId) ?? roleInfo(roleId).rank;
+}
+
+/**
+ * The `status --json` document (contracts §4). Per admin, `caCovered` and `unprotectedSignIn`, and
+ * beside them: `caGap` (the gap in one sentence), `caEvaluatedAsActivated` (eligible roles judged as
+ * if activated), `caExclusion` (the declared break-glass or exclusion id that leaves them out on
+ * purpose) and `caUncertainGroups` (groups whose members could not all be read, which the verdict
+ * did not count on).
+ */
 export function statusJson(report: StatusReport) {
+  const roleName = reportRoleName(report);
+  const rank = reportRoleRank(report);
   return {
     tenantId: report.tenantId,
     tenantName: report.tenantName,
@@ -177,9 +198,16 @@ export function statusJson(report: StatusReport) {
       displayName: a.displayName,
       roles: a.roles.map((r) => ({ roleId: r.roleId, activation: r.activation, via: r.via, ...(r.groupId ? { groupId: r.groupId } : {}) })),
       mfaRegistered: a.mfaRegistered,
+      caCovered: a.ca?.caCovered ?? false,
+      unprotectedSignIn: a.ca?.unprotectedSignIn ?? null,
+      caGap: adminGapSentence(a, roleName, rank),
+      caEvaluatedAsActivated: a.ca?.evaluatedAsActivated ?? [],
+      caExclusion: a.ca?.sanctionedExclusion ?? null,
+      caUncertainGroups: a.ca?.uncertainGroups ?? [],
     })),
     servicePrincipals: report.servicePrincipals,
     totals: report.totals,
+    caTotals: { covered: report.adminCa.covered, uncovered: report.adminCa.uncovered, excluded: report.adminCa.excluded },
     policy: report.policy,
     securityDefaultsEnabled: report.securityDefaultsEnabled,
     licence: report.licence,
@@ -189,16 +217,49 @@ export function statusJson(report: StatusReport) {
   };
 }
 
+/** Up to this many admins are named in each gap line of the text output; the rest are counted. */
+const NAMES_PER_GAP = 5;
+
+/**
+ * The Conditional Access part of `mfabot status`, grouped as the status card groups it: admins who
+ * can sign in without MFA the same way in one line, then the roles' gaps policy by policy.
+ */
+function conditionalAccessText(report: StatusReport): string[] {
+  const roleName = reportRoleName(report);
+  const rank = reportRoleRank(report);
+  const ca = report.adminCa;
+  const lines = [
+    `Conditional Access: ${ca.covered} of ${report.totals.admins} admins must use MFA on every sign-in; ${ca.uncovered} can sign in without MFA${ca.excluded > 0 ? `; ${ca.excluded} left out on purpose` : ''}.`,
+  ];
+  for (const group of adminGapGroups(report, rank)) {
+    lines.push(`  ${group.admins.length === 1 ? '1 admin' : `${group.admins.length} admins`}: ${adminGroupSentence(group, NAMES_PER_GAP, roleName, rank)}`);
+  }
+  const excluded = report.admins.filter((a) => a.ca?.caCovered === 'excluded');
+  if (excluded.length > 0) {
+    const names = excluded.slice(0, NAMES_PER_GAP).map((a) => `${a.displayName} (${a.ca?.sanctionedExclusion?.kind === 'breakGlass' ? 'break-glass' : 'exclusion group'})`);
+    lines.push(`  Left out on purpose: ${listWords([...names, ...(excluded.length > names.length ? [`${excluded.length - names.length} more`] : [])])}.`);
+  }
+  if (report.admins.some((a) => (a.ca?.evaluatedAsActivated.length ?? 0) > 0)) {
+    lines.push('  PIM-eligible admins are judged as if they had activated their roles: Conditional Access sees a role only while it is active.');
+  }
+  const uncovered = report.policy.roles.filter((r) => !r.covered);
+  lines.push(`Roles: Conditional Access enforces MFA for ${report.policy.roles.length - uncovered.length} of ${report.policy.roles.length} admin roles in scope${uncovered.length > 0 ? '. Why, policy by policy:' : '.'}`);
+  const policyNames = new Map(Object.entries(report.policyNames ?? {}));
+  for (const group of policyGapGroups(uncovered, NO_POLICY_REASON)) {
+    const roles = group.roleIds.length === uncovered.length && uncovered.length > 1 ? `all ${uncovered.length} uncovered roles` : group.roleIds.map(roleName).join(', ');
+    lines.push(group.policyId
+      ? `  ${policyNames.get(group.policyId) ?? `policy ${group.policyId}`}: ${group.reason} (${roles})`
+      : `  No policy: ${group.reason} (${roles})`);
+  }
+  return lines;
+}
+
 function statusText(report: StatusReport): string {
   const t = report.totals;
   const lines = [
     `${report.tenantName ?? report.tenantId}: ${t.registered} of ${t.admins} admins are registered for MFA (${t.unregistered} not registered, ${t.unknown} unknown).`,
-    `Conditional Access enforces MFA for ${report.policy.roles.filter((r) => r.covered).length} of ${report.policy.roles.length} admin roles in scope.`,
+    ...conditionalAccessText(report),
   ];
-  for (const role of report.policy.roles.filter((r) => !r.covered)) {
-    lines.push(`  ${role.displayName}: ${role.gaps.map((g) => (g.policyName ? `${g.policyName}: ${g.reason}` : g.reason)).join('; ')}`);
-    if (role.summary) lines.push(`    ${role.summary}`);
-  }
   const missing = report.admins.filter((a) => a.mfaRegistered !== true);
   if (missing.length > 0) lines.push('Not registered (or unknown):');
   for (const a of missing) {
@@ -251,7 +312,7 @@ async function status(args: string[], io: CliIO): Promise<number> {
   try {
     const client = createGraphClient({ baseUrl, credential, timeoutMs: 15_000, maxRetries: 3, logger });
     const gateway = new GraphTenantGateway({ client, baseUrl, tenantId });
-    const facts = await gateway.readTenant({ roleIds: scope.roleIds });
+    const facts = await gateway.readTenant({ roleIds: scope.roleIds, breakGlassIds: scope.breakGlassUserIds, exclusionGroupIds: scope.exclusionGroupIds });
     const report = buildStatusReport(facts, scope, new Date());
     io.stdout(values.json ? `${JSON.stringify(statusJson(report), null, 2)}\n` : statusText(report));
     return 0;

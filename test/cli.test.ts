@@ -8,6 +8,10 @@ import { runCli } from '../src/cli';
 
 const ROOT = path.join(__dirname, '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'fabrikam.json');
+/** Tailspin Toys: split policies, named locations, group-targeted policies, break-glass and exclusion groups. */
+const TAILSPIN = path.join(__dirname, 'fixtures', 'tailspin.json');
+const TAILSPIN_BREAK_GLASS = 'c3000000-0000-4000-8000-000000000003';
+const TAILSPIN_SERVICE = 'c3000000-0000-4000-8000-000000000004';
 const BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b1';
 const SECOND_BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b2';
 const GA = '62e90394-69f5-4237-9190-012177145e10';
@@ -260,6 +264,42 @@ describe('mfabot status --tenant', () => {
     assert.equal(code, 0);
     assert.match(stdout, /3 of 7 admins are registered for MFA/);
     assert.match(stdout, /bob@fabrikam\.example/);
+  });
+
+  it('gives each admin caCovered and unprotectedSignIn, with the gap in words, and the policy check beside them', async () => {
+    const { code, stdout } = await cli('status', '--tenant', TAILSPIN, '--json', '--break-glass', TAILSPIN_BREAK_GLASS, '--exclusion-group', TAILSPIN_SERVICE);
+    assert.equal(code, 0);
+    const doc = JSON.parse(stdout) as {
+      caTotals: Record<string, number>; policy: { covered: boolean; roles: unknown[]; warnings: string[] };
+      admins: {
+        userPrincipalName: string; caCovered: boolean | 'excluded'; unprotectedSignIn: Record<string, string> | null; caGap: string | null;
+        caEvaluatedAsActivated: string[]; caExclusion: { kind: string; id: string } | null; caUncertainGroups: string[];
+      }[];
+    };
+    const by = Object.fromEntries(doc.admins.map((a) => [a.userPrincipalName.split('@')[0], a]));
+    assert.deepEqual(doc.caTotals, { covered: 4, uncovered: 2, excluded: 2 });
+    assert.deepEqual([by.ana?.caCovered, by.ana?.unprotectedSignIn, by.ana?.caGap], [true, null, null]);
+    assert.deepEqual(by.brian?.unprotectedSignIn, {
+      clientAppType: 'exchangeActiveSync', platform: 'iOS', location: 'untrusted elsewhere', application: 'All', signInRisk: 'none', userRisk: 'none',
+    });
+    assert.match(by.brian?.caGap ?? '', /^Brian Ortiz \(Exchange Administrator\) can sign in with Exchange ActiveSync \(the iPhone Mail app\) without MFA: 'Require MFA for admins' covers only browsers and modern clients, .* and no policy blocks legacy clients\.$/);
+    assert.deepEqual([by.dev?.caCovered, by.dev?.unprotectedSignIn?.location], [false, 'trusted elsewhere']);
+    assert.deepEqual([by.cara?.caCovered, by.cara?.caEvaluatedAsActivated], [true, ['194ae4cb-b126-40b2-bd5b-6091b380977d']]);
+    assert.deepEqual([by.emergency1?.caCovered, by.emergency1?.caExclusion], ['excluded', { kind: 'breakGlass', id: TAILSPIN_BREAK_GLASS }]);
+    assert.equal(doc.policy.covered, false);
+    assert.equal(doc.policy.roles.length, 14);
+  });
+
+  it('groups Conditional Access gaps in the text output: each admin gap once, each policy reason once', async () => {
+    const { code, stdout } = await cli('status', '--tenant', TAILSPIN, '--break-glass', TAILSPIN_BREAK_GLASS, '--exclusion-group', TAILSPIN_SERVICE);
+    assert.equal(code, 0);
+    assert.match(stdout, /^Conditional Access: 4 of 8 admins must use MFA on every sign-in; 2 can sign in without MFA; 2 left out on purpose\.$/m);
+    assert.match(stdout, /^ {2}1 admin: Brian Ortiz \(Exchange Administrator\) can sign in with Exchange ActiveSync/m);
+    assert.match(stdout, /^ {2}Left out on purpose: Emergency Access 1 \(break-glass\) and Emergency Access 2 \(break-glass\)\.$/m);
+    assert.match(stdout, /^ {2}PIM-eligible admins are judged as if they had activated their roles/m);
+    // The legacy block's undeclared exclusion is one reason of 13 roles: said once, not 13 times.
+    assert.equal(stdout.match(/^ {2}Block legacy authentication: /gm)?.length, 1);
+    assert.match(stdout, /^ {2}Block legacy authentication: .*\(all 13 uncovered roles\)$/m);
   });
 
   it('refuses --graph-url pointing at Microsoft Graph', async () => {
