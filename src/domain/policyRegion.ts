@@ -415,8 +415,14 @@ function readLocations(
   const exclude = strings(locations?.excludeLocations);
   const included = include.length === 0 && exclude.length === 0 ? (space.full[LOCATION] as AtomSet) : locationSet(space, include, 'include').set;
   const excluded = locationSet(space, exclude, 'exclude');
-  if (include.length > 0 && !include.map(lower).includes('all')) limits.push({ kind: 'dimension', reason: `applies only in some locations (${joinIds(include)})` });
-  if (exclude.length > 0) limits.push({ kind: 'dimension', reason: `excludes locations (${joinIds(exclude)})` });
+  // Named locations by their names where the tenant's list gave them, else by id.
+  const named = (values: readonly string[]): string => values.map((v) => {
+    const index = space.locationIndex.get(lower(v));
+    const atom = index === undefined ? undefined : space.atoms[LOCATION]?.[index];
+    return atom && atom.words.startsWith('"') ? atom.words : v;
+  }).join(', ');
+  if (include.length > 0 && !include.map(lower).includes('all')) limits.push({ kind: 'dimension', reason: `applies only in some locations (${named(include)})` });
+  if (exclude.length > 0) limits.push({ kind: 'dimension', reason: `excludes locations (${named(exclude)})` });
   if (include.length === 0 && exclude.length > 0) {
     unjudgeable('excludes locations without including any, so it may apply to none', 'excludes locations without including any');
   }

@@ -182,6 +182,9 @@ describe('coverage engine', () => {
       assertCovered(role([away, trusted], GA, officeIs(true)));
       assertNotCovered(role([away, trusted], GA, officeIs(false)));
       assertCovered(role([away, named]));
+      // Reasons name the location as the tenant does, once its list is known.
+      assert.deepEqual(role([away], GA, officeIs(false)).gaps.map((g) => g.reason), ['excludes locations ("Office")']);
+      assert.deepEqual(role([away]).gaps.map((g) => g.reason), [`excludes locations (${OFFICE})`]);
     });
 
     it('excluding AllTrusted excludes a named location of unknown trust, and a country never counts as trusted', () => {
