@@ -11,6 +11,8 @@
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import { createCoverageEngine, evaluateRole, type CoverageEngine, type CoverageOptions } from './coverageEngine';
 import { describeGap, roleWho } from './coverageWords';
+import { protectsByGrant } from './policyRegion';
+import { conditionObject } from './signInSpace';
 import { roleInfo } from './roles';
 import type { CoverageReport, PolicyCheckSettings, RoleCoverage } from './types';
 
@@ -70,19 +72,45 @@ export interface GroupsToRead {
 
 /**
  * The groups whose transitive members the status sweep must know. Groups named only by policies that
- * protect nothing (report-only, disabled, a grant met without MFA, a condition MfaBot cannot judge)
- * cannot change whether an admin is covered, so they are not read: only the wording of a gap would
- * name them.
+ * protect nothing (report-only, disabled, a grant met without MFA) cannot change whether an admin is
+ * covered, so they are not read: only the wording of a gap would name them. Decided from state and
+ * grant alone, without building the sign-in space, while the sweep is still reading: a group of a
+ * policy whose conditions turn out unjudgeable is read for nothing, which is cheaper than the space.
  */
 export function groupsToRead(
   policies: readonly ConditionalAccessPolicy[],
   known: Pick<CoverageOptions, 'breakGlassIds' | 'exclusionGroupIds' | 'authenticationStrengths' | 'mfaStrengthIds'>,
 ): GroupsToRead {
-  return groupsThatMatter(createCoverageEngine(policies, known));
+  const lower = (v: string): string => v.toLowerCase();
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map(lower) : []);
+  const ctx = {
+    mfaStrengthIds: new Set((known.mfaStrengthIds ?? []).map(lower)),
+    strengths: new Map((known.authenticationStrengths ?? []).filter((st) => st.id).map((st) => [lower(st.id as string), st])),
+  };
+  const users = (p: ConditionalAccessPolicy) => conditionObject(conditionObject(p.conditions)?.users);
+  const protecting = policies.filter((p) => protectsByGrant(p, ctx));
+  return distinctGroups(
+    strings(known.breakGlassIds).filter((id) => !policies.some((p) => [...strings(users(p)?.includeUsers), ...strings(users(p)?.excludeUsers)].includes(id))),
+    strings(known.exclusionGroupIds),
+    protecting.flatMap((p) => strings(users(p)?.excludeGroups)),
+    protecting.flatMap((p) => strings(users(p)?.includeGroups)),
+  );
 }
 
-/** groupsToRead, for an engine already built. */
+/** The groups that can change a verdict of this engine: those of policies that can cover, and the declared ones. */
 export function groupsThatMatter(engine: CoverageEngine): GroupsToRead {
+  const covering = engine.policies.filter((p) => p.canCover);
+  const users = new Set(engine.policies.flatMap((p) => [...p.users.includeUsers, ...p.users.excludeUsers]));
+  return distinctGroups(
+    [...engine.breakGlass].filter((id) => !users.has(id)),
+    [...engine.exclusionGroups],
+    covering.flatMap((p) => p.users.excludeGroups),
+    covering.flatMap((p) => [...p.users.includeGroups]),
+  );
+}
+
+/** Each group once, in the first list that names it; a declared break-glass id that a policy lists among users is a user. */
+function distinctGroups(breakGlass: string[], exclusionGroups: string[], excluded: string[], included: string[]): GroupsToRead {
   const seen = new Set<string>();
   const fresh = (ids: Iterable<string>): string[] => {
     const out: string[] = [];
@@ -93,14 +121,7 @@ export function groupsThatMatter(engine: CoverageEngine): GroupsToRead {
     }
     return out;
   };
-  const covering = engine.policies.filter((p) => p.canCover);
-  // A declared break-glass id that a policy lists among users is a user: no group to read.
-  const users = new Set(engine.policies.flatMap((p) => [...p.users.includeUsers, ...p.users.excludeUsers]));
-  return {
-    declared: fresh([...[...engine.breakGlass].filter((id) => !users.has(id)), ...engine.exclusionGroups]),
-    excluded: fresh(covering.flatMap((p) => p.users.excludeGroups)),
-    included: fresh(covering.flatMap((p) => [...p.users.includeGroups])),
-  };
+  return { declared: fresh([...breakGlass, ...exclusionGroups]), excluded: fresh(excluded), included: fresh(included) };
 }
 
 function roleCoverage(engine: CoverageEngine, roleId: string, roleNames: Record<string, string>): RoleCoverage {

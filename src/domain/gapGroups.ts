@@ -54,20 +54,26 @@ export function adminGapSentence(admin: Admin, roleName: RoleName, rank?: RoleRa
 export function adminGapGroups(report: Pick<StatusReport, 'admins'>, rank: RoleRank): AdminGapGroup[] {
   const groups = new Map<string, AdminGapGroup & { worst: number }>();
   const worstOf = (a: Admin): number => Math.min(...a.roles.map((r) => rank(r.roleId)), Number.MAX_SAFE_INTEGER);
+  // Admins judged alike share one gap object: its sentence is written once, not once per admin.
+  const keys = new Map<CoverageGap, string>();
   for (const admin of report.admins) {
     const ca = admin.ca;
     if (!ca || ca.caCovered !== false || !ca.gap) continue;
-    const key = describeGap('', ca.gap);
+    let key = keys.get(ca.gap);
+    if (key === undefined) keys.set(ca.gap, (key = describeGap('', ca.gap)));
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { gap: ca.gap, admins: [], eligible: 0, worst: Number.MAX_SAFE_INTEGER }));
     group.admins.push(admin);
     if (ca.evaluatedAsActivated.length > 0) group.eligible += 1;
     group.worst = Math.min(group.worst, worstOf(admin));
   }
-  const byUpn = (a: Admin, b: Admin): number => a.userPrincipalName.toLowerCase() < b.userPrincipalName.toLowerCase() ? -1 : 1;
+  // The report lists admins by userPrincipalName already, and the sort is stable: worst role first is enough.
   return [...groups.values()]
     .sort((a, b) => b.admins.length - a.admins.length || a.worst - b.worst)
-    .map(({ gap, admins, eligible }) => ({ gap, eligible, admins: admins.sort((a, b) => worstOf(a) - worstOf(b) || byUpn(a, b)) }));
+    .map(({ gap, admins, eligible }) => {
+      const worst = new Map(admins.map((a) => [a, worstOf(a)]));
+      return { gap, eligible, admins: admins.sort((a, b) => (worst.get(a) ?? 0) - (worst.get(b) ?? 0)) };
+    });
 }
 
 /**

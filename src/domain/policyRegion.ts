@@ -9,8 +9,8 @@
  */
 import type { ConditionalAccessGrantControls, ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import {
-  APP_GROUPS, APPLICATION, applicationSet, CLIENT_APP, CLIENT_APP_TYPES, conditionObject, listWords, LOCATION, locationSet,
-  members, PLATFORM, PLATFORMS, RISK_LEVELS, setWords, SIGN_IN_RISK, USER_RISK, WELL_KNOWN_APPS, type AppGroup, type AtomSet,
+  APP_GROUPS, APPLICATION, applicationSet, CLIENT_APP, CLIENT_APP_TYPES, conditionObject, count, listWords, LOCATION, locationSet,
+  PLATFORM, PLATFORMS, RISK_LEVELS, setWords, SIGN_IN_RISK, USER_RISK, WELL_KNOWN_APPS, type AppGroup, type AtomSet,
   type Box, type SignInSpace,
 } from './signInSpace';
 
@@ -226,7 +226,7 @@ export function readPolicyRegion(policy: ConditionalAccessPolicy, index: number,
     unjudgeableWords,
     reach,
     box: reach.map((r) => r.set),
-    volume: reach.reduce((v, r) => v * members(r.set).length, 1),
+    volume: reach.reduce((v, r) => v * count(r.set), 1),
     canCover: enabled && grant.protects && judgeable && reach.every((r) => r.set !== 0n),
   };
 }
@@ -258,10 +258,18 @@ function readUsers(conditions: Record<string, unknown>, name: string, warnings: 
 }
 
 /** The grant: does it protect (cannot be met without MFA, or blocks), and if not, why. */
+/**
+ * Whether a policy is on and its grant cannot be met without MFA (MFA, an MFA strength, or block),
+ * whatever its conditions: the cheap first question, before any sign-in space is built.
+ */
+export function protectsByGrant(policy: ConditionalAccessPolicy, ctx: Pick<PolicyReadContext, 'mfaStrengthIds' | 'strengths'>): boolean {
+  return policy.state === 'enabled' && readGrant(policy.grantControls ?? null, policy.sessionControls ?? null, ctx).protects;
+}
+
 function readGrant(
   grant: ConditionalAccessGrantControls | null,
   session: ConditionalAccessPolicy['sessionControls'],
-  ctx: PolicyReadContext,
+  ctx: Pick<PolicyReadContext, 'mfaStrengthIds' | 'strengths'>,
 ): { protects: boolean; blocks: boolean; reason: string | null; words: string | null } {
   // Graph's enum values are camelCase; hand-edited exports are not always, and "MFA" means mfa.
   const builtIn = list(grant?.builtInControls).map(String).map((c) => KNOWN_CONTROLS.get(lower(c)) ?? c);

@@ -2,6 +2,7 @@
  * The status report: everything the status card and `mfabot status --json` show, computed purely
  * from TenantFacts and settings.
  */
+import type { MembershipReads } from './facts';
 import type {
   Admin, AdminMfaSecureScore, Caveat, CoverageReport, Licence, PrivilegedServicePrincipal, RoleCoverage,
 } from './types';
@@ -78,4 +79,6 @@ export interface StatusReport {
   createPolicy: PolicyActionAvailability;
   caveats: Caveat[];
   graphRequests: number;
+  /** What reading the members of groups Conditional Access names cost (absent when not read). */
+  membershipReads?: MembershipReads;
 }

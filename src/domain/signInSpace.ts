@@ -106,6 +106,18 @@ export function members(set: AtomSet): number[] {
   return out;
 }
 
+/** How many atoms a set holds, 32 bits at a time (a policy naming hundreds of apps makes wide sets). */
+export function count(set: AtomSet): number {
+  let n = 0;
+  for (let s = set; s > 0n; s >>= 32n) {
+    let w = Number(s & 0xffffffffn);
+    w -= (w >>> 1) & 0x55555555;
+    w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+    n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return n;
+}
+
 /** The index of the lowest atom in a non-empty set. */
 export function lowest(set: AtomSet): number {
   let i = 0;

@@ -52,6 +52,7 @@ export function buildStatusReport(facts: TenantFacts, settings: StatusSettings, 
     createPolicy: createPolicyAvailability(facts, policy, adminCa),
     caveats: facts.caveats,
     graphRequests: facts.graphRequests,
+    ...(facts.membershipReads ? { membershipReads: facts.membershipReads } : {}),
   };
 }
 
@@ -133,10 +134,19 @@ function summariseRoles(
   policy: CoverageReport,
   roleNames: Record<string, string>,
 ): RoleSummary[] {
+  // Holders of each role, in one pass over the admins.
+  const byRole = new Map<string, Admin[]>();
+  for (const a of admins) {
+    for (const id of new Set(a.roles.map((r) => r.roleId.toLowerCase()))) {
+      const list = byRole.get(id);
+      if (list) list.push(a);
+      else byRole.set(id, [a]);
+    }
+  }
   return roleIds
     .map((roleId) => {
       const info = roleInfo(roleId, roleNames);
-      const holders = admins.filter((a) => a.roles.some((r) => sameRole(r.roleId, roleId)));
+      const holders = byRole.get(roleId.toLowerCase()) ?? [];
       const hasActive = (a: Admin) => a.roles.some((r) => sameRole(r.roleId, roleId) && r.activation === 'active');
       const coverage = policy.roles.find((r) => r.roleId === roleId);
       if (!coverage) throw new Error(`coverage report is missing role ${roleId}`);

@@ -7,7 +7,7 @@ import type {
   ConditionalAccessSessionControls,
   ConditionalAccessUsers,
 } from '@microsoft/microsoft-graph-types';
-import { evaluatePolicies, NO_POLICY_REASON } from '../../src/domain/coverage';
+import { evaluatePolicies, groupsToRead, NO_POLICY_REASON } from '../../src/domain/coverage';
 import { ROLE } from '../../src/domain/roles';
 import type { PolicyCheckSettings, RoleCoverage } from '../../src/domain/types';
 
@@ -457,5 +457,35 @@ describe('evaluatePolicies', () => {
       assert.equal(report.covered, false);
       assert.deepEqual(report.uncoveredRoleIds, [SEC]);
     });
+  });
+});
+
+describe('groupsToRead', () => {
+  const withUsers = (id: string, users: ConditionalAccessUsers, state: ConditionalAccessPolicy['state'] = 'enabled', builtInControls: ConditionalAccessGrantControls['builtInControls'] = ['mfa']): ConditionalAccessPolicy => ({
+    id, displayName: id, state,
+    conditions: { clientAppTypes: ['all'], applications: { includeApplications: ['All'] }, users },
+    grantControls: { operator: 'OR', builtInControls },
+  });
+
+  it('names the declared groups first, then those protecting policies exclude, then those they include, each once', () => {
+    const groups = groupsToRead([
+      withUsers('inc', { includeGroups: [OTHER_GROUP.toUpperCase(), 'g-inc'] }),
+      withUsers('exc', { includeUsers: ['All'], excludeUsers: [BREAK_GLASS], excludeGroups: [OTHER_GROUP, EXCLUSION_GROUP] }),
+    ], { breakGlassIds: [BREAK_GLASS, 'g-glass'], exclusionGroupIds: [EXCLUSION_GROUP] });
+
+    assert.deepEqual(groups, { declared: ['g-glass', EXCLUSION_GROUP], excluded: [OTHER_GROUP], included: ['g-inc'] }, 'a break-glass id a policy lists among users is a user');
+  });
+
+  it('leaves out the groups of policies that protect nothing, and reads those of a custom MFA strength once it knows it', () => {
+    const strength: ConditionalAccessPolicy = { ...withUsers('strength', { includeGroups: ['g-strength'] }), grantControls: { operator: 'OR', authenticationStrength: { id: PASSWORD_STRENGTH } } };
+    const policies = [
+      withUsers('report-only', { includeGroups: ['g-pilot'] }, 'enabledForReportingButNotEnforced'),
+      withUsers('device', { includeGroups: ['g-device'] }, 'enabled', ['compliantDevice']),
+      withUsers('block', { includeGroups: ['g-block'] }, 'enabled', ['block']),
+      strength,
+    ];
+
+    assert.deepEqual(groupsToRead(policies, {}).included, ['g-block']);
+    assert.deepEqual(groupsToRead(policies, { authenticationStrengths: [{ id: PASSWORD_STRENGTH, requirementsSatisfied: 'mfa' }] }).included, ['g-block', 'g-strength']);
   });
 });

@@ -5,6 +5,7 @@ import {
 } from '../../src/domain/coverageEngine';
 import { adminWho, describeGap, roleWho } from '../../src/domain/coverageWords';
 import { ROLE } from '../../src/domain/roles';
+import { count, members } from '../../src/domain/signInSpace';
 
 const GA = ROLE.globalAdministrator;
 const SEC = ROLE.securityAdministrator;
@@ -448,6 +449,15 @@ describe('coverage engine', () => {
       assert.deepEqual(result.admins.map((a) => a.caCovered), admins.map((_, i) => i % 3 === 0 && i % 2 !== 0));
       assert.deepEqual(result.admins, admins.map((a) => evaluateAdmin(engine, a)));
     });
+  });
+
+  it('counts the atoms of wide sets as listing them does', () => {
+    let set = 0n;
+    for (let i = 0; i < 300; i += 1) {
+      if ((i * 7919) % 3 !== 0) set |= 1n << BigInt(i);
+      assert.equal(count(set), members(set).length, `bit ${i}`);
+    }
+    assert.equal(count(0n), 0);
   });
 
   it('with no policies, nothing is covered and the sentence says no policy applies', () => {
