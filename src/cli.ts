@@ -229,7 +229,7 @@ function conditionalAccessText(report: StatusReport): string[] {
   const rank = reportRoleRank(report);
   const ca = report.adminCa;
   const lines = [
-    `Conditional Access: ${ca.covered} of ${report.totals.admins} admins must use MFA on every sign-in; ${ca.uncovered} can sign in without MFA${ca.excluded > 0 ? `; ${ca.excluded} left out on purpose` : ''}.`,
+    `Conditional Access: ${ca.covered} of ${report.totals.admins} admins must use MFA on every sign-in; ${ca.uncovered} can sign in without MFA${ca.excluded > 0 ? `; ${ca.excluded} left out on purpose` : ''}${report.securityDefaultsEnabled === true && ca.uncovered > 0 ? ' (security defaults, which are on, require MFA of admins instead)' : ''}.`,
   ];
   for (const group of adminGapGroups(report, rank)) {
     lines.push(`  ${group.admins.length === 1 ? '1 admin' : `${group.admins.length} admins`}: ${adminGroupSentence(group, NAMES_PER_GAP, roleName, rank)}`);

@@ -441,11 +441,19 @@ function adminCoverage(ctx: Context, limits: Limits): CardElement[] {
         : `Every admin not left out on purpose (${ca.covered} of ${report.totals.admins}) must use MFA on every sign-in.`,
       { color: 'good', spacing: 'none' },
     ));
+  } else if (report.securityDefaultsEnabled === true) {
+    // Security defaults make admin roles use MFA, whatever Conditional Access (which is then off) says.
+    elements.push(text(
+      `Security defaults require MFA of admins; Conditional Access alone would leave ${ca.uncovered} of ${plural(report.totals.admins, 'admin')} a way in without it:`,
+      { color: 'warning', spacing: 'none' },
+    ));
   } else {
     elements.push(text(
       `${ca.uncovered} of ${plural(report.totals.admins, 'admin')} can sign in without MFA:`,
       { color: 'attention', spacing: 'none', weight: 'bolder' },
     ));
+  }
+  if (ca.uncovered > 0) {
     const shown = ctx.adminGaps.slice(0, limits.adminGaps);
     for (const group of shown) elements.push(adminGapLine(ctx, group, limits.namesPerGap));
     const rest = ctx.adminGaps.slice(shown.length);

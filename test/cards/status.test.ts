@@ -258,6 +258,13 @@ describe('statusCard', () => {
       assert.deepEqual(tableText(tables(card)[0]).find((row) => row[0] === 'Security Administrator'), ['Security Administrator', '1', '0', '1', '0', 'Yes, but not for 1 admin']);
     });
 
+    it('says security defaults require MFA when they are on, instead of sounding the alarm', () => {
+      const report = makeReport({ admins: uncovered(2, 0), securityDefaultsEnabled: true });
+      const card = statusCard(report, { now: NOW });
+      assert.equal(lineWith(card, /^Security defaults require MFA of admins/), 'Security defaults require MFA of admins; Conditional Access alone would leave 2 of 2 admins a way in without it:');
+      assert.equal(lineIndex(card, /can sign in without MFA:$/), -1);
+    });
+
     it('says every admin must use MFA when none can sign in without it', () => {
       const covered = admin({ upn: 'a@contoso.com', roles: [role(ROLE.globalAdministrator)], mfa: true, ca: { ...uncoveredCa(0), caCovered: true, gap: null, unprotectedSignIn: null } });
       const card = statusCard(makeReport({ admins: [covered], covered: 'all' }), { now: NOW });
