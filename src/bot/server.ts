@@ -8,7 +8,7 @@ import { CloudAdapter, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from '../log';
 import { trace } from '../log';
-import { errorSummary } from './app';
+import { errorSummary } from './failures';
 import { activityShapeProblem } from './activityShape';
 import { isLoopbackHost, mediaType } from '../http';
 
