@@ -3,7 +3,7 @@
  * (src/compose.ts) and serves it over HTTP until SIGTERM.
  */
 import type { AddressInfo } from 'node:net';
-import { ConfigError, demoModeProblem, loadConfig, secretValues, type Config } from './config';
+import { loadBotConfig, secretValues, type Config } from './config';
 import { createLogger, routeConsole, type Logger } from './log';
 import { buildMfaBot, type Overrides } from './compose';
 import { errorSummary } from './bot/failures';
@@ -38,15 +38,12 @@ export interface StartOptions extends Pick<Overrides, 'logDestination' | 'invoke
  * accounts are defaults only for the built-in Contoso tenant.
  */
 async function configure(env: Record<string, string | undefined>, opts: StartOptions): Promise<{ config: Config; simulator: Simulator | null; ownSimulator: boolean }> {
-  const unsafeDemo = demoModeProblem(env);
-  if (unsafeDemo) throw new ConfigError([unsafeDemo]);
-  const builtInDemo = !env.MicrosoftAppId?.trim() && !env.MFABOT_TENANT_FILE?.trim() && !env.MFABOT_GRAPH_URL?.trim() && !opts.simulator;
-  let config = loadConfig(env, builtInDemo
-    ? { approverIds: DEMO_APPROVER_IDS, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupId: DEMO_EXCLUSION_GROUP_ID }
-    : {});
+  let config = loadBotConfig(env, opts.simulator
+    ? {}
+    : { approverIds: DEMO_APPROVER_IDS, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupId: DEMO_EXCLUSION_GROUP_ID });
   let simulator: Simulator | null = opts.simulator ?? null;
   let ownSimulator = false;
-  if (config.demo && !simulator && !env.MFABOT_GRAPH_URL?.trim()) {
+  if (config.demo && !simulator && !config.graphUrlGiven) {
     const tenant = config.tenantFile ? loadFixtureFile(config.tenantFile) : demoTenant();
     simulator = await startSimulator({ tenant, port: config.simPort, host: '127.0.0.1' });
     ownSimulator = true;
