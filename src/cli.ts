@@ -1,5 +1,5 @@
 /**
- * The `mfabot` command (contracts §4). It runs the bot's own gateway and domain code, so an audit
+ * The `mfabot` command (README, "The mfabot command"). It runs the bot's own gateway and domain code, so an audit
  * from the command line and a status card in Teams always agree.
  */
 import { readFileSync } from 'node:fs';
@@ -129,7 +129,7 @@ async function checkPolicies(args: string[], io: CliIO): Promise<number> {
   return report.covered ? 0 : 1;
 }
 
-/** The `status --json` document (contracts §4). */
+/** The `status --json` document (README, "The mfabot command"). */
 export function statusJson(report: StatusReport) {
   return {
     tenantId: report.tenantId,

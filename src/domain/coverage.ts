@@ -1,5 +1,5 @@
 /**
- * Does Conditional Access enforce MFA for each admin role in scope? (contracts §3)
+ * Does Conditional Access enforce MFA for each admin role in scope? (README, "When does a CA policy enforce MFA for a role?")
  *
  * Pure: takes Graph-shaped policies and the declared exclusions, returns a verdict per role with every
  * gap named in words a security admin can act on. Anything the rules do not recognise counts as a
@@ -61,7 +61,7 @@ function flagParts(value: unknown): string[] {
 }
 
 /**
- * Evaluates every policy against every role in `settings.roleIds` (contracts §3).
+ * Evaluates every policy against every role in `settings.roleIds` (README, "When does a CA policy enforce MFA for a role?").
  *
  * A role is covered when at least one policy enforces MFA for it; `coveredBy` lists them all. Every
  * policy that targets the role without enforcing MFA yields one gap whose reason lists every cause,
@@ -183,7 +183,7 @@ function applicationReasons(conditions: ConditionalAccessConditionSet): string[]
   return reasons;
 }
 
-/** Whether the grant cannot be satisfied without MFA (contracts §3, fourth rule). */
+/** Whether the grant cannot be satisfied without MFA (README, "When does a CA policy enforce MFA for a role?"). */
 function grantReasons(
   grant: ConditionalAccessGrantControls | null,
   session: ConditionalAccessSessionControls | null,
@@ -230,7 +230,7 @@ function grantReasons(
   return [`MFA is only one option: ${how} ${others.join(', ')}`];
 }
 
-/** Conditions that let some admin sign-ins through unchallenged (contracts §3, fifth rule). */
+/** Conditions that let some admin sign-ins through unchallenged (README, "When does a CA policy enforce MFA for a role?"). */
 function narrowingReasons(conditions: ConditionalAccessConditionSet): string[] {
   const reasons: string[] = [];
 
@@ -317,7 +317,7 @@ function legacyDeviceReasons(devices: LegacyDevices | null | undefined): string[
   return reasons;
 }
 
-/** Exclusions other than the declared break-glass users and exclusion group (contracts §3, sixth rule). */
+/** Exclusions other than the declared break-glass users and exclusion group (README, "When does a CA policy enforce MFA for a role?"). */
 function exclusionReasons(conditions: ConditionalAccessConditionSet, settings: PolicyCheckSettings): string[] {
   const users = conditions.users;
   const reasons: string[] = [];

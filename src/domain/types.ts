@@ -28,7 +28,7 @@ export interface AdminRole {
   groupName?: string;
 }
 
-/** A user holding at least one role in scope (contracts §2). */
+/** A user holding at least one role in scope (README, "Who counts as an admin?"). */
 export interface Admin {
   id: string;
   userPrincipalName: string;
@@ -47,7 +47,7 @@ export interface PrivilegedServicePrincipal {
   roleIds: string[];
 }
 
-/** Settings that decide what a policy may exclude without opening a gap (contracts §3). */
+/** Settings that decide what a policy may exclude without opening a gap (README, "When does a CA policy enforce MFA for a role?"). */
 export interface PolicyCheckSettings {
   /** Role template ids in scope. */
   roleIds: string[];
@@ -77,7 +77,7 @@ export interface RoleCoverage {
   gaps: PolicyGap[];
 }
 
-/** Output of `mfabot check-policies` (contracts §4) and the policy part of the status report. */
+/** Output of `mfabot check-policies` (README, "The mfabot command") and the policy part of the status report. */
 export interface CoverageReport {
   covered: boolean;
   uncoveredRoleIds: string[];

@@ -56,7 +56,7 @@ export interface Playground {
 /** The bot as the page names it; `28:` like a Teams bot id (the app id is empty in demo mode). */
 const BOT_ID = '28:mfabot-playground';
 const CHANNEL = { conversationId: '19:security-playground@thread.tacv2', name: 'Security', teamId: '19:it-playground@thread.tacv2', teamName: 'IT' };
-/** Teams gives up on a bot after about 15 s (facts §11). */
+/** Teams gives up on a bot after about 15 s (docs/graph-notes.md, "Adaptive Cards in Teams"). */
 const BOT_TIMEOUT_MS = 15_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 /** How long a read of the simulated tenant is reused by the connector's member look-ups. */
@@ -293,7 +293,7 @@ async function sendToBot(botUrl: string, activity: Record<string, unknown>): Pro
   }
 }
 
-/** What an invoke answer turns the clicked card into for the clicker (facts §11, the response types). */
+/** What an invoke answer turns the clicked card into for the clicker (docs/graph-notes.md, "Adaptive Cards in Teams"). */
 function invokeView(answer: RelayResult): { card?: Record<string, unknown>; note?: string; error?: string } {
   const body = isRecord(answer.body) ? answer.body : {};
   if (answer.status === 200 && body.type === 'application/vnd.microsoft.card.adaptive' && isRecord(body.value)) return { card: body.value };

@@ -1,5 +1,5 @@
 /**
- * The tenant fixture (contracts §6): one JSON object whose collections have Graph v1.0's shapes.
+ * The tenant fixture (README, "Tenant fixtures"): one JSON object whose collections have Graph v1.0's shapes.
  * Unknown top-level keys are errors; nested Graph objects keep extra properties (passthrough) so
  * a fixture can carry any Graph field the simulator should echo.
  */

@@ -1,7 +1,7 @@
 /**
  * The simulated tenant: a Graph-compatible HTTP server on loopback (plain `node:http`) serving a
  * tenant fixture under `/v1.0` and `/beta`, with Graph's paging, errors, permissions, licences,
- * throttling and batching, plus control endpoints under `/_sim` (contracts §5, §6).
+ * throttling and batching, plus control endpoints under `/_sim` (README, "Tenant fixtures").
  */
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

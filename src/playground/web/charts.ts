@@ -1,7 +1,7 @@
 /**
  * Teams' `Chart.Donut` and `Chart.Pie` for Microsoft's Adaptive Cards renderer, which does not know
  * them: two card elements, registered through the renderer's own extensibility (a CardObjectRegistry),
- * that draw the chart as inline SVG with a legend. Data as Teams takes it (facts §11):
+ * that draw the chart as inline SVG with a legend. Data as Teams takes it (docs/graph-notes.md, "Adaptive Cards in Teams"):
  * `data: [{ legend, value, color? }]`, `title`; a colour is a host config colour name ("good",
  * "attention", …) or a CSS colour.
  */
