@@ -341,7 +341,6 @@ export type FixtureRoleAssignment = TenantFixture['roleAssignments'][number];
 export type FixtureRoleEligibility = TenantFixture['roleEligibilitySchedules'][number];
 export type FixtureRegistration = TenantFixture['userRegistrationDetails'][number];
 export type FixturePolicy = TenantFixture['conditionalAccessPolicies'][number];
-export type FixtureSku = TenantFixture['subscribedSkus'][number];
 export type FixtureSignIn = NonNullable<TenantFixture['signIns']>[number];
 export type FixtureTeamsApp = NonNullable<TenantFixture['teamsApps']>[number];
 
