@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log';
 import { createGraphClient } from './graph/client';
 import { createGraphCredential } from './graph/credentials';
 import { GraphTenantGateway } from './graph/gateway';
-import { GraphPolicyGateway, type PolicyGateway } from './graph/policyGateway';
+import { GraphPolicyGateway } from './graph/policyGateway';
 import { GraphTeamsGateway, type TeamsGateway } from './graph/teamsGateway';
 import { graphGet } from './graph/requests';
 import { StatusService } from './services/status';
@@ -137,15 +137,13 @@ function policySettings(config: Config, overrides: Overrides): PolicyFeatureSett
   };
 }
 
-/** Builds MfaBot from a configuration: every part, wired once. */
-export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
+/** What every part shares: the tenant read, storage, the Bot Framework adapter and its messenger. */
+function buildCore(config: Config, overrides: Overrides) {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretValues(config), destination: overrides.logDestination });
   const now = overrides.now ?? (() => new Date());
-  const budgetMs = overrides.invokeBudgetMs ?? DEFAULT_INVOKE_BUDGET_MS;
   const { client, gateway } = buildGraph(config, logger, overrides);
   const store = overrides.store ?? buildStore(config);
   const adapter = buildAdapter(config, overrides);
-  const background = new BackgroundWork();
   const tenantId = () => config.tenantId;
   const status = new StatusService({
     gateway,
@@ -155,29 +153,37 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
     now,
   });
   const messenger = createMessenger(adapter, config.bot?.appId ?? '', { audience: config.bot?.endpoints?.ToChannelFromBotOAuthScope, tenantId, logger });
-  const policyGateway: PolicyGateway = new GraphPolicyGateway({ client, baseUrl: config.graph.baseUrl });
-  const proposals = new ProposalStore(store);
+  return { config, overrides, logger, now, client, store, adapter, tenantId, status, messenger, background: new BackgroundWork(), proposals: new ProposalStore(store) };
+}
 
+type Core = ReturnType<typeof buildCore>;
+
+/** The policy use cases, and the report-only impact every status card shows (one sign-in read serves them all). */
+function buildPolicy(core: Core) {
+  const { config, overrides, store, now, status } = core;
   let impact: SingleFlight<ImpactSummary | null> | null = null;
   const policy = new PolicyService({
-    gateway: policyGateway, proposals, audit: new AuditLog(store), lock: new OperationLock(store, now), settings: policySettings(config, overrides),
-    logger, now, auditRetryDelaysMs: overrides.auditRetryDelaysMs,
+    gateway: new GraphPolicyGateway({ client: core.client, baseUrl: config.graph.baseUrl }), proposals: core.proposals, audit: new AuditLog(store),
+    lock: new OperationLock(store, now), settings: policySettings(config, overrides), logger: core.logger, now, auditRetryDelaysMs: overrides.auditRetryDelaysMs,
     admins: async () => (await status.get()).admins,
     onChanged: () => {
       status.invalidate();
       impact?.invalidate();
     },
   });
-  // Every status card shows the report-only impact: one sign-in read serves them all, like the status sweep.
   impact = new SingleFlight(() => policy.impactSummary(), config.statusCacheSeconds * 1000, () => now().getTime());
   const isApprover = async (id: string) => (await policy.approverStatus(id)).approver;
-  const policyOutlook = () => policyOutlookFrom(proposals, now());
+  return { policy, impact, isApprover };
+}
 
+/** Nudges and digests. */
+function buildNudging(core: Core, isApprover: (id: string) => Promise<boolean>) {
+  const { config, overrides, store, now, status, messenger, logger } = core;
   const nudgeStore = new NudgeStore(store);
-  const conversations = new ConversationStore(store);
-  const teams: TeamsGateway = new GraphTeamsGateway({ client, baseUrl: config.graph.baseUrl });
+  const policyOutlook = () => policyOutlookFrom(core.proposals, now());
+  const teams: TeamsGateway = new GraphTeamsGateway({ client: core.client, baseUrl: config.graph.baseUrl });
   const nudges = new NudgeService({
-    status, teams, messenger, conversations, nudges: nudgeStore, isApprover, policyOutlook, logger, now, sleep: overrides.sleep,
+    status, teams, messenger, conversations: new ConversationStore(store), nudges: nudgeStore, isApprover, policyOutlook, logger, now, sleep: overrides.sleep,
     settings: {
       teamsAppExternalId: config.teamsAppId, windowMs: config.nudgeWindowHours * 3_600_000, nudgers: config.nudgers, breakGlassUserIds: config.breakGlassUserIds,
       ...overrides.nudge,
@@ -188,9 +194,18 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
     nudgeHistory: () => nudgeStore.history(),
     settings: { hourUtc: config.digestHourUtc, weekday: config.digestWeekday, maxAdminsListed: config.maxAdminsListed },
   });
+  return { nudges, digests, nudgeStore };
+}
 
+/** Builds MfaBot from a configuration: every part, wired once. */
+export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
+  const core = buildCore(config, overrides);
+  const { logger, now, store, background, messenger } = core;
+  const budgetMs = overrides.invokeBudgetMs ?? DEFAULT_INVOKE_BUDGET_MS;
+  const { policy, impact, isApprover } = buildPolicy(core);
+  const { nudges, digests, nudgeStore } = buildNudging(core, isApprover);
   const teamsIds = new TeamsIdStore(store);
-  const lifecycle = createLifecycle({ conversations, teamsIds, forgetDigests: (where) => digests.forget(where), tenantId, now, logger });
+  const lifecycle = createLifecycle({ conversations: new ConversationStore(store), teamsIds, forgetDigests: (where) => digests.forget(where), tenantId: core.tenantId, now, logger });
   const policyHandlers = createPolicyHandlers({
     service: policy, presenter: createPolicyPresenter({ service: policy, teamsIds, now }), messenger, lifecycle, background, logger, invokeBudgetMs: budgetMs,
   });
@@ -203,21 +218,17 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
     { name: 'post due digests', run: async () => { await digests.tick(); } },
     { name: 're-check registrations', run: async () => { await nudges.recheckDue(config.tenantId); } },
   ], { intervalMs: config.schedulerIntervalMs, logger, background });
-
   const app = createBotApp({
-    status, logger, botName: 'MfaBot', tenantId, maxAdminsListed: config.maxAdminsListed,
+    status: core.status, logger, botName: 'MfaBot', tenantId: core.tenantId, maxAdminsListed: config.maxAdminsListed,
     allowMissingTenant: config.demo, allowOtherChannels: config.demo,
     extraVerbs: { ...policyHandlers.verbs, ...nudgeHandlers.verbs },
     extraCommands: { ...policyHandlers.commands, ...nudgeHandlers.commands },
-    nudgeHistory: () => nudgeStore.history(),
-    isApprover,
-    lifecycle,
-    policyImpact: (opts) => impact?.get(opts) ?? Promise.resolve(null),
+    nudgeHistory: () => nudgeStore.history(), isApprover, lifecycle,
+    policyImpact: (opts) => impact.get(opts),
   });
-  const server = createServer({ adapter, app, logger, ready: readiness(client, store, logger), loopbackOnly: config.demo });
-
+  const server = createServer({ adapter: core.adapter, app, logger, ready: readiness(core.client, store, logger), loopbackOnly: config.demo });
   return {
-    config, logger, client, store, status, policy, nudges, digests, app, server, scheduler,
+    config, logger, client: core.client, store, status: core.status, policy, nudges, digests, app, server, scheduler,
     idle: () => background.idle(),
     stopWork() {
       scheduler.stop();

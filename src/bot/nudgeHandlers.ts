@@ -53,16 +53,7 @@ export function createNudgeHandlers(deps: NudgeHandlerDeps) {
     requestedBy: batch.requestedBy.name || 'someone', at: batch.createdAt, results: batch.results, now: now(), windowHours,
   });
 
-  const present = (outcome: NudgeOutcome): Presentation => {
-    switch (outcome.kind) {
-      case 'refused':
-        return { forAll: false, card: noticeCard('You cannot nudge admins', `${outcome.reason} Nobody was messaged.`) };
-      case 'empty':
-        return { forAll: false, card: noticeCard('Nobody chosen', 'Choose at least one admin (or "All unregistered admins") in the picker, then click Nudge selected.') };
-      case 'done':
-        return { forAll: true, card: resultCard(outcome.batch) };
-    }
-  };
+  const present = (outcome: NudgeOutcome): Presentation => presentNudge(outcome, resultCard);
 
   const sendNudge: VerbHandler = async (context, data) => {
     const actor = actorOf(context);
@@ -105,6 +96,21 @@ export function createNudgeHandlers(deps: NudgeHandlerDeps) {
     return answerClick(context, { forAll: false, card }, logger);
   };
 
+  /** Nudges queued by a stopped instance: delivered, and the card that asked shows the results. */
+  const resumeQueued = async (): Promise<void> => {
+    for (const batch of await service.resumeQueued()) {
+      if (!batch.channel) continue;
+      await deps.messenger.showLate(batch.channel, batch.cardActivityId ?? null, { forAll: true, card: resultCard(batch) })
+        .catch((err: unknown) => logger.warn({ err: errorSummary(err), batchId: batch.id }, 'could not show the results of resumed nudges'));
+    }
+  };
+
+  const verbs: Partial<Record<Verb, VerbHandler>> = { [VERBS.nudgeSend]: sendNudge, [VERBS.nudgeConfirm]: confirmRegistered };
+  return { verbs, commands: digestCommands(deps), resumeQueued };
+}
+
+/** `subscribe daily|weekly` and `unsubscribe` in a channel (approvers only; the use case decides). */
+function digestCommands(deps: NudgeHandlerDeps): Record<string, CommandHandler> {
   const subscribe: CommandHandler = async (context, args) => {
     const cadence = args[0] ?? '';
     if (!isCadence(cadence)) {
@@ -129,16 +135,16 @@ export function createNudgeHandlers(deps: NudgeHandlerDeps) {
     await context.sendActivity(outcome.kind === 'refused' ? `${outcome.reason} Nothing was changed.`
       : outcome.kind === 'unsubscribed' ? `Unsubscribed: no more ${outcome.cadence} digests here.` : 'This conversation has no digest subscription.');
   };
+  return { subscribe, unsubscribe };
+}
 
-  /** Nudges queued by a stopped instance: delivered, and the card that asked shows the results. */
-  const resumeQueued = async (): Promise<void> => {
-    for (const batch of await service.resumeQueued()) {
-      if (!batch.channel) continue;
-      await deps.messenger.showLate(batch.channel, batch.cardActivityId ?? null, { forAll: true, card: resultCard(batch) })
-        .catch((err: unknown) => logger.warn({ err: errorSummary(err), batchId: batch.id }, 'could not show the results of resumed nudges'));
-    }
-  };
-
-  const verbs: Partial<Record<Verb, VerbHandler>> = { [VERBS.nudgeSend]: sendNudge, [VERBS.nudgeConfirm]: confirmRegistered };
-  return { verbs, commands: { subscribe, unsubscribe } as Record<string, CommandHandler>, resumeQueued };
+function presentNudge(outcome: NudgeOutcome, resultCard: (batch: NudgeBatch) => AdaptiveCard): Presentation {
+  switch (outcome.kind) {
+    case 'refused':
+      return { forAll: false, card: noticeCard('You cannot nudge admins', `${outcome.reason} Nobody was messaged.`) };
+    case 'empty':
+      return { forAll: false, card: noticeCard('Nobody chosen', 'Choose at least one admin (or "All unregistered admins") in the picker, then click Nudge selected.') };
+    case 'done':
+      return { forAll: true, card: resultCard(outcome.batch) };
+  }
 }

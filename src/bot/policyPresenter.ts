@@ -26,35 +26,16 @@ const expiry = (p: Proposal): string => `${p.expiresAt.slice(0, 16).replace('T',
 export function createPolicyPresenter(deps: PolicyPresenterDeps) {
   const { service } = deps;
 
-  /** Approvers' Teams ids: remembered ones, else asked from Teams (best effort, bounded in time). */
-  const approverMris = async (context: TurnContext, approvers: { id: string }[]): Promise<string[]> => {
-    const out: string[] = [];
-    await Promise.all(approvers.slice(0, 60).map(async ({ id }) => {
-      const known = await deps.teamsIds.get(id).catch(() => undefined);
-      if (known) {
-        out.push(known);
-        return;
-      }
-      try {
-        const member = await withTimeout(TeamsInfo.getMember(context, id), 1_500);
-        if (member?.id) out.push(member.id);
-      } catch {
-        // Not in this conversation, or the connector cannot say: the card's button still works for them.
-      }
-    }));
-    return out.sort();
-  };
-
   const renderApproval = async (context: TurnContext, proposal: Proposal, actionable: boolean, note?: string): Promise<AdaptiveCard> => {
     const view = await service.approvalView(proposal);
-    const refreshUserIds = proposal.card?.refreshUserIds ?? await approverMris(context, view.approvers);
+    const refreshUserIds = proposal.card?.refreshUserIds ?? await approverMris(deps.teamsIds, context, view.approvers);
     return approvalCard({ ...view, refreshUserIds, actionable, note });
   };
 
   /** Posts the approval card of a new request in the conversation and says whom MfaBot asked. */
   const postApproval = async (context: TurnContext, proposal: Proposal): Promise<Presentation> => {
     const view = await service.approvalView(proposal);
-    const refreshUserIds = await approverMris(context, view.approvers);
+    const refreshUserIds = await approverMris(deps.teamsIds, context, view.approvers);
     const posted = await context.sendActivity(cardActivity(approvalCard({ ...view, refreshUserIds, actionable: false })));
     await service.rememberCard(proposal.id, { conversationId: context.activity.conversation?.id ?? '', activityId: posted?.id ?? null, refreshUserIds });
     const names = view.approvers.map((a) => a.displayName).join(', ') || 'nobody (no approver is configured)';
@@ -62,47 +43,15 @@ export function createPolicyPresenter(deps: PolicyPresenterDeps) {
     return { forAll: false, message: `MfaBot asked the approvers to ${verb} the policy: ${names}. The request is in this conversation and expires ${expiry(proposal)}.` };
   };
 
-  const createdOrExisting = async (outcome: Extract<Outcome, { kind: 'created' | 'exists' }>): Promise<Presentation> => {
-    if (outcome.kind === 'created') {
-      const r = outcome.record;
-      return { forAll: true, card: policyCreatedCard({ policyId: r.policyId, displayName: r.displayName, state: r.state, at: r.createdAt, requestedBy: r.requestedBy, approvedBy: outcome.approvedBy }) };
-    }
-    const { policy, record: r } = outcome;
-    return {
-      forAll: outcome.proposal !== undefined,
-      card: policyCreatedCard({
-        policyId: policy.id ?? '', displayName: policy.displayName ?? '', state: String(policy.state ?? ''),
-        at: r?.createdAt ?? policy.createdDateTime ?? deps.now().toISOString(),
-        requestedBy: r?.requestedBy ?? UNKNOWN, approvedBy: r?.createdBy ?? UNKNOWN, alreadyExisted: true,
-        impact: policy.state === 'enabled' ? null : await service.impactSummary().catch(() => null),
-      }),
-    };
-  };
-
-  const enforced = (outcome: Extract<Outcome, { kind: 'enforced' | 'alreadyEnforced' }>): Presentation => {
-    if (outcome.kind === 'enforced') {
-      const r = outcome.record;
-      return { forAll: true, card: policyEnforcedCard({ policyId: r.policyId, displayName: r.displayName, state: 'enabled', at: r.enforcedAt ?? deps.now().toISOString(), requestedBy: outcome.requestedBy, approvedBy: outcome.approvedBy }) };
-    }
-    const { policy, record: r } = outcome;
-    return {
-      forAll: outcome.proposal !== undefined,
-      card: policyEnforcedCard({
-        policyId: policy.id ?? '', displayName: policy.displayName ?? '', state: 'enabled', at: r?.enforcedAt ?? deps.now().toISOString(),
-        requestedBy: r?.requestedBy ?? UNKNOWN, approvedBy: r?.enforcedBy ?? UNKNOWN, alreadyExisted: true,
-      }),
-    };
-  };
-
   /** Turns an outcome into what the clicker (or everyone) sees; posts the approval card for new requests. */
   const present = async (context: TurnContext, outcome: Outcome): Promise<Presentation> => {
     switch (outcome.kind) {
       case 'created':
       case 'exists':
-        return createdOrExisting(outcome);
+        return createdOrExisting(deps, outcome);
       case 'enforced':
       case 'alreadyEnforced':
-        return enforced(outcome);
+        return enforced(deps, outcome);
       case 'noPolicy':
         return { forAll: false, card: noticeCard('MfaBot\'s policy does not exist', 'There is nothing to enforce. Click "Create policy (report-only)" on a status card first. Nothing was changed.') };
       case 'proposed': {
@@ -137,3 +86,56 @@ export function createPolicyPresenter(deps: PolicyPresenterDeps) {
 }
 
 export type PolicyPresenter = ReturnType<typeof createPolicyPresenter>;
+
+/** A created policy, or the one that existed already (with its report-only impact). */
+async function createdOrExisting(deps: PolicyPresenterDeps, outcome: Extract<Outcome, { kind: 'created' | 'exists' }>): Promise<Presentation> {
+  if (outcome.kind === 'created') {
+    const r = outcome.record;
+    return { forAll: true, card: policyCreatedCard({ policyId: r.policyId, displayName: r.displayName, state: r.state, at: r.createdAt, requestedBy: r.requestedBy, approvedBy: outcome.approvedBy }) };
+  }
+  const { policy, record: r } = outcome;
+  return {
+    forAll: outcome.proposal !== undefined,
+    card: policyCreatedCard({
+      policyId: policy.id ?? '', displayName: policy.displayName ?? '', state: String(policy.state ?? ''),
+      at: r?.createdAt ?? policy.createdDateTime ?? deps.now().toISOString(),
+      requestedBy: r?.requestedBy ?? UNKNOWN, approvedBy: r?.createdBy ?? UNKNOWN, alreadyExisted: true,
+      impact: policy.state === 'enabled' ? null : await deps.service.impactSummary().catch(() => null),
+    }),
+  };
+}
+
+/** An enforced policy, or one that was enforced already. */
+function enforced(deps: PolicyPresenterDeps, outcome: Extract<Outcome, { kind: 'enforced' | 'alreadyEnforced' }>): Presentation {
+  if (outcome.kind === 'enforced') {
+    const r = outcome.record;
+    return { forAll: true, card: policyEnforcedCard({ policyId: r.policyId, displayName: r.displayName, state: 'enabled', at: r.enforcedAt ?? deps.now().toISOString(), requestedBy: outcome.requestedBy, approvedBy: outcome.approvedBy }) };
+  }
+  const { policy, record: r } = outcome;
+  return {
+    forAll: outcome.proposal !== undefined,
+    card: policyEnforcedCard({
+      policyId: policy.id ?? '', displayName: policy.displayName ?? '', state: 'enabled', at: r?.enforcedAt ?? deps.now().toISOString(),
+      requestedBy: r?.requestedBy ?? UNKNOWN, approvedBy: r?.enforcedBy ?? UNKNOWN, alreadyExisted: true,
+    }),
+  };
+}
+
+/** Approvers' Teams ids: remembered ones, else asked from Teams (best effort, bounded in time). */
+async function approverMris(teamsIds: TeamsIdStore, context: TurnContext, approvers: { id: string }[]): Promise<string[]> {
+  const out: string[] = [];
+  await Promise.all(approvers.slice(0, 60).map(async ({ id }) => {
+    const known = await teamsIds.get(id).catch(() => undefined);
+    if (known) {
+      out.push(known);
+      return;
+    }
+    try {
+      const member = await withTimeout(TeamsInfo.getMember(context, id), 1_500);
+      if (member?.id) out.push(member.id);
+    } catch {
+      // Not in this conversation, or the connector cannot say: the card's button still works for them.
+    }
+  }));
+  return out.sort();
+}

@@ -92,41 +92,45 @@ export function createMessenger(adapter: CloudAdapter, botAppId: string, opts: M
     if (failure) throw deliveryError((failure as { err: unknown }).err);
   };
 
-  const createPersonal: Messenger['createPersonal'] = async ({ serviceUrl, tenantId: requested, userId, bot }) => {
-    if (requested && outside(requested)) throw refused(requested);
-    const tenant = tenantId() ?? requested;
-    let conversationId = '';
-    const parameters = {
-      isGroup: false,
-      bot: { id: bot.id, name: bot.name ?? 'MfaBot' },
-      // The user's Entra object id works as the member id once MfaBot is installed for them
-      // (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages).
-      members: [{ id: userId }],
-      tenantId: tenant,
-      channelData: { tenant: { id: tenant } },
-    } as ConversationParameters;
-    try {
-      await adapter.createConversationAsync(botAppId, CHANNEL_ID, serviceUrl, audience, parameters, async (ctx) => {
-        conversationId = ctx.activity.conversation?.id ?? '';
-      });
-    } catch (err) {
-      throw deliveryError(err);
-    }
-    if (!conversationId) throw new DeliveryError('Bot Connector created no conversation id.', 502);
-    return {
-      channelId: CHANNEL_ID,
-      serviceUrl,
-      conversation: { id: conversationId, tenantId: tenant, conversationType: 'personal', isGroup: false },
-      bot: { id: bot.id, ...(bot.name ? { name: bot.name } : {}) },
-      user: { id: userId, aadObjectId: userId },
-    };
-  };
-
   return {
     within,
-    createPersonal,
+    createPersonal: async (request) => {
+      if (request.tenantId && outside(request.tenantId)) throw refused(request.tenantId);
+      return createPersonal(adapter, botAppId, audience, tenantId() ?? request.tenantId, request);
+    },
     send: (reference, card) => within(reference, async (ctx) => { await ctx.sendActivity(cardActivity(card)); }),
     update: (reference, activityId, card) => within(reference, (ctx) => updateCard(ctx, activityId, card)),
     showLate: (reference, activityId, shown) => within(reference, (ctx) => showLateIn(ctx, activityId, shown)),
+  };
+}
+
+/** Opens a 1:1 chat with a user MfaBot is installed for, in `tenant`. */
+async function createPersonal(
+  adapter: CloudAdapter, botAppId: string, audience: string, tenant: string, { serviceUrl, userId, bot }: Parameters<Messenger['createPersonal']>[0],
+): Promise<ConversationRef> {
+  let conversationId = '';
+  const parameters = {
+    isGroup: false,
+    bot: { id: bot.id, name: bot.name ?? 'MfaBot' },
+    // The user's Entra object id works as the member id once MfaBot is installed for them
+    // (docs/graph-notes.md, "Teams: proactive 1:1 messages").
+    members: [{ id: userId }],
+    tenantId: tenant,
+    channelData: { tenant: { id: tenant } },
+  } as ConversationParameters;
+  try {
+    await adapter.createConversationAsync(botAppId, CHANNEL_ID, serviceUrl, audience, parameters, async (ctx) => {
+      conversationId = ctx.activity.conversation?.id ?? '';
+    });
+  } catch (err) {
+    throw deliveryError(err);
+  }
+  if (!conversationId) throw new DeliveryError('Bot Connector created no conversation id.', 502);
+  return {
+    channelId: CHANNEL_ID,
+    serviceUrl,
+    conversation: { id: conversationId, tenantId: tenant, conversationType: 'personal', isGroup: false },
+    bot: { id: bot.id, ...(bot.name ? { name: bot.name } : {}) },
+    user: { id: userId, aadObjectId: userId },
   };
 }
