@@ -16,7 +16,7 @@ export default tseslint.config(
   {
     // Only the bot layer (and the composition root) may know botbuilder and teams-ai.
     files: ['src/**/*.ts'],
-    ignores: ['src/bot/**', 'src/index.ts'],
+    ignores: ['src/bot/**', 'src/compose.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['botbuilder*', '@microsoft/teams-ai'] }],
     },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The CLI runs the compiled code: `npm run build` first (npm ci && npm run build, contracts §4).
+// The CLI runs the compiled code: `npm run build` first (npm ci && npm run build; README, "The mfabot command").
 let cli;
 try {
   cli = require('../dist/cli.js');

@@ -1,6 +1,7 @@
 /**
- * `npm run permissions`: writes MfaBot's permission table (src/graph/permissions.ts) into
- * docs/permissions.md, the README, aad.manifest.json and infra/azure.bicep (scripts/lib/permissionDocs.ts).
+ * `npm run docs` (or `npm run permissions`): writes MfaBot's permission table (src/graph/permissions.ts)
+ * into docs/permissions.md, the README, aad.manifest.json and infra/azure.bicep, and README's
+ * configuration table from src/settings.ts (scripts/lib/permissionDocs.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';

@@ -2,7 +2,7 @@
 'use strict';
 /**
  * Runs every test suite with mocha's spec reporter, then prints the totals as one line,
- * "N passed, N failed", which CI reads. Usage: npm test [-- --grep PATTERN] [-- FILES...]
+ * "N passed, N failed", which CI reads. Usage: npm test [-- --grep PATTERN] [-- FILES or FOLDERS...]
  */
 require('tsx/cjs');
 const path = require('node:path');
@@ -29,7 +29,9 @@ function collect(dir) {
 
 const root = path.resolve(__dirname, '..');
 const mocha = new Mocha({ reporter: 'spec', timeout: 20000, grep });
-const selected = files.length > 0 ? files.map((f) => path.resolve(f)) : collect(path.join(root, 'test')).sort();
+// A folder given on the command line stands for every test file under it.
+const expand = (f) => (fs.statSync(path.resolve(f)).isDirectory() ? collect(path.resolve(f)).sort() : [path.resolve(f)]);
+const selected = files.length > 0 ? files.flatMap(expand) : collect(path.join(root, 'test')).sort();
 for (const f of selected) mocha.addFile(f);
 
 let passed = 0;

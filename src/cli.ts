@@ -1,8 +1,9 @@
 /**
- * The `mfabot` command (contracts §4). It runs the bot's own gateway and domain code, so an audit
+ * The `mfabot` command (README, "The mfabot command"). It runs the bot's own gateway and domain code, so an audit
  * from the command line and a status card in Teams always agree.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import type { NamedLocationInput } from './domain/signInSpace';
@@ -15,7 +16,6 @@ import type { StatusReport } from './domain/report';
 import { buildStatusReport } from './domain/status';
 import { isLoopbackUrl, isMicrosoftGraphHost, loadConfig } from './config';
 import { createGraphClient } from './graph/client';
-import { createGraphCredential } from './graph/credentials';
 import { GraphTenantGateway } from './graph/gateway';
 import { GraphFailure } from './graph/errors';
 import { silentLogger } from './log';
@@ -180,7 +180,7 @@ function reportRoleRank(report: StatusReport): (roleId: string) => number {
 }
 
 /**
- * The `status --json` document (contracts §4). Per admin, `caCovered` and `unprotectedSignIn`, and
+ * The `status --json` document (README, "The mfabot command"). Per admin, `caCovered` and `unprotectedSignIn`, and
  * beside them: `caGap` (the gap in one sentence), `caEvaluatedAsActivated` (eligible roles judged as
  * if activated), `caExclusion` (the declared break-glass or exclusion id that leaves them out on
  * purpose) and `caUncertainGroups` (groups whose members could not all be read, which the verdict
@@ -285,33 +285,34 @@ async function status(args: string[], io: CliIO): Promise<number> {
   const scope = scopeFrom(values, io.env);
   const logger = silentLogger();
 
-  let baseUrl: string;
-  let credential = null;
-  let tenantId: string | null = null;
+  let gateway: GraphTenantGateway;
   let stop: () => Promise<void> = async () => undefined;
+  /** A Graph-compatible server without credentials: the simulator, or one given by URL. */
+  const unauthenticated = (baseUrl: string) => new GraphTenantGateway({
+    client: createGraphClient({ baseUrl, credential: null, timeoutMs: 15_000, maxRetries: 3, logger }), baseUrl, tenantId: null,
+  });
   if (values.tenant) {
     const tenant = loadFixtureFile(values.tenant);
     const sim = await startSimulator({ tenant, port: 0, host: '127.0.0.1' });
-    baseUrl = sim.url;
+    gateway = unauthenticated(sim.url);
     stop = () => sim.close();
   } else if (values['graph-url']) {
     const url = values['graph-url'].replace(/\/+$/, '');
     if (isMicrosoftGraphHost(url)) throw new UsageError('--graph-url is for Graph-compatible servers such as the simulator; for Microsoft Graph configure credentials and omit it');
     if (!isLoopbackUrl(url) && !url.startsWith('https://')) throw new UsageError('--graph-url must be https, or http on loopback');
-    baseUrl = url;
+    gateway = unauthenticated(url);
   } else {
     const config = loadConfig(io.env);
     if (config.graph.auth.kind === 'none' && !isLoopbackUrl(config.graph.baseUrl)) {
       throw new UsageError('no Graph credentials configured: set MicrosoftAppTenantId and MFABOT_GRAPH_CLIENT_ID with a secret, certificate or managed identity, or use --tenant FIXTURE');
     }
-    baseUrl = config.graph.baseUrl;
-    credential = createGraphCredential(config.graph.auth);
-    tenantId = config.tenantId;
+    // The bot's own Graph client and gateway, as the composition root builds them (loaded only here:
+    // the root brings the Bot Framework SDK, which the offline commands do not need).
+    const { buildGraph } = await import('./compose');
+    ({ gateway } = buildGraph(config, logger));
   }
 
   try {
-    const client = createGraphClient({ baseUrl, credential, timeoutMs: 15_000, maxRetries: 3, logger });
-    const gateway = new GraphTenantGateway({ client, baseUrl, tenantId });
     const facts = await gateway.readTenant({ roleIds: scope.roleIds, breakGlassIds: scope.breakGlassUserIds, exclusionGroupIds: scope.exclusionGroupIds });
     const report = buildStatusReport(facts, scope, new Date());
     io.stdout(values.json ? `${JSON.stringify(statusJson(report), null, 2)}\n` : statusText(report));
@@ -365,9 +366,47 @@ async function sim(args: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
+/** What each command does, for `mfabot COMMAND --help`. */
+const COMMAND_HELP: Readonly<Record<string, string>> = {
+  'check-policies': `usage: mfabot check-policies FILE [--roles ID,...|LIST] [--break-glass ID,...] [--exclusion-group ID,...] [--named-locations FILE]
+
+Judges an exported set of Conditional Access policies offline: does every admin role in scope have
+MFA enforced? FILE is a Graph list response ({"value": [...]}) or a bare array of policies. Prints JSON;
+exits 0 when every role is covered, 1 when not, 2 on bad input.`,
+  status: `usage: mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ...]
+
+Reads a tenant as the bot does and prints who is an admin, who is registered for MFA and whether
+Conditional Access enforces it. --tenant runs the simulator on a fixture; --graph-url reads any
+Graph-compatible server (not Microsoft's); with neither, the configured credentials reach your tenant.`,
+  sim: `usage: mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]
+                  [--grant PERM,...] [--fault NAME[,NAME...]]
+
+Runs the simulated tenant alone and prints its base URL. --grant sets the application permissions its
+tokens carry; --fault turns on a documented-but-unverified Graph behaviour (${GRAPH_FAULT_NAMES.join(', ')}).`,
+  doctor: `usage: mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]
+
+Checks the Graph permissions MfaBot's app holds and says, per feature, which are missing and where to
+grant them.`,
+};
+
+/** The version in package.json. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
 /** Runs a command; returns the exit code (0 ok/covered, 1 not covered, 2 bad input). */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    io.stdout(`mfabot ${version()}\n`);
+    return 0;
+  }
+  const help = command ? COMMAND_HELP[command] : undefined;
+  if (help && (rest.includes('--help') || rest.includes('-h'))) {
+    io.stdout(`${help}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'check-policies':

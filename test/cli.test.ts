@@ -439,3 +439,35 @@ describe('mfabot status on a minimal fixture', () => {
     assert.ok(doc.caveats.some((c) => c.area === 'registration'));
   });
 });
+
+describe('mfabot conventions', () => {
+  const run = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runCli(argv, { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, env: {} });
+    return { code, out, err };
+  };
+
+  it('prints the version with --version', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V', 'version']) assert.deepEqual(await run([flag]), { code: 0, out: `mfabot ${version}\n`, err: '' });
+  });
+
+  it('prints the usage with --help, and each command\'s help with COMMAND --help, exiting 0', async () => {
+    const all = await run(['--help']);
+    assert.equal(all.code, 0);
+    for (const command of ['check-policies', 'status', 'sim', 'doctor']) {
+      assert.match(all.out, new RegExp(`mfabot ${command}`));
+      const one = await run([command, '--help']);
+      assert.equal(one.code, 0, command);
+      assert.match(one.out, new RegExp(`^usage: mfabot ${command}`), command);
+      assert.equal(one.err, '');
+    }
+  });
+
+  it('answers an unknown command with the reason on stderr and exit 2', async () => {
+    const r = await run(['frobnicate']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown command "frobnicate"/);
+  });
+});

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_KEYS } from '../src/config';
+import { BOT_ENDPOINT_KEYS, CONFIG_KEYS } from '../src/config';
 import { parseEnvFile, ROOT } from '../scripts/lib/appPackage';
 
 const read = (...p: string[]) => readFileSync(join(ROOT, ...p), 'utf8');
@@ -26,6 +26,7 @@ const NOT_DEPLOYED: Record<string, string> = {
   PORT: 'set by App Service',
   HOST: 'the default, 0.0.0.0, is right on App Service',
   MFABOT_SCHEDULER_INTERVAL_MS: 'tests only',
+  ...Object.fromEntries(BOT_ENDPOINT_KEYS.map((k) => [k, 'sovereign clouds or offline tests only; the public cloud needs none'])),
 };
 
 /** `param name type [= default]` lines of the template. */

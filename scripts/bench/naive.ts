@@ -1,14 +1,14 @@
 /**
  * The naive way to answer "which admins can do MFA", as the benchmark's baseline: list the admins
  * with plain paged GETs, then ask `GET /users/{id}/authentication/methods` once per admin
- * (facts §3). No `$batch`, no registration report. It runs through the same Graph client as MfaBot.
+ * (docs/graph-notes.md, "Authentication methods"). No `$batch`, no registration report. It runs through the same Graph client as MfaBot.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { forEachPage, graphGet } from '../../src/graph/requests';
 
 export interface NaiveResult {
   admins: number;
-  /** Admins with at least one method other than password and email (facts §3's "MFA-ready"). */
+  /** Admins with at least one method other than password and email (docs/graph-notes.md, "Authentication methods"). */
   mfaReady: number;
   /** Admins whose methods could not be read. */
   failed: number;

@@ -1,4 +1,4 @@
-/** The simulator's request log (contracts §5), read over HTTP as any client of `/_sim` would. */
+/** The simulator's request log (README, "Tenant fixtures"), read over HTTP as any client of `/_sim` would. */
 import type { SimRequest } from '../../src/sim/server';
 
 /** Graph requests as the simulator served them: a `$batch` counts once (`outer`) and per item (`inner`). */

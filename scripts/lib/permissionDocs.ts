@@ -2,15 +2,19 @@
  * Renders MfaBot's one permission table (src/graph/permissions.ts) where people and tools read it:
  * docs/permissions.md, the README's table, the consent the app registration asks for
  * (aad.manifest.json's requiredResourceAccess) and infra/azure.bicep's output for a managed identity.
- * `npm run permissions` writes them; test/permissions.test.ts fails when one is out of date.
+ * It also renders README's configuration table from src/settings.ts. `npm run docs` writes them all;
+ * test/permissions.test.ts and test/config.test.ts fail when one is out of date.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FEATURES } from '../../src/doctor';
 import { PERMISSION_NEEDS, permissionsToGrant, type Feature, type PermissionNeed } from '../../src/graph/permissions';
+import { settingsTable } from '../../src/settings';
 import { ROOT } from './appPackage';
 
 export const MARKERS = { start: '<!-- permissions:start (npm run permissions) -->', end: '<!-- permissions:end -->' } as const;
+/** README's configuration table, generated from src/settings.ts. */
+export const CONFIG_MARKERS = { start: '<!-- configuration:start (npm run docs) -->', end: '<!-- configuration:end -->' } as const;
 
 const code = (p: string): string => `\`${p}\``;
 const list = (ps: readonly string[]): string => ps.map(code).join(', ');
@@ -57,11 +61,11 @@ export function renderReadmeTable(): string {
 }
 
 /** Replaces the text between the markers of `file` with `body`. */
-export function withSection(text: string, body: string, file: string): string {
-  const start = text.indexOf(MARKERS.start);
-  const end = text.indexOf(MARKERS.end);
-  if (start < 0 || end < start) throw new Error(`${file} has no ${MARKERS.start} … ${MARKERS.end} section`);
-  return `${text.slice(0, start + MARKERS.start.length)}\n${body}\n${text.slice(end)}`;
+export function withSection(text: string, body: string, file: string, markers: { start: string; end: string } = MARKERS): string {
+  const start = text.indexOf(markers.start);
+  const end = text.indexOf(markers.end);
+  if (start < 0 || end < start) throw new Error(`${file} has no ${markers.start} … ${markers.end} section`);
+  return `${text.slice(0, start + markers.start.length)}\n${body}\n${text.slice(end)}`;
 }
 
 export const AAD_MANIFEST = join(ROOT, 'aad.manifest.json');
@@ -93,7 +97,7 @@ export function renderedFiles(): Array<{ path: string; current: string; expected
   const readme = join(ROOT, 'README.md');
   return [
     { path: docs, current: read(docs), expected: withSection(read(docs), renderPermissionsDoc(), 'docs/permissions.md') },
-    { path: readme, current: read(readme), expected: withSection(read(readme), renderReadmeTable(), 'README.md') },
+    { path: readme, current: read(readme), expected: withSection(withSection(read(readme), renderReadmeTable(), 'README.md'), settingsTable(), 'README.md', CONFIG_MARKERS) },
     { path: AAD_MANIFEST, current: read(AAD_MANIFEST), expected: renderAadManifest(read(AAD_MANIFEST)) },
     { path: BICEP, current: read(BICEP), expected: renderBicep(read(BICEP)) },
   ];

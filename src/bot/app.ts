@@ -1,18 +1,22 @@
 /**
- * The Teams application: routes activities to thin handlers that call a use case and answer with a
- * card. Every teams-ai and botbuilder import stays in this folder (and index.ts).
+ * The Teams application: who may talk to MfaBot at all (Teams, the configured tenant), and which
+ * handler answers each activity. Handlers are thin: they call a use case and answer with a card.
+ * Every teams-ai and botbuilder import stays in this folder (and the composition root).
  */
 import { Application, TurnState, type AdaptiveCard as TeamsAdaptiveCard } from '@microsoft/teams-ai';
-import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
+import { ActivityTypes, type TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/types';
 import { errorCard, helpCard, noticeCard, statusCard } from '../cards';
+import type { NudgeHistoryEntry } from '../cards/status';
 import { ALL_VERBS, VERBS, type Verb } from '../cards/verbs';
-import { GraphFailure } from '../graph/errors';
+import type { ImpactSummary } from '../domain/impact';
 import type { Logger } from '../log';
 import type { StatusService } from '../services/status';
-import type { ImpactSummary } from '../domain/impact';
-import type { NudgeHistoryEntry } from '../cards/status';
 import { parseCommand } from './commands';
+import { describeFailure, errorSummary, failureCard, guard } from './failures';
+import { tenantOf } from './identity';
+import { cardActivity } from './invoke';
+import type { Lifecycle } from './lifecycle';
 
 export interface BotDeps {
   status: StatusService;
@@ -33,7 +37,7 @@ export interface BotDeps {
    */
   allowOtherChannels?: boolean;
   maxAdminsListed: number;
-  /** Verbs implemented by later features; any verb not listed here answers that it is not available. */
+  /** The features' verbs; any verb not listed here answers that it is not available. */
   extraVerbs?: Partial<Record<Verb, VerbHandler>>;
   /** The report-only impact of MfaBot's policy, while it exists and is report-only. */
   policyImpact?: (opts: { fresh?: boolean }) => Promise<ImpactSummary | null>;
@@ -42,8 +46,8 @@ export interface BotDeps {
   /** Nudges already sent, by admin id, for "nudged 2× · last 3 h ago" on the status card. */
   nudgeHistory?: () => Promise<Readonly<Record<string, NudgeHistoryEntry>>>;
   /** Keeps conversation references of installs and of every turn, for proactive messages. */
-  lifecycle?: { onInstall(c: TurnContext): Promise<void>; onUninstall(c: TurnContext): Promise<void>; remember(c: TurnContext): Promise<void> };
-  /** Text commands added by later features (e.g. `audit`), by first word. */
+  lifecycle?: Pick<Lifecycle, 'onInstall' | 'onUninstall' | 'remember'>;
+  /** The features' text commands (e.g. `audit`), by first word. */
   extraCommands?: Record<string, CommandHandler>;
 }
 
@@ -53,81 +57,72 @@ export type CommandHandler = (context: TurnContext, args: string[]) => Promise<v
 /** Handles one Action.Execute verb: returns the card that replaces the clicked one, or a message. */
 export type VerbHandler = (context: TurnContext, data: Record<string, unknown>) => Promise<AdaptiveCard | string>;
 
-function asTeamsCard(card: AdaptiveCard): TeamsAdaptiveCard {
-  return card as unknown as TeamsAdaptiveCard;
-}
-
-function cardActivity(card: AdaptiveCard) {
-  return MessageFactory.attachment(CardFactory.adaptiveCard(card));
-}
-
-/** An error a person can act on, without internals: Graph failures say what to grant, others only that it failed. */
-export function describeFailure(err: unknown): { title: string; detail: string; hint?: string; requestId?: string } {
-  if (err instanceof GraphFailure) {
-    const hint = err.details.missing
-      ? `Missing: ${err.details.missing}. An admin can grant it in Entra ID > App registrations > MfaBot > API permissions, then grant admin consent.`
-      : err.kind === 'throttled' || err.kind === 'unavailable' || err.kind === 'timeout'
-        ? 'This is usually temporary. Try Refresh in a minute.'
-        : undefined;
-    return { title: 'MfaBot could not read the tenant', detail: err.message, hint, requestId: err.details.requestId };
-  }
-  return { title: 'Something went wrong', detail: 'MfaBot hit an unexpected error. It has been logged; try again, and tell your admin if it keeps happening.' };
-}
-
-function activityTenant(context: TurnContext): string | undefined {
-  const a = context.activity;
-  const fromChannelData = (a.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id;
-  if (typeof fromChannelData === 'string') return fromChannelData.toLowerCase();
-  const fromConversation = a.conversation?.tenantId;
-  return typeof fromConversation === 'string' ? fromConversation.toLowerCase() : undefined;
-}
+const asTeamsCard = (card: AdaptiveCard): TeamsAdaptiveCard => card as unknown as TeamsAdaptiveCard;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function createBotApp(deps: BotDeps): Application<TurnState> {
-  const { logger } = deps;
   const app = new Application<TurnState>({
     removeRecipientMention: true,
     // teams-ai keeps one typing timer per application, which concurrent turns would share.
     startTypingTimer: false,
     longRunningMessages: false,
   });
+  refuseStrangers(app, deps);
+  if (deps.lifecycle) routeLifecycle(app, deps.lifecycle);
+  const statusReply = statusReplier(deps);
+  routeCardActions(app, deps, statusReply);
+  routeMessages(app, deps, statusReply);
+  routeOtherInvokes(app, deps.logger);
+  app.error(async (context, err) => {
+    deps.logger.error({ err: errorSummary(err) }, 'turn failed');
+    if (context.activity.type === ActivityTypes.Message) {
+      const d = describeFailure(err);
+      await context.sendActivity(cardActivity(errorCard(d.title, d.detail, { hint: d.hint }))).catch(() => undefined);
+    }
+  });
+  return app;
+}
 
-  /** No reply but a bare 403 to an invoke: answering would tell a stranger which tenant this bot serves. */
+/** Only Teams, and only the configured tenant: anything else gets no reply (an invoke a bare 403). */
+function refuseStrangers(app: Application<TurnState>, deps: BotDeps): void {
+  const { logger } = deps;
+  // Answering would tell a stranger which tenant this bot serves.
   const refuse = async (context: TurnContext): Promise<false> => {
     if (context.activity.type === ActivityTypes.Invoke) {
       await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: { statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'Forbidden', message: 'Not available in this tenant.' } } } });
     }
     return false;
   };
-
   app.turn('beforeTurn', async (context) => {
     if (!deps.allowOtherChannels && context.activity.channelId !== 'msteams') {
       logger.warn({ activityType: context.activity.type, channel: String(context.activity.channelId ?? '').slice(0, 40) }, 'refused activity from a channel other than Teams');
       return refuse(context);
     }
-    const expected = deps.tenantId();
-    if (!expected) return true;
-    const actual = activityTenant(context);
-    if (actual === expected.toLowerCase()) return true;
-    if (actual === undefined && deps.allowMissingTenant) return true;
+    const actual = tenantOf(context);
+    const expected = deps.tenantId()?.toLowerCase();
+    if (actual !== null && (!expected || actual === expected || (actual === undefined && deps.allowMissingTenant))) return true;
     logger.warn({ activityType: context.activity.type, tenant: actual ?? null }, 'refused activity from another tenant');
     return refuse(context);
   });
+}
 
-  // After the tenant check, so activities from other tenants are never remembered.
-  if (deps.lifecycle) {
-    const lifecycle = deps.lifecycle;
-    app.turn('beforeTurn', async (context) => {
-      await lifecycle.remember(context);
-      return true;
-    });
-    app.conversationUpdate('membersAdded', async (context) => lifecycle.onInstall(context));
-    app.conversationUpdate('membersRemoved', async (context) => lifecycle.onUninstall(context));
-    app.activity('installationUpdate', async (context) => {
-      await (context.activity.action === 'remove' ? lifecycle.onUninstall(context) : lifecycle.onInstall(context));
-    });
-  }
+/** After the tenant check, so activities from other tenants are never remembered. */
+function routeLifecycle(app: Application<TurnState>, lifecycle: NonNullable<BotDeps['lifecycle']>): void {
+  app.turn('beforeTurn', async (context) => {
+    await lifecycle.remember(context);
+    return true;
+  });
+  app.conversationUpdate('membersAdded', async (context) => lifecycle.onInstall(context));
+  app.conversationUpdate('membersRemoved', async (context) => lifecycle.onUninstall(context));
+  app.activity('installationUpdate', async (context) => {
+    await (context.activity.action === 'remove' ? lifecycle.onUninstall(context) : lifecycle.onInstall(context));
+  });
+}
 
-  const statusReply = async (fresh: boolean): Promise<AdaptiveCard> => {
+type StatusReplier = (fresh: boolean) => Promise<AdaptiveCard>;
+
+function statusReplier(deps: BotDeps): StatusReplier {
+  return async (fresh) => {
     try {
       const [report, impact, nudgeHistory] = await Promise.all([
         deps.status.get({ fresh }),
@@ -136,18 +131,14 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
       ]);
       return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed, impact, nudgeHistory });
     } catch (err) {
-      logger.error({ err: errorSummary(err) }, 'status failed');
-      const d = describeFailure(err);
-      return errorCard(d.title, d.detail, { hint: d.hint, requestId: d.requestId });
+      deps.logger.error({ err: errorSummary(err) }, 'status failed');
+      return failureCard(err);
     }
   };
+}
 
-  const approverOrUnknown = async (context: TurnContext): Promise<boolean | undefined> => {
-    const id = context.activity.from?.aadObjectId;
-    if (!id || !deps.isApprover) return undefined;
-    return deps.isApprover(id).catch(() => undefined);
-  };
-
+function routeCardActions(app: Application<TurnState>, deps: BotDeps, statusReply: StatusReplier): void {
+  const { logger } = deps;
   const handlers: Record<Verb, VerbHandler> = {
     [VERBS.statusRefresh]: async () => statusReply(true),
     [VERBS.policyCreate]: notAvailable('Creating the Conditional Access policy'),
@@ -158,7 +149,6 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     [VERBS.nudgeConfirm]: notAvailable('Confirming MFA registration'),
     ...deps.extraVerbs,
   };
-
   for (const verb of ALL_VERBS) {
     const handler = handlers[verb];
     app.adaptiveCards.actionExecute<Record<string, unknown>>(verb, async (context, _state, data) => {
@@ -172,31 +162,6 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
       await context.sendActivity(typeof result === 'string' ? result : cardActivity(result));
     });
   }
-
-  // After the Action.Submit routes: a Submit fallback is a message too, and the first matching route wins.
-  app.activity(ActivityTypes.Message, async (context) => {
-    const command = parseCommand(context.activity.text);
-    const extra = deps.extraCommands?.[command.word];
-    logger.info({ command: extra ? command.word : command.name }, 'message');
-    if (extra && command.name === 'unknown') {
-      await extra(context, command.args);
-      return;
-    }
-    switch (command.name) {
-      case 'status': {
-        await context.sendActivity({ type: ActivityTypes.Typing });
-        const card = await statusReply(false);
-        await context.sendActivity(cardActivity(card));
-        return;
-      }
-      case 'help':
-        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, isApprover: await approverOrUnknown(context) })));
-        return;
-      default:
-        await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, unknownCommand: command.text, isApprover: await approverOrUnknown(context) })));
-    }
-  });
-
   // An Action.Execute with a verb nobody handles (tampered or stale card): a clear answer, not a 501.
   app.addRoute(
     async (context) => context.activity.type === ActivityTypes.Invoke && context.activity.name === 'adaptiveCard/action'
@@ -210,8 +175,32 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     },
     true,
   );
+}
 
-  // Any other invoke: say plainly that MfaBot does not handle it, rather than botbuilder's bare 501.
+/** After the Action.Submit routes: a Submit fallback is a message too, and the first matching route wins. */
+function routeMessages(app: Application<TurnState>, deps: BotDeps, statusReply: StatusReplier): void {
+  const approverOrUnknown = async (context: TurnContext): Promise<boolean | undefined> => {
+    const id = context.activity.from?.aadObjectId;
+    if (!id || !deps.isApprover) return undefined;
+    return deps.isApprover(id).catch(() => undefined);
+  };
+  app.activity(ActivityTypes.Message, async (context) => {
+    const command = parseCommand(context.activity.text);
+    const extra = deps.extraCommands?.[command.word];
+    deps.logger.info({ command: extra ? command.word : command.name }, 'message');
+    if (extra && command.name === 'unknown') return extra(context, command.args);
+    if (command.name === 'status') {
+      await context.sendActivity({ type: ActivityTypes.Typing });
+      await context.sendActivity(cardActivity(await statusReply(false)));
+      return;
+    }
+    const unknownCommand = command.name === 'help' ? undefined : command.text;
+    await context.sendActivity(cardActivity(helpCard({ botName: deps.botName, unknownCommand, isApprover: await approverOrUnknown(context) })));
+  });
+}
+
+/** Any other invoke: say plainly that MfaBot does not handle it, rather than botbuilder's bare 501. */
+function routeOtherInvokes(app: Application<TurnState>, logger: Logger): void {
   app.addRoute(
     async (context) => context.activity.type === ActivityTypes.Invoke && context.activity.name !== 'adaptiveCard/action',
     async (context) => {
@@ -220,40 +209,8 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     },
     true,
   );
-
-  app.error(async (context, err) => {
-    logger.error({ err: errorSummary(err) }, 'turn failed');
-    if (context.activity.type === ActivityTypes.Message) {
-      const d = describeFailure(err);
-      await context.sendActivity(cardActivity(errorCard(d.title, d.detail, { hint: d.hint }))).catch(() => undefined);
-    }
-  });
-
-  return app;
 }
 
 function notAvailable(what: string): VerbHandler {
   return async () => noticeCard(`${what} is not available yet`, 'This version of MfaBot reports status only. Type "status" for the latest report.');
 }
-
-async function guard(logger: Logger, work: () => Promise<AdaptiveCard | string>): Promise<AdaptiveCard | string> {
-  try {
-    return await work();
-  } catch (err) {
-    logger.error({ err: errorSummary(err) }, 'card action failed');
-    const d = describeFailure(err);
-    return errorCard(d.title, d.detail, { hint: d.hint, requestId: d.requestId });
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Error fields safe to log: never request options or headers (which may carry tokens). */
-export function errorSummary(err: unknown): Record<string, unknown> {
-  if (err instanceof GraphFailure) return { name: err.name, kind: err.kind, message: err.message, ...err.details };
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
-  return { value: String(err) };
-}
-

@@ -8,7 +8,7 @@ import { CloudAdapter, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from '../log';
 import { trace } from '../log';
-import { errorSummary } from './app';
+import { errorSummary } from './failures';
 import { activityShapeProblem } from './activityShape';
 import { isLoopbackHost, mediaType } from '../http';
 
@@ -68,29 +68,7 @@ function isAuthFailure(err: unknown): boolean {
 export function createServer(deps: ServerDeps): Server {
   const { adapter, app, logger } = deps;
   const server = restify.createServer({ name: 'mfabot', handleUncaughtExceptions: false });
-  if (deps.loopbackOnly) {
-    server.pre((req, res, next) => {
-      if (isLoopbackHost(req.headers.host)) return next();
-      logger.warn({ host: String(req.headers.host ?? '').slice(0, 100) }, 'refused a request addressed to a name that is not loopback');
-      res.send(403, { error: 'forbidden host' });
-      return next(false);
-    });
-  }
-  // Bot Framework posts JSON. Anything else is refused before it is read: an HTML form (urlencoded,
-  // multipart or text/plain) can be submitted cross-site without a CORS preflight.
-  server.pre((req, res, next) => {
-    if (req.method !== 'POST' || mediaType(req.headers['content-type']) === 'application/json') return next();
-    logger.warn({ contentType: String(req.headers['content-type'] ?? '').slice(0, 100) }, 'refused a request that is not application/json');
-    res.send(415, { error: 'unsupported media type: send application/json' });
-    return next(false);
-  });
-  // Bodies restify itself refuses (not JSON, too large) never reach a handler: log them here.
-  server.on('restifyError', (req: restify.Request, _res: Response, err: { name?: string; statusCode?: number; message?: string }, callback: () => void) => {
-    logger.warn({ status: err.statusCode ?? null, error: err.name ?? 'Error', detail: String(err.message ?? '').slice(0, 200), path: req.path?.() }, 'request refused');
-    callback();
-  });
-  server.use(restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }));
-  server.use(restify.plugins.jsonBodyParser({ mapParams: false, bodyReader: true }));
+  refuseUnwanted(server, deps);
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: errorSummary(error) }, 'unhandled turn error');
@@ -140,4 +118,35 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   return server;
+}
+
+/**
+ * What never reaches a handler: in demo mode, requests addressed to a name that is not loopback; any
+ * POST that is not JSON; bodies restify cannot read (logged here, as nothing else sees them).
+ */
+function refuseUnwanted(server: Server, deps: ServerDeps): void {
+  const { logger } = deps;
+  if (deps.loopbackOnly) {
+    server.pre((req, res, next) => {
+      if (isLoopbackHost(req.headers.host)) return next();
+      logger.warn({ host: String(req.headers.host ?? '').slice(0, 100) }, 'refused a request addressed to a name that is not loopback');
+      res.send(403, { error: 'forbidden host' });
+      return next(false);
+    });
+  }
+  // Bot Framework posts JSON. Anything else is refused before it is read: an HTML form (urlencoded,
+  // multipart or text/plain) can be submitted cross-site without a CORS preflight.
+  server.pre((req, res, next) => {
+    if (req.method !== 'POST' || mediaType(req.headers['content-type']) === 'application/json') return next();
+    logger.warn({ contentType: String(req.headers['content-type'] ?? '').slice(0, 100) }, 'refused a request that is not application/json');
+    res.send(415, { error: 'unsupported media type: send application/json' });
+    return next(false);
+  });
+  // Bodies restify itself refuses (not JSON, too large) never reach a handler: log them here.
+  server.on('restifyError', (req: restify.Request, _res: Response, err: { name?: string; statusCode?: number; message?: string }, callback: () => void) => {
+    logger.warn({ status: err.statusCode ?? null, error: err.name ?? 'Error', detail: String(err.message ?? '').slice(0, 200), path: req.path?.() }, 'request refused');
+    callback();
+  });
+  server.use(restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }));
+  server.use(restify.plugins.jsonBodyParser({ mapParams: false, bodyReader: true }));
 }

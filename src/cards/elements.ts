@@ -9,7 +9,7 @@ import type {
 import { NUDGE_ALL, NUDGE_INPUT_ID, VERBS, type Verb } from './verbs';
 
 /**
- * Largest card MfaBot sends, in UTF-8 bytes of its JSON. Teams accepts more (facts §11), but 25 KB
+ * Largest card MfaBot sends, in UTF-8 bytes of its JSON. Teams accepts more (docs/graph-notes.md, "Adaptive Cards in Teams"), but 25 KB
  * leaves room for the activity envelope and stays under the 28 KB webhook limit. Counted as 25,000 so
  * it holds under either reading of "KB".
  */
@@ -122,7 +122,7 @@ interface ExecuteOptions {
 }
 
 /**
- * An Action.Execute with the Action.Submit fallback older clients need (facts §11); the fallback
+ * An Action.Execute with the Action.Submit fallback older clients need (docs/graph-notes.md, "Adaptive Cards in Teams"); the fallback
  * carries the verb in `data.verb`, where the bot's submit route looks for it.
  */
 export function execute(verb: Verb, title: string, options: ExecuteOptions = {}): ActionExecute {

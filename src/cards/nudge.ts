@@ -13,7 +13,7 @@ import { relativeTime } from './status';
 import type { ActionExecute, ActionOpenUrl, AdaptiveCard, CardAction, CardElement, TextRun } from './types';
 import { VERBS } from './verbs';
 
-/** Microsoft's combined security info registration page (facts §10, issue 4). */
+/** Microsoft's combined security info registration page (learn.microsoft.com/entra/identity/authentication/howto-registration-mfa-sspr-combined). */
 export const REGISTER_URL = 'https://aka.ms/mysecurityinfo';
 
 const CAP = { name: 64, upn: 80, role: 48, group: 40, reason: 300, tenant: 80, line: 400 } as const;

@@ -99,32 +99,35 @@ export function approvalCard(input: ApprovalCardInput): AdaptiveCard {
   if (input.note) body.push(literal(truncate(input.note, CAP.detail), { color: 'attention', weight: 'bolder' }));
 
   const refresh = execute(VERBS.policyApprove, 'Refresh', { data: { proposalId: proposal.id, [REFRESH_FLAG]: true }, associatedInputs: 'none' });
-  let actions: CardAction[];
-  if (input.actionable) {
-    const reason: InputText = {
-      type: 'Input.Text',
-      id: REASON_INPUT_ID,
-      label: 'Reason (for Reject)',
-      placeholder: 'Why not? (shown to the requester and kept in the audit log)',
-      isMultiline: true,
-      maxLength: 500,
-    };
-    body.push(reason);
-    actions = [
-      execute(VERBS.policyApprove, proposal.kind === 'create' ? 'Approve and create' : 'Approve and enforce', {
-        data: { proposalId: proposal.id }, style: 'positive', associatedInputs: 'none',
-      }),
-      execute(VERBS.policyReject, 'Reject', { data: { proposalId: proposal.id }, style: 'destructive', associatedInputs: 'auto' }),
-    ];
-  } else {
-    body.push(text('Only approvers can approve or reject; they see the buttons on this card.', { isSubtle: true, spacing: 'medium' }));
-    actions = [execute(VERBS.policyApprove, 'I am an approver: show the buttons', { data: { proposalId: proposal.id, [REFRESH_FLAG]: true }, associatedInputs: 'none' })];
-  }
+  const actions = decisionActions(proposal, input.actionable, body);
   const out = card(body, actions);
   out.refresh = { action: refresh, userIds: input.refreshUserIds.slice(0, 60) };
   out.msteams = { width: 'Full', ...(mentions.length > 0 ? { entities: mentions } : {}) };
   out.fallbackText = `Approval needed: ${what}.`;
   return out;
+}
+
+/** Approve and Reject (with the reason box) for approvers; everyone else a button to ask for them. */
+function decisionActions(proposal: Proposal, actionable: boolean, body: CardElement[]): CardAction[] {
+  if (!actionable) {
+    body.push(text('Only approvers can approve or reject; they see the buttons on this card.', { isSubtle: true, spacing: 'medium' }));
+    return [execute(VERBS.policyApprove, 'I am an approver: show the buttons', { data: { proposalId: proposal.id, [REFRESH_FLAG]: true }, associatedInputs: 'none' })];
+  }
+  const reason: InputText = {
+    type: 'Input.Text',
+    id: REASON_INPUT_ID,
+    label: 'Reason (for Reject)',
+    placeholder: 'Why not? (shown to the requester and kept in the audit log)',
+    isMultiline: true,
+    maxLength: 500,
+  };
+  body.push(reason);
+  return [
+    execute(VERBS.policyApprove, proposal.kind === 'create' ? 'Approve and create' : 'Approve and enforce', {
+      data: { proposalId: proposal.id }, style: 'positive', associatedInputs: 'none',
+    }),
+    execute(VERBS.policyReject, 'Reject', { data: { proposalId: proposal.id }, style: 'destructive', associatedInputs: 'auto' }),
+  ];
 }
 
 function draftFacts(d: DraftDescription): CardElement[] {

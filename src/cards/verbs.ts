@@ -1,5 +1,5 @@
 /**
- * Every Action.Execute verb any MfaBot card carries (contracts §5). Cards may only use these, and the
+ * Every Action.Execute verb any MfaBot card carries. Cards may only use these, and the
  * bot registers one handler per entry, so a button without a handler cannot ship.
  */
 export const VERBS = {

@@ -1,5 +1,5 @@
 /**
- * Who counts as an admin (contracts §2): users holding a role in scope, actively or eligibly,
+ * Who counts as an admin (README, "Who counts as an admin?"): users holding a role in scope, actively or eligibly,
  * directly or through a role-assignable group. Service principals are reported apart.
  */
 import type { PrincipalRef, TenantFacts } from './facts';
@@ -8,7 +8,7 @@ import type { Admin, AdminRole, PrivilegedServicePrincipal } from './types';
 
 /**
  * Orders by userPrincipalName, case-insensitively and by code unit rather than locale, so the order
- * is the same on every machine (contracts §4); ties fall back to the object id.
+ * is the same on every machine (README, "The mfabot command"); ties fall back to the object id.
  */
 export function byUserPrincipalName(a: Pick<Admin, 'userPrincipalName' | 'id'>, b: Pick<Admin, 'userPrincipalName' | 'id'>): number {
   return compareText(a.userPrincipalName.toLowerCase(), b.userPrincipalName.toLowerCase()) || compareText(a.id, b.id);

@@ -2,7 +2,8 @@
  * Does Conditional Access enforce MFA for each admin role in scope? The per-role report of
  * `check-policies` and the status card, on top of the coverage engine (coverageEngine.ts): a role is
  * covered when no sign-in of an admin holding it can get through without MFA, whichever policies
- * (split by client app, platform, location, app or risk) share the work.
+ * (split by client app, platform, location, app or risk) share the work (README, "When does a CA policy
+ * enforce MFA for a role?").
  *
  * Pure: takes Graph-shaped policies and the declared exclusions, returns a verdict per role with every
  * gap named in words a security admin can act on. Anything the rules cannot judge adds no coverage,
@@ -32,7 +33,7 @@ export function engineFor(policies: readonly ConditionalAccessPolicy[], settings
 }
 
 /**
- * Evaluates every role in `settings.roleIds`.
+ * Evaluates every role in `settings.roleIds` (README, "When does a CA policy enforce MFA for a role?").
  *
  * A role is covered when the policies that protect it fill its whole sign-in space; `coveredBy` lists
  * them. Every policy that targets the role and leaves sign-ins unprotected (or, for a covered role,

@@ -16,7 +16,7 @@ const P1_PLANS = new Set<string>([SERVICE_PLAN.aadPremium]);
 const LIVE_SKU_STATUSES = new Set(['enabled', 'warning']);
 
 /**
- * The tenant's Entra ID tier from its subscribed SKUs (graph facts §6).
+ * The tenant's Entra ID tier from its subscribed SKUs (docs/graph-notes.md, "Licences").
  *
  * Matches service plans rather than SKU part numbers, because bundles such as Microsoft 365 E3/E5
  * carry the premium plans. Only SKUs that are live (`Enabled` or `Warning`) with enabled prepaid units
@@ -44,7 +44,7 @@ const ADMIN_MFA_CONTROLS = ['adminmfav2', 'adminmfa'];
 type ControlScoreWithExtras = ControlScore & { implementationStatus?: unknown };
 
 /**
- * The admin-MFA Secure Score control from the newest snapshot (graph facts §7).
+ * The admin-MFA Secure Score control from the newest snapshot (docs/graph-notes.md, "Secure Score").
  *
  * @param scores Secure Score snapshots, newest first.
  * @param profileMaxScore The control profile's maxScore (control scores carry no maximum of their own).

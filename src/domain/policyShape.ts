@@ -1,6 +1,6 @@
 /**
  * Checks that a conditional access policy read from a file has Graph's types where the coverage
- * rules look (contracts §4: bad input is refused, never judged). Absent and null collections are
+ * rules look (README, "The mfabot command": bad input is refused, never judged). Absent and null collections are
  * fine (Graph exports write both); a value of the wrong type is not, because guessing what it means
  * could turn a gap into "covered". Properties the rules do not read are not checked.
  */

@@ -61,7 +61,7 @@ export interface StatusReport {
   tenantId: string;
   tenantName: string | null;
   generatedAt: string;
-  /** Admins sorted by userPrincipalName (contracts §4). */
+  /** Admins sorted by userPrincipalName (README, "The mfabot command"). */
   admins: Admin[];
   servicePrincipals: PrivilegedServicePrincipal[];
   totals: Totals;

@@ -1,6 +1,6 @@
 /**
  * The catalogue of built-in admin roles MfaBot knows by name, and the named scopes people use
- * (contracts §1). Scope is configuration: any built-in role template id may be put in scope.
+ * (README, "Who counts as an admin?"). Scope is configuration: any built-in role template id may be put in scope.
  */
 import type { RoleInfo } from './types';
 

@@ -31,7 +31,7 @@ export interface AdminRole {
   groupName?: string;
 }
 
-/** A user holding at least one role in scope (contracts §2). */
+/** A user holding at least one role in scope (README, "Who counts as an admin?"). */
 export interface Admin {
   id: string;
   userPrincipalName: string;
@@ -57,7 +57,7 @@ export interface PrivilegedServicePrincipal {
   roleIds: string[];
 }
 
-/** Settings that decide what a policy may exclude without opening a gap, and what the tenant says. */
+/** Settings that decide what a policy may exclude without opening a gap, and what the tenant says (README, "When does a CA policy enforce MFA for a role?"). */
 export interface PolicyCheckSettings {
   /** Role template ids in scope. */
   roleIds: string[];
@@ -100,7 +100,7 @@ export interface RoleCoverage {
   summary: string | null;
 }
 
-/** Output of `mfabot check-policies` and the policy part of the status report. */
+/** Output of `mfabot check-policies` (README, "The mfabot command") and the policy part of the status report. */
 export interface CoverageReport {
   covered: boolean;
   uncoveredRoleIds: string[];

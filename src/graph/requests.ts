@@ -137,7 +137,7 @@ interface BatchResponseItem {
   body?: unknown;
 }
 
-/** Graph's limit of requests in one `$batch` (facts §9). */
+/** Graph's limit of requests in one `$batch` (docs/graph-notes.md, "Batching and throttling"). */
 export const BATCH_LIMIT = 20;
 
 const TRANSIENT = new Set([429, 503, 504]);
@@ -163,7 +163,7 @@ interface QueuedGet {
  * of the event loop (say, the next pages of five collections whose previous pages arrived together)
  * leaves in one round trip; a lone GET goes out plainly, keeping the HTTP-level retry.
  *
- * Batch items are throttled one by one (facts §9): an item answered 429/503/504 inside a 200 batch is
+ * Batch items are throttled one by one (docs/graph-notes.md, "Batching and throttling"): an item answered 429/503/504 inside a 200 batch is
  * asked again, with the next batch, after its Retry-After. Any other item error rejects that GET
  * alone, as the same typed GraphFailure a plain GET would give.
  *

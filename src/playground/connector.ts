@@ -143,7 +143,7 @@ function teams(parts: string[], deps: ConnectorDeps): ConnectorResponse {
  * `POST /v3/conversations`: the bot opens (or finds) the 1:1 chat with `members[0]`, or starts a new
  * thread in the channel (`isGroup` with channelData.channel, as TeamsInfo.sendMessageToTeamsChannel does).
  *
- * As Teams (facts §10), `members[0].id` is the user's Teams id (every user shares the channel's team
+ * As Teams (docs/graph-notes.md, "Teams: proactive 1:1 messages"), `members[0].id` is the user's Teams id (every user shares the channel's team
  * with the bot) or their Entra object id, which works only once MfaBot is installed in their personal
  * scope; an Entra object id in `aadObjectId` alone, a UPN or an email is refused with 400. Teams'
  * exact answer for an Entra object id without the installation is not documented: the playground

@@ -2,7 +2,7 @@
  * Teams' part when MfaBot is installed for a user. Installing an app in someone's personal scope
  * (Graph `POST /users/{id}/teamwork/installedApps`, which the bot does before it nudges an admin it
  * has no chat with) opens their 1:1 chat with the bot, and Teams tells the bot with a
- * `conversationUpdate` (membersAdded: the bot) and an `installationUpdate` (action `add`), facts §10.
+ * `conversationUpdate` (membersAdded: the bot) and an `installationUpdate` (action `add`), docs/graph-notes.md, "Teams: proactive 1:1 messages".
  *
  * The simulator only records the installation, and in demo mode nobody wires its `onAppInstalled`
  * hook to the playground (the composition root starts the simulator before the playground exists),

@@ -92,7 +92,7 @@ export interface TenantUser {
   /** Teams user id (MRI) the playground gives this user. */
   mri: string;
   isApprover: boolean;
-  /** Holds a role in scope (contracts §2), actively or eligibly, directly or through a group. */
+  /** Holds a role in scope (README, "Who counts as an admin?"), actively or eligibly, directly or through a group. */
   isAdmin: boolean;
   /** Names of the roles in scope they hold. */
   roles: string[];
@@ -100,12 +100,12 @@ export interface TenantUser {
   mfaRegistered: boolean | null;
   /**
    * MfaBot is installed in their personal scope (the simulator's `userInstalledApps`): only then may
-   * the bot address them by Entra object id when it opens a 1:1 chat (facts §10).
+   * the bot address them by Entra object id when it opens a 1:1 chat (docs/graph-notes.md, "Teams: proactive 1:1 messages").
    */
   botInstalled: boolean;
 }
 
-/** An admin as the bot's own domain code counts them (contracts §2), guests and disabled accounts included. */
+/** An admin as the bot's own domain code counts them (README, "Who counts as an admin?"), guests and disabled accounts included. */
 export interface TenantAdmin {
   id: string;
   displayName: string;

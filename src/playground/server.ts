@@ -56,7 +56,7 @@ export interface Playground {
 /** The bot as the page names it; `28:` like a Teams bot id (the app id is empty in demo mode). */
 const BOT_ID = '28:mfabot-playground';
 const CHANNEL = { conversationId: '19:security-playground@thread.tacv2', name: 'Security', teamId: '19:it-playground@thread.tacv2', teamName: 'IT' };
-/** Teams gives up on a bot after about 15 s (facts §11). */
+/** Teams gives up on a bot after about 15 s (docs/graph-notes.md, "Adaptive Cards in Teams"). */
 const BOT_TIMEOUT_MS = 15_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 /** How long a read of the simulated tenant is reused by the connector's member look-ups. */
@@ -68,6 +68,148 @@ class HttpError extends Error {
   }
 }
 
+/** The playground's state and its parts: the page's API, the relay to the bot, the Bot Connector. */
+class PlaygroundServer {
+  readonly transcript = new Transcript({ conversationId: CHANNEL.conversationId, name: CHANNEL.name });
+  readonly streams = new Set<ServerResponse>();
+  connectorUrl = '';
+  tenantName = '';
+  private readonly botUrl: string;
+  private readonly simUrl: string;
+  private readonly botName: string;
+  private readonly installs: InstallNotifier;
+  private tenantCache: { at: number; view: Promise<TenantView> } | undefined;
+
+  constructor(private readonly opts: PlaygroundOptions) {
+    this.botUrl = opts.botUrl.replace(/\/+$/, '');
+    this.simUrl = opts.simulator.url.replace(/\/+$/, '');
+    this.botName = opts.botName ?? 'MfaBot';
+    this.installs = new InstallNotifier({
+      transcript: this.transcript,
+      config: () => this.config(),
+      sendToBot: (activity) => sendToBot(this.botUrl, activity),
+      logger: opts.logger,
+    });
+    this.transcript.subscribe((event, data) => {
+      for (const res of this.streams) push(res, event, data);
+    });
+  }
+
+  config(): PlaygroundConfig {
+    return { tenantId: this.opts.tenantId, tenantName: this.tenantName, serviceUrl: this.connectorUrl, bot: { id: BOT_ID, name: this.botName }, channel: CHANNEL };
+  }
+
+  /** Reads the simulated tenant (reusing a read up to `maxAgeMs` old) and notices new installations of MfaBot. */
+  readTenant(maxAgeMs = 0): Promise<TenantView> {
+    if (this.tenantCache && Date.now() - this.tenantCache.at <= maxAgeMs) return this.tenantCache.view;
+    const { opts } = this;
+    const view = (async () => {
+      const res = await fetch(`${this.simUrl}/_sim/tenant`);
+      if (!res.ok) throw new HttpError(502, `The simulator answered ${res.status} for its tenant`);
+      const tenant = (await res.json()) as TenantFixture;
+      const read = tenantView(tenant, {
+        roleIds: opts.roleIds && opts.roleIds.length > 0 ? opts.roleIds : ROLE_LISTS.template ?? [],
+        approverIds: opts.approverIds,
+        approverGroupId: opts.approverGroupId ?? null,
+        ...(opts.teamsAppExternalId ? { teamsAppExternalId: opts.teamsAppExternalId } : {}),
+      });
+      this.installs.observe(read.users);
+      return read;
+    })();
+    this.tenantCache = { at: Date.now(), view };
+    view.catch(() => { this.tenantCache = undefined; });
+    return view;
+  }
+
+  private readonly users = async (): Promise<TenantUser[]> => (await this.readTenant(TENANT_CACHE_MS)).users;
+
+  private readonly botInstalledFor = async (userId: string): Promise<boolean> => {
+    const view = await this.readTenant();
+    await this.installs.settled();
+    return view.users.some((u) => u.id === userId && u.botInstalled);
+  };
+
+  /** Hands an activity built by the page to the bot, after checking it is one a Teams client could send. */
+  async relay(activity: unknown): Promise<RelayResult> {
+    if (!isRecord(activity) || (activity.type !== 'message' && activity.type !== 'invoke')) throw new HttpError(400, 'Only message and invoke activities are relayed');
+    const from = isRecord(activity.from) ? activity.from : {};
+    const user = findUser(await this.users(), from.aadObjectId);
+    if (!user) throw new HttpError(400, 'from.aadObjectId must be a user of the simulated tenant');
+    const conversationId = isRecord(activity.conversation) ? activity.conversation.id : undefined;
+    const personalId = personalConversationId(user.id);
+    if (conversationId !== CHANNEL.conversationId && conversationId !== personalId) {
+      throw new HttpError(403, 'A user may write in the channel and in their own 1:1 chat only');
+    }
+    if (conversationId === personalId) this.transcript.personal({ id: user.id, name: user.displayName });
+    const outgoing: Record<string, unknown> = {
+      ...activity, channelId: 'msteams', serviceUrl: this.connectorUrl,
+      from: { id: user.mri, name: user.displayName, aadObjectId: user.id }, recipient: { id: BOT_ID, name: this.botName }, timestamp: new Date().toISOString(),
+    };
+    if (activity.type === 'message') {
+      outgoing.id = this.transcript.nextId();
+      this.transcript.post(conversationId, { id: user.mri, name: user.displayName, aadObjectId: user.id, role: 'user' }, {
+        id: outgoing.id as string, text: activity.text, attachments: activity.attachments,
+      });
+      // Teams delivers channel messages to a bot only when they @mention it.
+      if (conversationId === CHANNEL.conversationId && !mentionsBot(activity.entities)) return { status: 204 };
+    }
+    const answer = await sendToBot(this.botUrl, outgoing);
+    if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action' && typeof activity.replyToId === 'string') {
+      const automatic = isRecord(activity.value) && activity.value.trigger === 'automatic';
+      const view = invokeView(answer);
+      // Teams keeps the card silently when an automatic refresh fails.
+      if (!(automatic && view.error)) this.transcript.setPersonal(conversationId, activity.replyToId, user.id, view);
+    }
+    if (answer.status >= 500) this.opts.logger?.warn({ status: answer.status, type: activity.type }, 'the bot failed an activity from the playground');
+    return answer;
+  }
+
+  async register(userId: string): Promise<unknown> {
+    const res = await fetch(`${this.simUrl}/_sim/users/${encodeURIComponent(userId)}/register`, { method: 'POST' });
+    const body: unknown = await res.json().catch(() => undefined);
+    if (!res.ok) throw new HttpError(res.status, `The simulator answered ${res.status}`);
+    this.tenantCache = undefined;
+    this.transcript.tenantChanged();
+    return body;
+  }
+
+  async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const p = url.pathname;
+    if (p.startsWith('/connector/')) {
+      const out = await handleConnector(method, p.slice('/connector'.length), await readJson(req), {
+        transcript: this.transcript, channel: CHANNEL, tenantId: this.opts.tenantId, bot: { id: BOT_ID, name: this.botName },
+        users: this.users, botInstalledFor: this.botInstalledFor,
+      });
+      return sendJson(res, out.status, out.body);
+    }
+    if (method === 'GET' && (p === '/' || p === '/index.html')) return send(res, 200, 'text/html; charset=utf-8', PAGE);
+    if (method === 'GET' && p === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', (await clientBundle()).js);
+    if (method === 'GET' && p === '/app.css') return send(res, 200, 'text/css; charset=utf-8', (await clientBundle()).css);
+    if (method === 'GET' && p === '/events') return this.openStream(res);
+    if (method === 'GET' && p === '/api/config') return sendJson(res, 200, this.config());
+    if (method === 'GET' && p === '/api/tenant') return sendJson(res, 200, await this.readTenant());
+    if (method === 'POST' && p === '/api/activities') return sendJson(res, 200, await this.relay(await readJson(req)));
+    const reg = /^\/api\/users\/([^/]+)\/register$/.exec(p);
+    if (method === 'POST' && reg?.[1]) return sendJson(res, 200, await this.register(decodeURIComponent(reg[1])));
+    if (method === 'GET' && p === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    throw new HttpError(404, `Not found: ${method} ${p}`);
+  }
+
+  private openStream(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write('retry: 1000\n\n');
+    push(res, 'snapshot', { conversations: this.transcript.all() });
+    this.streams.add(res);
+    res.on('close', () => this.streams.delete(res));
+  }
+}
+
+function push<E extends PlaygroundEventName>(res: ServerResponse, event: E, data: PlaygroundEvents[E]): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
 /**
  * Starts the playground. Refuses anything but loopback: it disables nothing in the bot, but it relays
  * unauthenticated activities, which only a bot in demo mode (auth disabled) accepts.
@@ -77,147 +219,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     if (!isLoopbackUrl(url)) throw new Error(`The playground runs only against a bot and a simulator on loopback (${name}: ${url})`);
   }
   if (opts.host !== undefined && opts.host !== '127.0.0.1') throw new Error('The playground binds to 127.0.0.1 only');
-  const botUrl = opts.botUrl.replace(/\/+$/, '');
-  const simUrl = opts.simulator.url.replace(/\/+$/, '');
-  const botName = opts.botName ?? 'MfaBot';
-  const transcript = new Transcript({ conversationId: CHANNEL.conversationId, name: CHANNEL.name });
-  const streams = new Set<ServerResponse>();
-  let connectorUrl = '';
-  let tenantName = '';
-
-  const installs = new InstallNotifier({
-    transcript,
-    config: () => config(),
-    sendToBot: (activity) => sendToBot(botUrl, activity),
-    logger: opts.logger,
-  });
-
-  let tenantCache: { at: number; view: Promise<TenantView> } | undefined;
-  /** Reads the simulated tenant (reusing a read up to `maxAgeMs` old) and notices new installations of MfaBot. */
-  const readTenant = (maxAgeMs = 0): Promise<TenantView> => {
-    if (tenantCache && Date.now() - tenantCache.at <= maxAgeMs) return tenantCache.view;
-    const view = (async () => {
-      const res = await fetch(`${simUrl}/_sim/tenant`);
-      if (!res.ok) throw new HttpError(502, `The simulator answered ${res.status} for its tenant`);
-      const tenant = (await res.json()) as TenantFixture;
-      const view = tenantView(tenant, {
-        roleIds: opts.roleIds && opts.roleIds.length > 0 ? opts.roleIds : ROLE_LISTS.template ?? [],
-        approverIds: opts.approverIds,
-        approverGroupId: opts.approverGroupId ?? null,
-        ...(opts.teamsAppExternalId ? { teamsAppExternalId: opts.teamsAppExternalId } : {}),
-      });
-      installs.observe(view.users);
-      return view;
-    })();
-    tenantCache = { at: Date.now(), view };
-    view.catch(() => { tenantCache = undefined; });
-    return view;
-  };
-  const users = async (): Promise<TenantUser[]> => (await readTenant(TENANT_CACHE_MS)).users;
-  const botInstalledFor = async (userId: string): Promise<boolean> => {
-    const view = await readTenant();
-    await installs.settled();
-    return view.users.some((u) => u.id === userId && u.botInstalled);
-  };
-
-  const push = <E extends PlaygroundEventName>(res: ServerResponse, event: E, data: PlaygroundEvents[E]): void => {
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
-  transcript.subscribe((event, data) => {
-    for (const res of streams) push(res, event, data);
-  });
-
-  const config = (): PlaygroundConfig => ({
-    tenantId: opts.tenantId,
-    tenantName,
-    serviceUrl: connectorUrl,
-    bot: { id: BOT_ID, name: botName },
-    channel: CHANNEL,
-  });
-
-  /** Hands an activity built by the page to the bot, after checking it is one a Teams client could send. */
-  const relay = async (activity: unknown): Promise<RelayResult> => {
-    if (!isRecord(activity) || (activity.type !== 'message' && activity.type !== 'invoke')) throw new HttpError(400, 'Only message and invoke activities are relayed');
-    const from = isRecord(activity.from) ? activity.from : {};
-    const user = findUser(await users(), from.aadObjectId);
-    if (!user) throw new HttpError(400, 'from.aadObjectId must be a user of the simulated tenant');
-    const conversationId = isRecord(activity.conversation) ? activity.conversation.id : undefined;
-    const personalId = personalConversationId(user.id);
-    if (conversationId !== CHANNEL.conversationId && conversationId !== personalId) {
-      throw new HttpError(403, 'A user may write in the channel and in their own 1:1 chat only');
-    }
-    if (conversationId === personalId) transcript.personal({ id: user.id, name: user.displayName });
-    const outgoing: Record<string, unknown> = {
-      ...activity,
-      channelId: 'msteams',
-      serviceUrl: connectorUrl,
-      from: { id: user.mri, name: user.displayName, aadObjectId: user.id },
-      recipient: { id: BOT_ID, name: botName },
-      timestamp: new Date().toISOString(),
-    };
-
-    if (activity.type === 'message') {
-      outgoing.id = transcript.nextId();
-      transcript.post(conversationId, { id: user.mri, name: user.displayName, aadObjectId: user.id, role: 'user' }, {
-        id: outgoing.id as string, text: activity.text, attachments: activity.attachments,
-      });
-      // Teams delivers channel messages to a bot only when they @mention it.
-      if (conversationId === CHANNEL.conversationId && !mentionsBot(activity.entities)) return { status: 204 };
-    }
-
-    const answer = await sendToBot(botUrl, outgoing);
-    if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action' && typeof activity.replyToId === 'string') {
-      const automatic = isRecord(activity.value) && activity.value.trigger === 'automatic';
-      const view = invokeView(answer);
-      // Teams keeps the card silently when an automatic refresh fails.
-      if (!(automatic && view.error)) transcript.setPersonal(conversationId, activity.replyToId, user.id, view);
-    }
-    if (answer.status >= 500) opts.logger?.warn({ status: answer.status, type: activity.type }, 'the bot failed an activity from the playground');
-    return answer;
-  };
-
-  const register = async (userId: string): Promise<unknown> => {
-    const res = await fetch(`${simUrl}/_sim/users/${encodeURIComponent(userId)}/register`, { method: 'POST' });
-    const body: unknown = await res.json().catch(() => undefined);
-    if (!res.ok) throw new HttpError(res.status, `The simulator answered ${res.status}`);
-    tenantCache = undefined;
-    transcript.tenantChanged();
-    return body;
-  };
-
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = (req.method ?? 'GET').toUpperCase();
-    const p = url.pathname;
-
-    if (p.startsWith('/connector/')) {
-      const body = await readJson(req);
-      const out = await handleConnector(method, p.slice('/connector'.length), body, {
-        transcript, channel: CHANNEL, tenantId: opts.tenantId, bot: { id: BOT_ID, name: botName }, users, botInstalledFor,
-      });
-      return sendJson(res, out.status, out.body);
-    }
-    if (method === 'GET' && (p === '/' || p === '/index.html')) return send(res, 200, 'text/html; charset=utf-8', PAGE);
-    if (method === 'GET' && p === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', (await clientBundle()).js);
-    if (method === 'GET' && p === '/app.css') return send(res, 200, 'text/css; charset=utf-8', (await clientBundle()).css);
-    if (method === 'GET' && p === '/events') return openStream(res);
-    if (method === 'GET' && p === '/api/config') return sendJson(res, 200, config());
-    if (method === 'GET' && p === '/api/tenant') return sendJson(res, 200, await readTenant());
-    if (method === 'POST' && p === '/api/activities') return sendJson(res, 200, await relay(await readJson(req)));
-    const reg = /^\/api\/users\/([^/]+)\/register$/.exec(p);
-    if (method === 'POST' && reg?.[1]) return sendJson(res, 200, await register(decodeURIComponent(reg[1])));
-    if (method === 'GET' && p === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    throw new HttpError(404, `Not found: ${method} ${p}`);
-  };
-
-  const openStream = (res: ServerResponse): void => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.write('retry: 1000\n\n');
-    push(res, 'snapshot', { conversations: transcript.all() });
-    streams.add(res);
-    res.on('close', () => streams.delete(res));
-  };
-
+  const playground = new PlaygroundServer(opts);
   const server = createServer((req, res) => {
     // The playground speaks for any user of the simulated tenant with no sign-in: only pages it served
     // itself may drive it. A Host that is not loopback is DNS rebinding; a POST that is not JSON could
@@ -226,7 +228,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
     if (req.method === 'POST' && mediaType(req.headers['content-type']) !== 'application/json') {
       return sendJson(res, 415, { error: { message: 'send application/json' } });
     }
-    route(req, res).catch((err: unknown) => {
+    playground.route(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'playground request failed');
       if (!res.headersSent) sendJson(res, status, { error: { message: err instanceof Error ? err.message : String(err) } });
@@ -235,7 +237,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   });
   // Keeps SSE connections from looking idle to proxies and lets the page notice a restart.
   const heartbeat = setInterval(() => {
-    for (const res of streams) res.write(': keep-alive\n\n');
+    for (const res of playground.streams) res.write(': keep-alive\n\n');
   }, 15_000);
   heartbeat.unref();
 
@@ -248,18 +250,18 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<Playgrou
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  connectorUrl = `${url}/connector/`;
-  tenantName = await readTenant().then((t) => t.displayName, () => '');
+  playground.connectorUrl = `${url}/connector/`;
+  playground.tenantName = await playground.readTenant().then((t) => t.displayName, () => '');
   // Bundling on start makes the first page load fast and a broken bundle fail loudly at once.
   await clientBundle();
 
   return {
     url: `${url}/`,
-    connectorUrl,
+    connectorUrl: playground.connectorUrl,
     async close() {
       clearInterval(heartbeat);
-      for (const res of streams) res.end();
-      streams.clear();
+      for (const res of playground.streams) res.end();
+      playground.streams.clear();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -293,7 +295,7 @@ async function sendToBot(botUrl: string, activity: Record<string, unknown>): Pro
   }
 }
 
-/** What an invoke answer turns the clicked card into for the clicker (facts §11, the response types). */
+/** What an invoke answer turns the clicked card into for the clicker (docs/graph-notes.md, "Adaptive Cards in Teams"). */
 function invokeView(answer: RelayResult): { card?: Record<string, unknown>; note?: string; error?: string } {
   const body = isRecord(answer.body) ? answer.body : {};
   if (answer.status === 200 && body.type === 'application/vnd.microsoft.card.adaptive' && isRecord(body.value)) return { card: body.value };

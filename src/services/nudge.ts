@@ -6,7 +6,7 @@
  *
  * Delivery, per admin: continue a stored conversation reference; else install MfaBot for the user
  * through Graph (409 = already installed) and create the 1:1 conversation through the Bot
- * Connector (facts §10). 429s (and 412/502/503/504) are retried after Retry-After; one admin's
+ * Connector (docs/graph-notes.md, "Teams: proactive 1:1 messages"). 429s (and 412/502/503/504) are retried after Retry-After; one admin's
  * failure never stops the others.
  *
  * Shutdown: after `drain()` no new delivery starts and retries are not waited for; deliveries under
@@ -52,7 +52,7 @@ export class DeliveryError extends Error {
     this.name = 'DeliveryError';
   }
 
-  /** Throttled or briefly unavailable (facts §10: retry 429, 412, 502, 504). */
+  /** Throttled or briefly unavailable (docs/graph-notes.md, "Teams: proactive 1:1 messages": retry 429, 412, 502, 504). */
   get retryable(): boolean {
     return this.status === null || [412, 429, 502, 503, 504].includes(this.status);
   }

@@ -1,5 +1,5 @@
 /**
- * Conditional Access policies as Graph accepts and returns them: validation of writes (facts §4
+ * Conditional Access policies as Graph accepts and returns them: validation of writes (docs/graph-notes.md, "Conditional Access"
  * errors) and the normalised shape Graph echoes (omitted collections as [], absent objects as null).
  */
 import { policyShapeProblem } from '../domain/policyShape';

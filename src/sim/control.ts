@@ -1,6 +1,6 @@
 /**
  * The simulator's own control endpoints under `/_sim` (no auth, not logged): the request log
- * (contracts §5), fault injection, the live tenant for the playground, "I've registered", and a test
+ * (README, "Tenant fixtures"), fault injection, the live tenant for the playground, "I've registered", and a test
  * token carrying the granted permissions (for `mfabot doctor`).
  */
 import { faultSchema, type FaultInjector } from './faults';
@@ -8,7 +8,7 @@ import type { FixtureRegistration } from './fixture';
 import type { Grants } from './permissions';
 import type { TenantState } from './state';
 
-/** One served Graph request (contracts §5); a `$batch` is one entry with its inner count. */
+/** One served Graph request (README, "Tenant fixtures"); a `$batch` is one entry with its inner count. */
 export interface SimRequest {
   method: string;
   /** Path with version, without query, e.g. `/v1.0/users`. */

@@ -7,7 +7,7 @@ import { KNOWN_ROLES } from '../domain/roles';
 /** Id of the singleton security defaults policy (Microsoft's sample value). */
 export const SECURITY_DEFAULTS_POLICY_ID = '00000000-0000-0000-0000-000000000005';
 
-/** Service plans that carry Entra ID licences (facts §6). */
+/** Service plans that carry Entra ID licences (docs/graph-notes.md, "Licences"). */
 export const PLAN = {
   aadPremiumP1: '41781fb2-bc02-4b7c-bd55-b576c07bb09d',
   aadPremiumP2: 'eec0eb4f-6444-4f95-aba0-50c24d67f998',

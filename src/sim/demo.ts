@@ -1,7 +1,7 @@
 /**
  * The built-in demo tenant "Contoso" (contoso.example) and the ids the demo configuration needs.
  *
- * Contoso has 30 admins in the template scope (contracts §1/§2): direct, PIM-eligible, through the
+ * Contoso has 30 admins in the template scope (README, "Who counts as an admin?"): direct, PIM-eligible, through the
  * role-assignable groups "Tier0 Identity Admins" (with a nested contractors group) and "Helpdesk
  * Tier1 (PIM)"; 23 registered, 6 unregistered (one a Global Administrator), 1 without a registration
  * row; two FIDO2 break-glass Global Administrators; a service principal holding Application

@@ -1,5 +1,5 @@
 /**
- * The tenant fixture (contracts §6): one JSON object whose collections have Graph v1.0's shapes.
+ * The tenant fixture (README, "Tenant fixtures"): one JSON object whose collections have Graph v1.0's shapes.
  * Unknown top-level keys are errors; nested Graph objects keep extra properties (passthrough) so
  * a fixture can carry any Graph field the simulator should echo.
  */
@@ -378,7 +378,6 @@ export type FixtureRoleAssignment = TenantFixture['roleAssignments'][number];
 export type FixtureRoleEligibility = TenantFixture['roleEligibilitySchedules'][number];
 export type FixtureRegistration = TenantFixture['userRegistrationDetails'][number];
 export type FixturePolicy = TenantFixture['conditionalAccessPolicies'][number];
-export type FixtureSku = TenantFixture['subscribedSkus'][number];
 export type FixtureSignIn = NonNullable<TenantFixture['signIns']>[number];
 export type FixtureTeamsApp = NonNullable<TenantFixture['teamsApps']>[number];
 export type FixtureNamedLocation = TenantFixture['namedLocations'][number];

@@ -1,6 +1,6 @@
 /**
  * Large synthetic tenants, deterministic by seed: N users of whom exactly M are admins in the
- * template scope (contracts §1/§2), with PIM eligibility, role-assignable groups, unregistered and
+ * template scope (README, "Who counts as an admin?"), with PIM eligibility, role-assignable groups, unregistered and
  * unknown admins, two break-glass accounts, a service-account exclusion group, hundreds of CA
  * policies (a handful about admins, all with gaps) and Entra ID P2.
  */
@@ -132,7 +132,7 @@ function policy(
 }
 
 /**
- * Builds a tenant. Deterministic: the same options give the same tenant. Admin totals (contracts §2)
+ * Builds a tenant. Deterministic: the same options give the same tenant. Admin totals (README, "Who counts as an admin?")
  * are exact: `admins` admins, of whom round(admins × unregisteredShare) are unregistered and
  * max(1, round(admins × 0.005)) have no registration row (when there are enough admins).
  */

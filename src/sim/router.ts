@@ -71,7 +71,7 @@ export interface HandlerContext {
   entity(context: string, obj: JsonObject, keepOnSelect?: readonly string[]): GraphResponse;
 }
 
-/** Licence checks an endpoint needs (facts §0). */
+/** Licence checks an endpoint needs (docs/permissions.md). */
 export type LicenceGate = 'premiumReport' | 'pim' | 'conditionalAccessWrite';
 
 export interface Route {

@@ -1,7 +1,7 @@
 /**
  * The simulated tenant: a Graph-compatible HTTP server on loopback (plain `node:http`) serving a
  * tenant fixture under `/v1.0` and `/beta`, with Graph's paging, errors, permissions, licences,
- * throttling and batching, plus control endpoints under `/_sim` (contracts §5, §6).
+ * throttling and batching, plus control endpoints under `/_sim` (README, "Tenant fixtures").
  */
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -118,13 +118,11 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(text);
 }
 
-/** Starts the simulator on loopback. */
-export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+/** The simulator's state and everything a request is served with. */
+function createContext(opts: SimulatorOptions) {
   const tenant = cloneJson(opts.tenant);
   const state = new TenantState(tenant);
   tenant.conditionalAccessPolicies = tenant.conditionalAccessPolicies.map((p) => normalisePolicy(p, state));
-  const faults = new FaultInjector();
-  const log: SimRequest[] = [];
   const closing = new AbortController();
   // Every request waiting out latencyMs listens for the close; hundreds can wait at once.
   setMaxListeners(0, closing.signal);
@@ -134,7 +132,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     state,
     grants: new Grants(opts.grantedPermissions ?? 'all'),
     limits: { defaultPageSize: opts.defaultPageSize ?? 100, maxPageSize: opts.maxPageSize },
-    faults,
+    faults: new FaultInjector(),
     graphFaults: new GraphFaults(opts.graphFaults ?? []),
     ownTeamsAppExternalId: opts.ownTeamsAppExternalId ?? MFABOT_TEAMS_APP_EXTERNAL_ID,
     signal: closing.signal,
@@ -142,62 +140,80 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     dispatch: (req) => router.dispatch(req, sim),
     onAppInstalled: opts.onAppInstalled,
   };
+  return { tenant, sim, router, closing, log: [] as SimRequest[], opts };
+}
 
-  const serveGraph = async (req: IncomingMessage, target: string, version: string): Promise<{ path: string; response: GraphResponse; graphReq: GraphRequest }> => {
-    const headers = headerMap(req);
-    const requestId = newGuid();
-    const base = {
-      method: (req.method ?? 'GET').toUpperCase(), version, headers, body: undefined as unknown,
-      origin: `http://${headers.host ?? `127.0.0.1`}`, requestId, clientRequestId: headers['client-request-id'] ?? requestId,
-      rawPath: target, rawQuery: '', path: target,
-    };
-    try {
-      const graphReq: GraphRequest = { ...base, ...splitTarget(target) };
-      graphReq.body = parseJson(await readBody(req));
-      await sleep(opts.latencyMs ?? 0, closing.signal);
-      const auth = headers.authorization ?? '';
-      if (!/^Bearer\s+\S+/i.test(auth)) {
-        const message = auth.trim() === '' ? 'Access token is empty.' : 'CompactToken parsing failed with error code: 80049217';
-        throw new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
-      }
-      return { path: graphReq.path, response: await router.dispatch(graphReq, sim), graphReq };
-    } catch (err) {
-      return { path: base.path.split('?')[0] ?? base.path, response: router.errorResponse(err, base, sim), graphReq: base };
-    }
+type Context = ReturnType<typeof createContext>;
+
+/** Graph refuses a request without a bearer token before anything else. */
+function authenticate(headers: Record<string, string>): void {
+  const auth = headers.authorization ?? '';
+  if (/^Bearer\s+\S+/i.test(auth)) return;
+  const message = auth.trim() === '' ? 'Access token is empty.' : 'CompactToken parsing failed with error code: 80049217';
+  throw new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
+}
+
+/** One Graph request (below `/v1.0` or `/beta`): parsed, delayed by the latency, authenticated, routed. */
+async function serveGraph(ctx: Context, req: IncomingMessage, target: string, version: string): Promise<{ path: string; response: GraphResponse; graphReq: GraphRequest }> {
+  const headers = headerMap(req);
+  const requestId = newGuid();
+  const base = {
+    method: (req.method ?? 'GET').toUpperCase(), version, headers, body: undefined as unknown,
+    origin: `http://${headers.host ?? `127.0.0.1`}`, requestId, clientRequestId: headers['client-request-id'] ?? requestId,
+    rawPath: target, rawQuery: '', path: target,
   };
+  try {
+    const graphReq: GraphRequest = { ...base, ...splitTarget(target) };
+    graphReq.body = parseJson(await readBody(req));
+    await sleep(ctx.opts.latencyMs ?? 0, ctx.closing.signal);
+    authenticate(headers);
+    return { path: graphReq.path, response: await ctx.router.dispatch(graphReq, ctx.sim), graphReq };
+  } catch (err) {
+    return { path: base.path.split('?')[0] ?? base.path, response: ctx.router.errorResponse(err, base, ctx.sim), graphReq: base };
+  }
+}
 
+/** The simulator's own endpoints under `/_sim` (README, "Tenant fixtures"). */
+async function serveControl(ctx: Context, req: IncomingMessage, res: ServerResponse, target: string, method: string): Promise<void> {
+  const { path } = splitTarget(target.slice('/_sim'.length));
+  let body: unknown;
+  try {
+    body = parseJson(await readBody(req));
+  } catch {
+    send(res, 400, {}, { error: { code: 'BadRequest', message: 'Invalid JSON body.' } });
+    return;
+  }
+  const { state, faults, grants, now } = ctx.sim;
+  const out = handleControl(method, path || '/', body, { state, faults, log: ctx.log, grants, now });
+  send(res, out.status, {}, out.body);
+}
+
+async function serve(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const target = req.url ?? '/';
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (/^\/_sim(\/|\?|$)/.test(target)) return serveControl(ctx, req, res, target, method);
+  const version = VERSION.exec(target);
+  if (!version?.[1]) {
+    const id = newGuid();
+    send(res, 400, { 'request-id': id, 'client-request-id': id }, errorBody('BadRequest', `Invalid version: ${target.split(/[/?]/)[1] ?? ''}`, id, id, ctx.sim.now()));
+    return;
+  }
+  const v = version[1].toLowerCase();
+  const { path, response, graphReq } = await serveGraph(ctx, req, target.slice(version[0].length) || '/', v);
+  const entry: SimRequest = { method, path: `/${v}${path}`, status: response.status };
+  if (response.batch !== undefined) entry.batch = response.batch;
+  ctx.log.push(entry);
+  ctx.opts.logger?.debug({ ...entry, requestId: graphReq.requestId }, 'simulated Graph request');
+  send(res, response.status, { 'request-id': graphReq.requestId, 'client-request-id': graphReq.clientRequestId, ...response.headers }, response.body);
+}
+
+/** Starts the simulator on loopback. */
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  const ctx = createContext(opts);
+  const { sim, log, closing, tenant } = ctx;
+  const faults = sim.faults;
   const server = createServer((req, res) => {
-    const target = req.url ?? '/';
-    const method = (req.method ?? 'GET').toUpperCase();
-    void (async () => {
-      if (/^\/_sim(\/|\?|$)/.test(target)) {
-        const { path } = splitTarget(target.slice('/_sim'.length));
-        let body: unknown;
-        try {
-          body = parseJson(await readBody(req));
-        } catch {
-          send(res, 400, {}, { error: { code: 'BadRequest', message: 'Invalid JSON body.' } });
-          return;
-        }
-        const out = handleControl(method, path || '/', body, { state, faults, log, grants: sim.grants, now });
-        send(res, out.status, {}, out.body);
-        return;
-      }
-      const version = VERSION.exec(target);
-      if (!version?.[1]) {
-        const id = newGuid();
-        send(res, 400, { 'request-id': id, 'client-request-id': id },
-          errorBody('BadRequest', `Invalid version: ${target.split(/[/?]/)[1] ?? ''}`, id, id, now()));
-        return;
-      }
-      const v = version[1].toLowerCase();
-      const { path, response, graphReq } = await serveGraph(req, target.slice(version[0].length) || '/', v);
-      const entry: SimRequest = { method, path: `/${v}${path}`, status: response.status };
-      if (response.batch !== undefined) entry.batch = response.batch;
-      log.push(entry);
-      opts.logger?.debug({ ...entry, requestId: graphReq.requestId }, 'simulated Graph request');
-      send(res, response.status, { 'request-id': graphReq.requestId, 'client-request-id': graphReq.clientRequestId, ...response.headers }, response.body);
-    })().catch((err: unknown) => {
+    serve(ctx, req, res).catch((err: unknown) => {
       opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'simulator failed to answer');
       send(res, 500, {}, { error: { code: 'generalException', message: 'Simulator failure.' } });
     });

@@ -96,7 +96,7 @@ export class TenantState {
     return out;
   }
 
-  /** Entra ID tier from subscribedSkus, by the same rule the bot uses (facts §6). */
+  /** Entra ID tier from subscribedSkus, by the same rule the bot uses (docs/graph-notes.md, "Licences"). */
   licence(): Licence {
     const skus: SubscribedSku[] = this.tenant.subscribedSkus;
     return licenceFromSkus(skus);

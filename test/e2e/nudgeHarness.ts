@@ -1,28 +1,20 @@
 /**
- * Starts MfaBot with the policy and nudge features over HTTP, composed as the composition root will
- * (Graph client → status service → features → createBotApp with both features' verbs and commands →
- * conversationUpdate/installationUpdate routes → restify with CloudAdapter), against a simulator the
- * test owns, a fake Bot Connector and a clock the test moves. Several bots may share one data
- * directory (instances of one deployment), and a bot can be restarted on the same directory.
+ * Starts MfaBot over HTTP, built by the composition root, against a simulator the test owns, a fake
+ * Bot Connector and a clock the test moves. Several bots may share one data directory (instances of
+ * one deployment), and a bot can be restarted on the same directory.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { createGraphClient } from '../../src/graph/client';
-import { GraphTenantGateway } from '../../src/graph/gateway';
-import { StatusService } from '../../src/services/status';
-import { createBotApp } from '../../src/bot/app';
-import { createServer } from '../../src/bot/server';
-import { createPolicyFeature, type PolicyFeature } from '../../src/bot/policy';
-import { createNudgeFeature, type NudgeFeature, type NudgeFeatureSettings } from '../../src/bot/nudge';
-import { DEFAULT_NUDGE_WINDOW_MS } from '../../src/domain/nudge';
 import { FileStore } from '../../src/store/fileStore';
 import { silentLogger } from '../../src/log';
 import { MFABOT_TEAMS_APP_EXTERNAL_ID } from '../../src/sim/defaults';
 import type { TenantFixture } from '../../src/sim/fixture';
 import type { Simulator } from '../../src/sim/server';
 import { BOT_ID } from '../support/activities';
-import { ALICE, BREAK_GLASS, defaultSettings, fabrikam } from './policyHarness';
+import { ALICE, botEnv, defaultSettings, fabrikam, listen } from './policyHarness';
+import { loadConfig } from '../../src/config';
+import { buildMfaBot, type MfaBot } from '../../src/compose';
+import { NudgeStore } from '../../src/store/nudges';
+import type { NudgeSettings } from '../../src/services/nudge';
 
 export { ALICE, BOB, CAROL, ERIN, BREAK_GLASS, TENANT, startSim, tempDataDir } from './policyHarness';
 
@@ -54,8 +46,9 @@ export class TestClock {
 
 export interface NudgeBot {
   url: string;
-  nudge: NudgeFeature;
-  policy: PolicyFeature;
+  /** The nudge feature as tests drive it: history, one scheduler pass, and waiting for background work. */
+  nudge: { nudgeHistory(): ReturnType<NudgeStore['history']>; tick(): Promise<void>; idle(): Promise<void> };
+  bot: MfaBot;
   store: FileStore;
   close(): Promise<void>;
 }
@@ -64,79 +57,36 @@ export interface NudgeBotOptions {
   sim: Simulator;
   dataDir: string;
   clock: TestClock;
-  settings?: Partial<NudgeFeatureSettings>;
+  settings?: Partial<NudgeSettings>;
   approverIds?: string[];
   invokeBudgetMs?: number;
 }
 
-/** Starts a bot (not the simulator) on a free loopback port. */
+/** Starts a bot (not the simulator) on a free loopback port, built by the composition root. */
 export async function startNudgeBot(opts: NudgeBotOptions): Promise<NudgeBot> {
-  const logger = silentLogger();
-  const policySettings = defaultSettings({ approverIds: opts.approverIds ?? [ALICE] });
-  const client = createGraphClient({ baseUrl: opts.sim.url, credential: null, timeoutMs: 2_000, maxRetries: 1, logger, maxRetryDelayMs: 200 });
-  const tenantId = opts.sim.state.organization.id;
-  const gateway = new GraphTenantGateway({ client, baseUrl: opts.sim.url, tenantId });
-  const status = new StatusService({
-    gateway,
-    settings: { roleIds: policySettings.roleIds as string[], breakGlassUserIds: [...policySettings.breakGlassUserIds], exclusionGroupId: policySettings.exclusionGroupId },
-    cacheSeconds: 0,
-  });
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
   const store = new FileStore(opts.dataDir);
-  const policy = createPolicyFeature({
-    client, baseUrl: opts.sim.url, store, settings: policySettings, adapter, botAppId: '', logger, status, now: opts.clock.now,
-  });
-  const nudge = createNudgeFeature({
-    client,
-    baseUrl: opts.sim.url,
+  const env = botEnv(opts.sim, opts.dataDir, { MFABOT_TEAMS_APP_ID: MFABOT_TEAMS_APP_EXTERNAL_ID, MFABOT_DIGEST_HOUR_UTC: '8', MFABOT_DIGEST_WEEKDAY: '1' });
+  const bot = buildMfaBot(loadConfig(env), {
+    logger: silentLogger(),
     store,
-    adapter,
-    botAppId: '',
-    logger,
-    status,
-    settings: {
-      teamsAppExternalId: MFABOT_TEAMS_APP_EXTERNAL_ID,
-      windowMs: DEFAULT_NUDGE_WINDOW_MS,
-      nudgers: { kind: 'approvers' },
-      approverIds: policySettings.approverIds,
-      breakGlassUserIds: [BREAK_GLASS],
-      digestHourUtc: 8,
-      digestWeekday: 1,
-      maxAdminsListed: 15,
-      ...opts.settings,
-    },
-    isApprover: async (id) => (await policy.service.approverStatus(id)).approver,
-    tenantId: () => tenantId,
     now: opts.clock.now,
     invokeBudgetMs: opts.invokeBudgetMs,
+    graph: { maxRetryDelayMs: 200 },
     sleep: async () => undefined,
+    policy: defaultSettings({ approverIds: opts.approverIds ?? [ALICE] }),
+    nudge: opts.settings,
   });
-
-  // Wired as index.ts wires it: both features' verbs and commands, install/uninstall and references.
-  const app = createBotApp({
-    status, logger, botName: 'MfaBot', tenantId: () => tenantId, allowMissingTenant: true, maxAdminsListed: 15,
-    extraVerbs: { ...policy.verbs, ...nudge.verbs },
-    extraCommands: { ...policy.commands, ...nudge.commands },
-    policyImpact: () => policy.impactSummary(),
-    nudgeHistory: () => nudge.nudgeHistory(),
-    lifecycle: nudge,
-  });
-
-  const server = createServer({ adapter, app, logger });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listen(bot);
+  const nudgeStore = new NudgeStore(store);
   return {
-    url: `http://127.0.0.1:${port}`,
-    nudge,
-    policy,
+    url,
+    bot,
     store,
+    nudge: { nudgeHistory: () => nudgeStore.history(), tick: () => bot.scheduler.tick(), idle: () => bot.idle() },
     async close() {
-      nudge.stop();
-      await Promise.all([policy.idle(), nudge.idle()]);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      bot.stopWork();
+      await bot.idle();
+      await new Promise<void>((resolve) => bot.server.close(() => resolve()));
     },
   };
 }

@@ -1,24 +1,17 @@
 /**
- * Starts MfaBot with the policy feature over HTTP, composed exactly as the composition root does
- * (Graph client → status service → policy feature → createBotApp → restify with CloudAdapter), against
- * a simulator the test owns, with a fake Bot Connector. Bots can be closed and started again on the
- * same data directory to prove nothing is lost on restart.
+ * Starts MfaBot over HTTP, built by the composition root (src/compose.ts) from a demo-mode
+ * configuration, against a simulator the test owns, with a fake Bot Connector. Bots can be closed and
+ * started again on the same data directory to prove nothing is lost on restart.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { createGraphClient } from '../../src/graph/client';
-import { GraphTenantGateway } from '../../src/graph/gateway';
-import { StatusService } from '../../src/services/status';
-import { createBotApp } from '../../src/bot/app';
-import { createServer } from '../../src/bot/server';
-import { createPolicyFeature, type PolicyFeature } from '../../src/bot/policy';
 import type { PolicyFeatureSettings } from '../../src/services/policy';
-import { FileStore } from '../../src/store/fileStore';
 import { parseRoleScope } from '../../src/domain/roles';
 import { silentLogger } from '../../src/log';
+import { loadConfig } from '../../src/config';
+import { buildMfaBot, type MfaBot } from '../../src/compose';
 import { loadFixtureFile, type TenantFixture } from '../../src/sim/fixture';
 import { startSimulator, type Simulator } from '../../src/sim/server';
 
@@ -55,7 +48,8 @@ export function defaultSettings(overrides: Partial<PolicyFeatureSettings> = {}):
 
 export interface PolicyBot {
   url: string;
-  feature: PolicyFeature;
+  feature: { impactSummary(): ReturnType<MfaBot['policy']['impactSummary']>; idle(): Promise<void> };
+  bot: MfaBot;
   close(): Promise<void>;
 }
 
@@ -68,38 +62,54 @@ export interface PolicyBotOptions {
   auditRetryDelaysMs?: readonly number[];
 }
 
-/** Starts a bot (not the simulator) on a free loopback port. */
-export async function startPolicyBot(opts: PolicyBotOptions): Promise<PolicyBot> {
-  const logger = silentLogger();
-  const settings = defaultSettings(opts.settings);
-  const client = createGraphClient({ baseUrl: opts.sim.url, credential: null, timeoutMs: 2_000, maxRetries: 1, logger, maxRetryDelayMs: 200 });
-  const gateway = new GraphTenantGateway({ client, baseUrl: opts.sim.url, tenantId: opts.sim.state.organization.id });
-  const status = new StatusService({
-    gateway,
-    settings: { roleIds: settings.roleIds as string[], breakGlassUserIds: [...settings.breakGlassUserIds], exclusionGroupId: settings.exclusionGroupId },
-    cacheSeconds: 0,
-  });
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
-  const feature = createPolicyFeature({
-    client, baseUrl: opts.sim.url, store: new FileStore(opts.dataDir), settings, adapter, botAppId: '', logger, status,
-    now: opts.now, invokeBudgetMs: opts.invokeBudgetMs, auditRetryDelaysMs: opts.auditRetryDelaysMs,
-  });
-  const app = createBotApp({
-    status, logger, botName: 'MfaBot', tenantId: () => opts.sim.state.organization.id, allowMissingTenant: true, maxAdminsListed: 15,
-    extraVerbs: feature.verbs, extraCommands: feature.commands,
-  });
-  const server = createServer({ adapter, app, logger });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+/**
+ * The environment of a bot in demo mode on `sim` with a file store in `dataDir`: Fabrikam's approver,
+ * break-glass account and on-call exclusion group, short Graph timeouts and no status cache.
+ */
+export function botEnv(sim: Simulator, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    url: `http://127.0.0.1:${port}`,
-    feature,
+    MFABOT_GRAPH_URL: sim.url,
+    MicrosoftAppTenantId: sim.state.organization.id,
+    MFABOT_STORAGE: 'file',
+    MFABOT_DATA_DIR: dataDir,
+    MFABOT_APPROVERS: ALICE,
+    MFABOT_BREAK_GLASS: BREAK_GLASS,
+    MFABOT_EXCLUSION_GROUP: ON_CALL_GROUP,
+    MFABOT_STATUS_CACHE_SECONDS: '0',
+    MFABOT_GRAPH_TIMEOUT_MS: '2000',
+    MFABOT_GRAPH_MAX_RETRIES: '1',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+/** Listens on a free loopback port. */
+export async function listen(bot: MfaBot): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    bot.server.once('error', reject);
+    bot.server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return `http://127.0.0.1:${(bot.server.address() as AddressInfo).port}`;
+}
+
+/** Starts a bot (not the simulator) on a free loopback port, built by the composition root. */
+export async function startPolicyBot(opts: PolicyBotOptions): Promise<PolicyBot> {
+  const bot = buildMfaBot(loadConfig(botEnv(opts.sim, opts.dataDir)), {
+    logger: silentLogger(),
+    now: opts.now,
+    invokeBudgetMs: opts.invokeBudgetMs,
+    auditRetryDelaysMs: opts.auditRetryDelaysMs,
+    graph: { maxRetryDelayMs: 200 },
+    policy: defaultSettings(opts.settings),
+  });
+  const url = await listen(bot);
+  return {
+    url,
+    bot,
+    feature: { impactSummary: () => bot.policy.impactSummary(), idle: () => bot.idle() },
     async close() {
-      await feature.idle();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bot.idle();
+      await new Promise<void>((resolve) => bot.server.close(() => resolve()));
     },
   };
 }

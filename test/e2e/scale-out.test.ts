@@ -76,7 +76,7 @@ describe('two MfaBot processes sharing one Azurite container', function () {
     ]);
     if (reportedBy().size === 0) await connector.waitFor((s) => s.method === 'PUT' && created.test(cardText(attachedCard(s.body) ?? {})), 10_000);
     assert.equal(reportedBy().size, 1, answers.map((a) => a.text.split('\n')[0]).join(' | '));
-    for (const a of answers) assert.match(a.text, /^(Created: Conditional Access policy|Already in progress|Creating the Conditional Access policy…)/m);
+    for (const a of answers) assert.match(a.text, /^(Created: Conditional Access policy|Already in progress|Creating the Conditional Access policy…|MfaBot's Conditional Access policy already exists)/m);
     for (const a of answers) assert.doesNotMatch(a.text, /went wrong|could not/i);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The Bot Framework activities the page sends, shaped as Teams sends them (bot-framework-offline.md,
- * "Invokes"; facts §11): a message in the channel with the bot's mention entity, a message in a 1:1
+ * "Invokes"; docs/graph-notes.md, "Adaptive Cards in Teams"): a message in the channel with the bot's mention entity, a message in a 1:1
  * chat, and the `adaptiveCard/action` invoke of an Action.Execute click or an automatic refresh; and
  * the install notifications the playground's server sends in Teams' place.
  * The playground's server sets the serviceUrl, sender and recipient again before relaying them.
@@ -87,7 +87,7 @@ export function invokeActivity(
 }
 
 /**
- * What Teams sends the bot when it is installed in a user's personal scope (facts §10): a
+ * What Teams sends the bot when it is installed in a user's personal scope (docs/graph-notes.md, "Teams: proactive 1:1 messages"): a
  * `conversationUpdate` whose `membersAdded` names the bot, and an `installationUpdate` with action
  * `add`, both from the user in their 1:1 chat with the bot.
  */
@@ -105,7 +105,7 @@ export function submitActivity(config: PlaygroundConfig, user: TenantUser, where
 }
 
 /**
- * Whether a card's `refresh` fires automatically for this user (facts §11): `userIds` lists their
+ * Whether a card's `refresh` fires automatically for this user (docs/graph-notes.md, "Adaptive Cards in Teams"): `userIds` lists their
  * Teams id (or, as some bots do, their Entra object id); omitted means everyone (small chats); `[]`
  * means manual refresh only.
  */

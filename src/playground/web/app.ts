@@ -358,7 +358,7 @@ class PlaygroundApp {
       h('div', { class: `avatar${fromBot ? ' bot' : ''}`, 'aria-hidden': 'true' }, initials(message.from.name)), body);
   }
 
-  /** Teams refreshes a card on display when its `refresh.userIds` names the viewer (facts §11). */
+  /** Teams refreshes a card on display when its `refresh.userIds` names the viewer (docs/graph-notes.md, "Adaptive Cards in Teams"). */
   private refreshIfListed(message: ChatMessage): void {
     const mine = message.personal[this.userId];
     if (mine && mine.revision === message.revision) return;

@@ -1,7 +1,7 @@
 /**
  * Teams' `Chart.Donut` and `Chart.Pie` for Microsoft's Adaptive Cards renderer, which does not know
  * them: two card elements, registered through the renderer's own extensibility (a CardObjectRegistry),
- * that draw the chart as inline SVG with a legend. Data as Teams takes it (facts §11):
+ * that draw the chart as inline SVG with a legend. Data as Teams takes it (docs/graph-notes.md, "Adaptive Cards in Teams"):
  * `data: [{ legend, value, color? }]`, `title`; a colour is a host config colour name ("good",
  * "attention", …) or a CSS colour.
  */
@@ -80,12 +80,9 @@ export class PieChart extends AC.CardElement {
   }
 
   protected internalRender(): HTMLElement | undefined {
-    const data = this.data;
-    const total = data.reduce((sum, d) => sum + d.value, 0);
     const root = document.createElement('div');
     root.className = 'mfabot-chart';
     root.dataset.chartType = this.getJsonTypeName();
-    const summary = data.map((d) => `${d.legend} ${d.value}`).join(', ');
     if (this.chartTitle) {
       const title = document.createElement('div');
       title.className = 'mfabot-chart-title';
@@ -94,8 +91,15 @@ export class PieChart extends AC.CardElement {
     }
     const body = document.createElement('div');
     body.className = 'mfabot-chart-body';
+    body.append(this.pie(), this.legend());
     root.appendChild(body);
+    return root;
+  }
 
+  /** The pie (or donut) as inline SVG, labelled with its data for screen readers. */
+  private pie(): SVGSVGElement {
+    const data = this.data;
+    const total = data.reduce((sum, d) => sum + d.value, 0);
     const size = 120;
     const radius = size / 2;
     const svg = document.createElementNS(SVG_NS, 'svg');
@@ -103,9 +107,7 @@ export class PieChart extends AC.CardElement {
     svg.setAttribute('width', String(size));
     svg.setAttribute('height', String(size));
     svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', `${this.chartTitle ?? 'Chart'}: ${summary || 'no data'}`);
-    body.appendChild(svg);
-
+    svg.setAttribute('aria-label', `${this.chartTitle ?? 'Chart'}: ${data.map((d) => `${d.legend} ${d.value}`).join(', ') || 'no data'}`);
     if (total <= 0) {
       svg.appendChild(circle(radius, radius, radius - 1, '#e1dfdd'));
     } else {
@@ -132,10 +134,13 @@ export class PieChart extends AC.CardElement {
       label.textContent = String(total);
       svg.appendChild(label);
     }
+    return svg;
+  }
 
+  private legend(): HTMLUListElement {
     const legend = document.createElement('ul');
     legend.className = 'mfabot-chart-legend';
-    data.forEach((d, i) => {
+    this.data.forEach((d, i) => {
       const item = document.createElement('li');
       const swatch = document.createElement('span');
       swatch.className = 'mfabot-chart-swatch';
@@ -145,8 +150,7 @@ export class PieChart extends AC.CardElement {
       item.append(swatch, text);
       legend.appendChild(item);
     });
-    body.appendChild(legend);
-    return root;
+    return legend;
   }
 }
 

@@ -22,7 +22,3 @@ export function markdownToHtml(text: string): string {
   return html.replace(/\r?\n/g, '<br>');
 }
 
-/** Whether rendering changes anything; the renderer shows plain text as it is otherwise. */
-export function hasMarkdown(text: string): boolean {
-  return markdownToHtml(text) !== escapeHtml(text);
-}

@@ -1,5 +1,5 @@
 /**
- * A user's registered authentication methods (facts §3): the per-user alternative to the
+ * A user's registered authentication methods (docs/graph-notes.md, "Authentication methods"): the per-user alternative to the
  * registration report, one request per user. MfaBot does not call it; the benchmark's naive
  * baseline does. Methods are derived from the user's registration row, so both views agree.
  */
@@ -10,7 +10,7 @@ import { PERMISSION } from '../permissions';
 import type { Route } from '../router';
 import type { JsonObject } from '../util';
 
-/** The id Graph gives every user's password method (Microsoft's samples; facts §3). */
+/** The id Graph gives every user's password method (Microsoft's samples; docs/graph-notes.md, "Authentication methods"). */
 export const PASSWORD_METHOD_ID = '28c10230-6103-485e-b985-444c60001490';
 const CREATED = '2025-01-01T00:00:00Z';
 
@@ -22,7 +22,7 @@ function methodId(userId: string, kind: string): string {
 
 const type = (name: string): string => `#microsoft.graph.${name}AuthenticationMethod`;
 
-/** One `methodsRegistered` value of the report (facts §1) as the method object Graph lists. */
+/** One `methodsRegistered` value of the report (docs/graph-notes.md, "Registration report") as the method object Graph lists. */
 function methodView(user: FixtureUser, registered: string): JsonObject | null {
   const id = methodId(user.id, registered);
   switch (registered) {
@@ -66,7 +66,7 @@ export function authenticationMethods(user: FixtureUser, row: FixtureRegistratio
 
 export const authenticationMethodRoutes: Route[] = [
   {
-    // No OData query options (facts §3): any `$option` is a 400.
+    // No OData query options (docs/graph-notes.md, "Authentication methods"): any `$option` is a 400.
     method: 'GET', path: '/users/{id}/authentication/methods', permissions: [PERMISSION.authenticationMethods], options: [],
     handle: (ctx) => {
       const id = ctx.params.id ?? '';

@@ -1,5 +1,5 @@
 /**
- * JSON batching (facts §9): up to 20 requests, unique ids, `dependsOn` (424 when a dependency
+ * JSON batching (docs/graph-notes.md, "Batching and throttling"): up to 20 requests, unique ids, `dependsOn` (424 when a dependency
  * failed); each item runs through the same pipeline, so faults and permissions apply per item.
  */
 import { badRequest, errorBody, GraphError } from '../errors';

@@ -13,7 +13,7 @@ import { isRecord, newGuid, type JsonObject } from '../util';
 
 const PATH = '/identity/conditionalAccess/policies';
 const CONTEXT = 'identity/conditionalAccess/policies';
-/** Writing needs the ReadWrite scope together with Policy.Read.All (facts §4). */
+/** Writing needs the ReadWrite scope together with Policy.Read.All (docs/graph-notes.md, "Conditional Access"). */
 const WRITE = [PERMISSION.conditionalAccessWrite, PERMISSION.conditionalAccessRead];
 
 function requirePolicy(ctx: HandlerContext): FixturePolicy {
@@ -28,7 +28,7 @@ function requireBody(ctx: HandlerContext): JsonObject {
   return ctx.req.body;
 }
 
-/** Graph refuses to enable CA while security defaults are on (facts §4/§5). */
+/** Graph refuses to enable CA while security defaults are on (docs/graph-notes.md, "Conditional Access"). */
 function refuseWhileSecurityDefaults(ctx: HandlerContext, state: unknown): void {
   if (state === 'enabled' && ctx.sim.state.tenant.identitySecurityDefaultsEnforcementPolicy.isEnabled) {
     throw badRequest('Security Defaults is enabled in the tenant. You must disable Security defaults before enabling a Conditional Access policy.');

@@ -1,4 +1,4 @@
-/** Security defaults (facts §5) and authentication strength policies. */
+/** Security defaults (docs/graph-notes.md, "Security defaults") and authentication strength policies. */
 import { SECURITY_DEFAULTS_POLICY_ID } from '../defaults';
 import { evolve, LATE_MEMBERS, wantsLateMembers } from '../enums';
 import { badRequest, resourceNotFound } from '../errors';

@@ -1,0 +1,103 @@
+/**
+ * What a click on a policy button can come to, how a failed Graph write is told, and the audit log's
+ * words for each outcome.
+ */
+import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
+import type { Action, Blocker, Person, Proposal } from '../domain/approval';
+import type { GraphFailure } from '../graph/errors';
+import type { PolicyRecord } from '../store/proposals';
+
+/** How a failed Graph write is described: whether anything changed is said only when it is known. */
+export interface WriteFailure {
+  message: string;
+  /** 'no' when Graph guarantees nothing happened; 'unknown' after a 5xx, a timeout or a network error. */
+  changed: 'no' | 'unknown';
+  missing?: string;
+  graphMessage?: string;
+  requestId?: string;
+}
+
+export type Outcome =
+  | { kind: 'created'; record: PolicyRecord; approvedBy: Person; proposal?: Proposal }
+  | { kind: 'exists'; policy: ConditionalAccessPolicy; record?: PolicyRecord; proposal?: Proposal }
+  | { kind: 'enforced'; record: PolicyRecord; requestedBy: Person; approvedBy: Person; proposal?: Proposal }
+  | { kind: 'alreadyEnforced'; policy: ConditionalAccessPolicy; record?: PolicyRecord; proposal?: Proposal }
+  | { kind: 'noPolicy' }
+  | { kind: 'proposed'; proposal: Proposal; isNew: boolean }
+  | { kind: 'rejected'; proposal: Proposal }
+  | { kind: 'expired'; proposal: Proposal }
+  | { kind: 'closed'; proposal: Proposal }
+  | { kind: 'unknownProposal' }
+  | { kind: 'refused'; action: Action; reason: string; proposal?: Proposal }
+  | { kind: 'blocked'; action: 'create' | 'enable'; blockers: Blocker[]; proposal?: Proposal }
+  | { kind: 'busy' }
+  | { kind: 'failed'; action: 'create' | 'enable'; failure: WriteFailure; proposal?: Proposal };
+
+/** The policy an outcome is about, if any. */
+export function policyIdOf(outcome: Outcome): string | undefined {
+  switch (outcome.kind) {
+    case 'created':
+    case 'enforced':
+      return outcome.record.policyId || undefined;
+    case 'exists':
+    case 'alreadyEnforced':
+      return outcome.policy.id ?? undefined;
+    case 'proposed':
+      return outcome.proposal.policyId ?? undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The audit result and a one-line detail for an outcome. */
+export function describeOutcome(outcome: Outcome): { result: string; detail: string } {
+  switch (outcome.kind) {
+    case 'created':
+      return { result: 'created', detail: `created "${outcome.record.displayName}" report-only; requested by ${outcome.record.requestedBy.name}, approved by ${outcome.approvedBy.name}` };
+    case 'exists':
+      return { result: 'exists', detail: `MfaBot's policy already exists (${outcome.policy.state ?? 'unknown state'}); nothing was created` };
+    case 'enforced':
+      return { result: 'enforced', detail: `switched "${outcome.record.displayName}" to enforced; requested by ${outcome.requestedBy.name}, approved by ${outcome.approvedBy.name}` };
+    case 'alreadyEnforced':
+      return { result: 'exists', detail: 'the policy is already enforced; nothing was changed' };
+    case 'noPolicy':
+      return { result: 'refused', detail: 'MfaBot\'s policy does not exist, so there is nothing to enforce' };
+    case 'proposed':
+      return { result: outcome.isNew ? 'proposed' : 'joined', detail: `${outcome.proposal.kind} request ${outcome.isNew ? 'sent to the approvers' : 'already waiting for an approver'}` };
+    case 'rejected':
+      return { result: 'rejected', detail: `rejected${outcome.proposal.reason ? `: ${outcome.proposal.reason}` : ''}` };
+    case 'expired':
+      return { result: 'expired', detail: 'the request had expired; nothing was changed' };
+    case 'closed':
+      return { result: 'refused', detail: `the request was already ${outcome.proposal.status}; nothing was changed` };
+    case 'unknownProposal':
+      return { result: 'refused', detail: 'unknown request id; nothing was changed' };
+    case 'refused':
+      return { result: 'refused', detail: outcome.reason };
+    case 'blocked':
+      return { result: 'refused', detail: outcome.blockers.map((b) => b.problem).join(' ') };
+    case 'busy':
+      return { result: 'busy', detail: 'another create or enforce was in progress; nothing was changed by this click' };
+    case 'failed':
+      return { result: outcome.failure.changed === 'unknown' ? 'unknown' : 'failed', detail: outcome.failure.message };
+  }
+}
+
+/**
+ * A Graph failure as the card tells it. `changed: 'no'` (a read failed, or Graph refused the write)
+ * says nothing was changed; 'unknown' says so and how to check.
+ */
+export function writeFailure(err: GraphFailure, changed: 'no' | 'unknown'): WriteFailure {
+  const message = err.kind === 'badRequest'
+    ? `Graph rejected the policy: ${err.details.graphMessage ?? err.message} Nothing was changed.`
+    : changed === 'unknown'
+      ? `${err.message} MfaBot could not confirm whether the change was made, and did not find it when it looked again. Check the Conditional Access policies in the Entra admin center before trying again; MfaBot looks for its policy first, so clicking again will not create a second one.`
+      : `${err.message} Nothing was changed.`;
+  return {
+    message,
+    changed,
+    ...(err.details.missing ? { missing: err.details.missing } : {}),
+    ...(err.details.graphMessage ? { graphMessage: err.details.graphMessage } : {}),
+    ...(err.details.requestId ? { requestId: err.details.requestId } : {}),
+  };
+}

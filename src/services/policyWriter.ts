@@ -1,0 +1,227 @@
+/**
+ * The one path by which MfaBot changes Conditional Access: create its report-only policy, or switch it
+ * on. Each write happens exactly once however many clicks and instances ask (a storage lease, and a
+ * look in Graph first), only after the checks that make it safe have passed against what Graph holds
+ * now, and only once its intent is in the audit log.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
+import { createBlockers, type Blocker, type CreateFacts, type Person, type Proposal } from '../domain/approval';
+import {
+  buildPolicyDraft, enforceBlockers, isMfaBotPolicy, policyDrift, sameDraft, verifyDraft, REPORT_ONLY, type PolicyDraft, type PolicyDraftSettings,
+} from '../domain/policyDraft';
+import { GraphFailure } from '../graph/errors';
+import type { PolicyGateway } from '../graph/policyGateway';
+import type { Logger } from '../log';
+import type { OperationLock } from '../store/lock';
+import type { PolicyRecord, ProposalStore } from '../store/proposals';
+import type { AuditTrail } from './auditTrail';
+import { writeFailure, type Outcome, type WriteFailure } from './outcomes';
+
+export interface PolicyWriterDeps {
+  gateway: PolicyGateway;
+  proposals: ProposalStore;
+  lock: OperationLock;
+  audit: AuditTrail;
+  settings: PolicyDraftSettings & { lockTtlMs?: number };
+  logger: Logger;
+  now: () => Date;
+  newId?: () => string;
+  /** Called after MfaBot changed the tenant (e.g. to drop a cached status report). */
+  onChanged?: () => void;
+}
+
+const LOCK_NAME = 'conditional-access-policy';
+const UNKNOWN: Person = { id: '', name: 'unknown' };
+type Held = () => Promise<boolean>;
+
+export class PolicyWriter {
+  constructor(private readonly deps: PolicyWriterDeps) {}
+
+  /** Creates the report-only policy, exactly once however many clicks arrive. */
+  async create(requestedBy: Person, approvedBy: Person, proposal?: Proposal): Promise<Outcome> {
+    return this.underLease('create', async (stillHeld) => {
+      const existing = await this.findExisting();
+      if (existing) return { kind: 'exists', policy: existing, record: await this.rememberExisting(existing, requestedBy, approvedBy) };
+      const draft = buildPolicyDraft(this.deps.settings);
+      const blockers = await this.createBlockers(draft, proposal);
+      if (blockers.length > 0) return { kind: 'blocked', action: 'create', blockers };
+      const detail = `creating "${draft.displayName}" report-only; requested by ${requestedBy.name}, approved by ${approvedBy.name}`;
+      const notReady = await this.readyToWrite('create', stillHeld, () => this.deps.audit.intent(approvedBy, 'policy.create', detail, { proposal }));
+      if (notReady) return notReady;
+      let created: ConditionalAccessPolicy;
+      try {
+        created = await this.deps.gateway.createPolicy(draft);
+      } catch (err) {
+        if (!(err instanceof GraphFailure)) throw err;
+        if (!err.outcomeUnknown) return { kind: 'failed', action: 'create', failure: writeFailure(err, 'no') };
+        // Graph may have created it anyway: look before saying anything.
+        const after = await this.findExisting().catch(() => null);
+        if (!after) return { kind: 'failed', action: 'create', failure: writeFailure(err, 'unknown') };
+        created = after;
+      }
+      const record: PolicyRecord = {
+        policyId: created.id ?? '', displayName: created.displayName ?? draft.displayName, state: String(created.state ?? REPORT_ONLY),
+        createdAt: created.createdDateTime ?? this.deps.now().toISOString(), createdBy: approvedBy, requestedBy,
+      };
+      await this.saveRecord(record);
+      this.deps.onChanged?.();
+      return { kind: 'created', record, approvedBy, proposal };
+    });
+  }
+
+  /** Switches the report-only policy to enforced after re-checking it is still safe and unchanged. */
+  async enable(requestedBy: Person, approvedBy: Person, proposal?: Proposal): Promise<Outcome> {
+    return this.underLease('enable', async (stillHeld) => {
+      const record = await this.deps.proposals.policyRecord();
+      const policy = await this.findExisting();
+      if (!policy?.id) return { kind: 'noPolicy' };
+      if (proposal?.policyId && proposal.policyId.toLowerCase() !== policy.id.toLowerCase()) {
+        return { kind: 'blocked', action: 'enable', blockers: [{ problem: 'The policy this request was about no longer exists.', fix: 'Click "Enforce" again for a new request.' }] };
+      }
+      if (policy.state === 'enabled') return { kind: 'alreadyEnforced', policy, record };
+      const blockers = await this.enableBlockers(policy);
+      if (blockers.length > 0) return { kind: 'blocked', action: 'enable', blockers };
+      const detail = `enforcing "${policy.displayName ?? policy.id}"; requested by ${requestedBy.name}, approved by ${approvedBy.name}`;
+      const notReady = await this.readyToWrite('enable', stillHeld, () => this.deps.audit.intent(approvedBy, 'policy.enable', detail, { proposal, policyId: policy.id ?? undefined }));
+      if (notReady) return notReady;
+      try {
+        await this.deps.gateway.setPolicyState(policy.id, 'enabled');
+      } catch (err) {
+        if (!(err instanceof GraphFailure)) throw err;
+        if (!err.outcomeUnknown) return { kind: 'failed', action: 'enable', failure: writeFailure(err, 'no') };
+        const after = await this.deps.gateway.getPolicy(policy.id).catch(() => null);
+        if (after?.state !== 'enabled') return { kind: 'failed', action: 'enable', failure: writeFailure(err, 'unknown') };
+      }
+      const base: PolicyRecord = record ?? {
+        policyId: policy.id, displayName: policy.displayName ?? '', state: '', createdAt: policy.createdDateTime ?? '', createdBy: UNKNOWN, requestedBy: UNKNOWN,
+      };
+      const updated: PolicyRecord = { ...base, policyId: policy.id, state: 'enabled', enforcedAt: this.deps.now().toISOString(), enforcedBy: approvedBy };
+      await this.saveRecord(updated);
+      this.deps.onChanged?.();
+      return { kind: 'enforced', record: updated, requestedBy, approvedBy, proposal };
+    });
+  }
+
+  /** MfaBot's policy in the tenant: by the id it stored, else by display name. */
+  async findExisting(): Promise<ConditionalAccessPolicy | null> {
+    const record = await this.deps.proposals.policyRecord();
+    if (record?.policyId) {
+      const byId = await this.deps.gateway.getPolicy(record.policyId);
+      if (byId) return byId;
+    }
+    const all = await this.deps.gateway.listPolicies();
+    return all.find(isMfaBotPolicy) ?? null;
+  }
+
+  /** Why MfaBot would not create its policy now; the `draft` it would create, checked against an approved one. */
+  async createBlockers(draft: PolicyDraft = buildPolicyDraft(this.deps.settings), approved?: Proposal): Promise<Blocker[]> {
+    const blockers = createBlockers(await this.createFacts());
+    if (approved?.draft && !sameDraft(approved.draft, draft)) {
+      blockers.push({
+        problem: 'MfaBot\'s configuration changed since this was requested, so the approved policy is not the one MfaBot would create now.',
+        fix: 'Click "Create policy (report-only)" again for a new request.',
+      });
+    }
+    if (blockers.length > 0) return blockers;
+    const verdict = verifyDraft(draft, this.deps.settings, await this.mfaStrengthIds());
+    return verdict.problems.map((p) => ({ problem: `The policy would leave a gap: ${p}.`, fix: 'Check MFABOT_ROLES, MFABOT_EXCLUSION_GROUP and MFABOT_POLICY_STRENGTH_ID.' }));
+  }
+
+  /** Why MfaBot would not enforce `policy` now: what makes creating unsafe, and any change since it was created. */
+  async enableBlockers(policy: ConditionalAccessPolicy): Promise<Blocker[]> {
+    const blockers = createBlockers(await this.createFacts());
+    // Enforcing must do what the approvers were shown: a policy edited in the portal (say, widened to
+    // every user with a device requirement) could lock people out while the cards still promise MFA for admins.
+    for (const change of policyDrift(buildPolicyDraft(this.deps.settings), policy)) {
+      blockers.push({
+        problem: `The policy was changed after MfaBot created it. ${change}.`,
+        fix: 'Undo the change in the Entra admin center, or delete the policy and let MfaBot create it again; then click Enforce.',
+      });
+    }
+    for (const problem of enforceBlockers(policy, this.deps.settings, await this.mfaStrengthIds())) {
+      blockers.push({ problem: `Not safe to enforce: ${problem}.`, fix: 'Fix the policy in the Entra admin center (or delete it and let MfaBot create it again), then click Enforce.' });
+    }
+    return blockers;
+  }
+
+  /**
+   * The last steps before a write: under throttling the checks can outlast the lease, after which
+   * another instance may hold it and write; and the intent must be in the audit log. Null: go ahead.
+   */
+  private async readyToWrite(action: 'create' | 'enable', stillHeld: Held, intent: () => Promise<WriteFailure | null>): Promise<Outcome | null> {
+    if (!(await stillHeld())) return { kind: 'busy' };
+    const unaudited = await intent();
+    return unaudited ? { kind: 'failed', action, failure: unaudited } : null;
+  }
+
+  /**
+   * Runs `work` holding the create/enforce lease; a second caller gets `busy` at once. A Graph failure
+   * before any write (a read) becomes a failed outcome: nothing was changed.
+   */
+  private async underLease(action: 'create' | 'enable', work: (stillHeld: Held) => Promise<Outcome>): Promise<Outcome> {
+    const owner = this.deps.newId ? this.deps.newId() : randomUUID();
+    const lease = await this.deps.lock.acquire(LOCK_NAME, owner, this.deps.settings.lockTtlMs ?? 120_000);
+    if (!lease.acquired) return { kind: 'busy' };
+    try {
+      return await work(() => lease.renew());
+    } catch (err) {
+      if (err instanceof GraphFailure) return { kind: 'failed', action, failure: writeFailure(err, 'no') };
+      throw err;
+    } finally {
+      await lease.release().catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'could not release the policy lease'));
+    }
+  }
+
+  /**
+   * Stores MfaBot's record of its policy. Graph stays the source of truth (findExisting falls back to
+   * the display name), so a storage failure after Graph has changed the policy is logged loudly and
+   * does not turn a change that happened into an error.
+   */
+  private async saveRecord(record: PolicyRecord): Promise<void> {
+    try {
+      await this.deps.proposals.savePolicyRecord(record);
+    } catch (err) {
+      this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), policyId: record.policyId }, 'could not store the record of MfaBot\'s policy');
+    }
+  }
+
+  /** A policy found in Graph that MfaBot has no record of (created by an earlier run): record it. */
+  private async rememberExisting(policy: ConditionalAccessPolicy, requestedBy: Person, approvedBy: Person): Promise<PolicyRecord | undefined> {
+    const record = await this.deps.proposals.policyRecord();
+    if (!policy.id || (record && record.policyId.toLowerCase() === policy.id.toLowerCase())) return record;
+    const fresh: PolicyRecord = {
+      policyId: policy.id, displayName: policy.displayName ?? '', state: String(policy.state ?? ''),
+      createdAt: policy.createdDateTime ?? this.deps.now().toISOString(), createdBy: approvedBy, requestedBy,
+    };
+    await this.saveRecord(fresh);
+    return fresh;
+  }
+
+  private async mfaStrengthIds(): Promise<string[]> {
+    if (!this.deps.settings.authenticationStrengthId) return [];
+    return (await this.deps.gateway.authenticationStrengths()).filter((s) => s.requiresMfa).map((s) => s.id);
+  }
+
+  private async createFacts(): Promise<CreateFacts> {
+    const { gateway, settings } = this.deps;
+    const soft = <T>(p: Promise<T>): Promise<T | null> => p.catch((err: unknown) => {
+      if (err instanceof GraphFailure) return null;
+      throw err;
+    });
+    const [licence, securityDefaultsEnabled, breakGlass, strengths] = await Promise.all([
+      soft(gateway.licence()),
+      soft(gateway.securityDefaultsEnabled()),
+      Promise.all(settings.breakGlassUserIds.map((id) => gateway.directoryObject(id))),
+      settings.authenticationStrengthId ? gateway.authenticationStrengths() : Promise.resolve(null),
+    ]);
+    const strengthId = settings.authenticationStrengthId?.toLowerCase() ?? null;
+    const strength = strengthId && strengths ? strengths.find((s) => s.id === strengthId) : undefined;
+    return {
+      licence,
+      securityDefaultsEnabled,
+      breakGlass,
+      strength: strengthId ? { id: strengthId, found: strength !== undefined, requiresMfa: strength?.requiresMfa ?? false, name: strength?.displayName ?? null } : null,
+    };
+  }
+}
