@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
-import { evaluatePolicies } from './domain/coverage';
+import type { NamedLocationInput } from './domain/signInSpace';
+import { evaluatePolicies, NO_POLICY_REASON } from './domain/coverage';
+import { adminGapGroups, adminGapSentence, adminGroupSentence, policyGapGroups } from './domain/gapGroups';
+import { listWords } from './domain/signInSpace';
 import { policyShapeProblem } from './domain/policyShape';
 import { isGuid, parseRoleScope, roleInfo } from './domain/roles';
 import type { StatusReport } from './domain/report';
@@ -24,12 +27,8 @@ import { GRAPH_FAULT_NAMES, isGraphFaultName, startSimulator } from './sim/serve
 import { allPermissions } from './graph/permissions';
 import { runDoctor } from './doctor';
 
-/** Built-in authentication strengths that require MFA, for offline checks without a tenant to ask. */
-export const BUILT_IN_MFA_STRENGTH_IDS = [
-  '00000000-0000-0000-0000-000000000002',
-  '00000000-0000-0000-0000-000000000003',
-  '00000000-0000-0000-0000-000000000004',
-];
+/** Built-in authentication strengths that require MFA (the coverage rules know them themselves). */
+export { BUILT_IN_MFA_STRENGTH_IDS } from './domain/policyRegion';
 
 export class UsageError extends Error {}
 
@@ -42,8 +41,8 @@ export interface CliIO {
 }
 
 const USAGE = `usage:
-  mfabot check-policies FILE [--roles ID,...|LIST] [--break-glass ID,...] [--exclusion-group ID]
-  mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID]
+  mfabot check-policies FILE [--roles ID,...|LIST] [--break-glass ID,...] [--exclusion-group ID,...] [--named-locations FILE]
+  mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID,...]
   mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]
              [--grant PERM,...] [--fault NAME[,NAME...]]   (faults: ${GRAPH_FAULT_NAMES.join(', ')})
   mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]`;
@@ -54,35 +53,75 @@ function ids(value: string | undefined, flag: string): string[] {
   return list.map((v) => v.toLowerCase());
 }
 
-function readPolicies(file: string): ConditionalAccessPolicy[] {
+/** A JSON file's content, or a usage error naming the file. */
+function readJsonFile(file: string): unknown {
   let text: string;
   try {
     text = decodeJsonText(readFileSync(file));
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
   }
-  const list = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { value?: unknown }).value) ? (json as { value: unknown[] }).value : null;
+}
+
+/** The items of a Graph list response (`{"value":[...]}`) or a bare array; null for anything else. */
+function listItems(json: unknown): unknown[] | null {
+  if (Array.isArray(json)) return json;
+  if (json && typeof json === 'object' && Array.isArray((json as { value?: unknown }).value)) return (json as { value: unknown[] }).value;
+  return null;
+}
+
+const hasNextLink = (json: unknown): boolean =>
+  !!json && typeof json === 'object' && !Array.isArray(json) && typeof (json as Record<string, unknown>)['@odata.nextLink'] === 'string';
+
+/**
+ * The policies of an export. A policy that cannot be read is reported in `warnings` and left out
+ * (leaving a policy out can only lose coverage, never invent it); the file is refused only when it
+ * has policies and none of them can be read.
+ */
+function readPolicies(file: string, warnings: string[]): ConditionalAccessPolicy[] {
+  const json = readJsonFile(file);
+  const list = listItems(json);
   if (!list) throw new UsageError(`${file} must be a Graph list response ({"value":[...]}) or an array of conditionalAccessPolicy`);
+  if (hasNextLink(json)) {
+    warnings.push(`${file} has @odata.nextLink: it is one page of a longer list, and only the policies on this page were judged.`);
+  }
+  const readable: ConditionalAccessPolicy[] = [];
+  const problems: string[] = [];
   list.forEach((p, i) => {
-    const problem = policyShapeProblem(p);
-    if (problem) {
-      const id = (p as { id?: unknown } | null)?.id;
-      throw new UsageError(`${file}: policy #${i + 1}${typeof id === 'string' ? ` (${id})` : ''} ${problem}`);
+    const problem = policyShapeProblem(p, { emptyConditionArrays: true });
+    if (!problem) {
+      readable.push(p as ConditionalAccessPolicy);
+      return;
     }
+    const id = (p as { id?: unknown } | null)?.id;
+    problems.push(`policy #${i + 1}${typeof id === 'string' ? ` (${id})` : ''} ${problem}`);
   });
-  return list as ConditionalAccessPolicy[];
+  if (list.length > 0 && readable.length === 0) throw new UsageError(`${file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more unreadable)` : ''}`);
+  for (const problem of problems) warnings.push(`${file}: ${problem}; it was not judged.`);
+  return readable;
+}
+
+/** Named locations (Graph ipNamedLocation / countryNamedLocation), for which are trusted. */
+function readNamedLocations(file: string): NamedLocationInput[] {
+  const list = listItems(readJsonFile(file));
+  if (!list || !list.every((l) => l !== null && typeof l === 'object' && typeof (l as { id?: unknown }).id === 'string')) {
+    throw new UsageError(`${file} must be a Graph list response ({"value":[...]}) or an array of namedLocation, each with an id`);
+  }
+  return list as NamedLocationInput[];
 }
 
 interface Scope {
   roleIds: string[];
+  /** Declared break-glass ids: users or groups. */
   breakGlassUserIds: string[];
+  /** The first declared exclusion group, for the parts of MfaBot that take one. */
   exclusionGroupId: string | null;
+  exclusionGroupIds: string[];
 }
 
 /** The scope flags; each may be given more than once (`--break-glass A --break-glass B` declares both). */
@@ -104,14 +143,12 @@ function scopeFrom(values: ScopeValues, env: CliIO['env']): Scope {
   } catch (err) {
     throw new UsageError(`--roles: ${(err as Error).message}`);
   }
-  const groups = [...new Set((values['exclusion-group'] ?? [env.MFABOT_EXCLUSION_GROUP ?? '']).map((g) => g.trim().toLowerCase()))];
-  const group = groups.filter((g) => g !== '');
-  if (group.length > 1) throw new UsageError('--exclusion-group: give one group id');
-  if (group[0] !== undefined && !isGuid(group[0])) throw new UsageError(`--exclusion-group: "${group[0]}" is not a GUID`);
+  const groups = [...new Set(ids(joined(values['exclusion-group'], env.MFABOT_EXCLUSION_GROUP), '--exclusion-group'))];
   return {
     roleIds,
     breakGlassUserIds: [...new Set(ids(joined(values['break-glass'], env.MFABOT_BREAK_GLASS), '--break-glass'))],
-    exclusionGroupId: group[0] ?? null,
+    exclusionGroupId: groups[0] ?? null,
+    exclusionGroupIds: groups,
   };
 }
 
@@ -119,18 +156,39 @@ async function checkPolicies(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: SCOPE_OPTIONS,
+    options: { ...SCOPE_OPTIONS, 'named-locations': { type: 'string' } },
   });
   if (positionals.length !== 1) throw new UsageError('check-policies takes exactly one FILE');
-  const policies = readPolicies(positionals[0] as string);
+  const warnings: string[] = [];
+  const policies = readPolicies(positionals[0] as string, warnings);
+  const namedLocations = values['named-locations'] ? readNamedLocations(values['named-locations']) : undefined;
   const scope = scopeFrom(values, io.env);
-  const report = evaluatePolicies(policies, { ...scope, mfaStrengthIds: BUILT_IN_MFA_STRENGTH_IDS });
-  io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  const report = evaluatePolicies(policies, { ...scope, namedLocations });
+  io.stdout(`${JSON.stringify({ ...report, warnings: [...warnings, ...report.warnings] }, null, 2)}\n`);
   return report.covered ? 0 : 1;
 }
 
-/** The `status --json` document (README, "The mfabot command"). */
+/** A role's display name as the report has it. */
+function reportRoleName(report: StatusReport): (roleId: string) => string {
+  const names = new Map(report.roles.map((r) => [r.roleId, r.displayName]));
+  return (roleId) => names.get(roleId) ?? roleInfo(roleId).displayName;
+}
+
+function reportRoleRank(report: StatusReport): (roleId: string) => number {
+  const ranks = new Map(report.roles.map((r) => [r.roleId, r.rank]));
+  return (roleId) => ranks.get(roleId) ?? roleInfo(roleId).rank;
+}
+
+/**
+ * The `status --json` document (README, "The mfabot command"). Per admin, `caCovered` and `unprotectedSignIn`, and
+ * beside them: `caGap` (the gap in one sentence), `caEvaluatedAsActivated` (eligible roles judged as
+ * if activated), `caExclusion` (the declared break-glass or exclusion id that leaves them out on
+ * purpose) and `caUncertainGroups` (groups whose members could not all be read, which the verdict
+ * did not count on).
+ */
 export function statusJson(report: StatusReport) {
+  const roleName = reportRoleName(report);
+  const rank = reportRoleRank(report);
   return {
     tenantId: report.tenantId,
     tenantName: report.tenantName,
@@ -140,9 +198,16 @@ export function statusJson(report: StatusReport) {
       displayName: a.displayName,
       roles: a.roles.map((r) => ({ roleId: r.roleId, activation: r.activation, via: r.via, ...(r.groupId ? { groupId: r.groupId } : {}) })),
       mfaRegistered: a.mfaRegistered,
+      caCovered: a.ca?.caCovered ?? false,
+      unprotectedSignIn: a.ca?.unprotectedSignIn ?? null,
+      caGap: adminGapSentence(a, roleName, rank),
+      caEvaluatedAsActivated: a.ca?.evaluatedAsActivated ?? [],
+      caExclusion: a.ca?.sanctionedExclusion ?? null,
+      caUncertainGroups: a.ca?.uncertainGroups ?? [],
     })),
     servicePrincipals: report.servicePrincipals,
     totals: report.totals,
+    caTotals: { covered: report.adminCa.covered, uncovered: report.adminCa.uncovered, excluded: report.adminCa.excluded },
     policy: report.policy,
     securityDefaultsEnabled: report.securityDefaultsEnabled,
     licence: report.licence,
@@ -152,15 +217,49 @@ export function statusJson(report: StatusReport) {
   };
 }
 
+/** Up to this many admins are named in each gap line of the text output; the rest are counted. */
+const NAMES_PER_GAP = 5;
+
+/**
+ * The Conditional Access part of `mfabot status`, grouped as the status card groups it: admins who
+ * can sign in without MFA the same way in one line, then the roles' gaps policy by policy.
+ */
+function conditionalAccessText(report: StatusReport): string[] {
+  const roleName = reportRoleName(report);
+  const rank = reportRoleRank(report);
+  const ca = report.adminCa;
+  const lines = [
+    `Conditional Access: ${ca.covered} of ${report.totals.admins} admins must use MFA on every sign-in; ${ca.uncovered} can sign in without MFA${ca.excluded > 0 ? `; ${ca.excluded} left out on purpose` : ''}${report.securityDefaultsEnabled === true && ca.uncovered > 0 ? ' (security defaults, which are on, require MFA of admins instead)' : ''}.`,
+  ];
+  for (const group of adminGapGroups(report, rank)) {
+    lines.push(`  ${group.admins.length === 1 ? '1 admin' : `${group.admins.length} admins`}: ${adminGroupSentence(group, NAMES_PER_GAP, roleName, rank)}`);
+  }
+  const excluded = report.admins.filter((a) => a.ca?.caCovered === 'excluded');
+  if (excluded.length > 0) {
+    const names = excluded.slice(0, NAMES_PER_GAP).map((a) => `${a.displayName} (${a.ca?.sanctionedExclusion?.kind === 'breakGlass' ? 'break-glass' : 'exclusion group'})`);
+    lines.push(`  Left out on purpose: ${listWords([...names, ...(excluded.length > names.length ? [`${excluded.length - names.length} more`] : [])])}.`);
+  }
+  if (report.admins.some((a) => (a.ca?.evaluatedAsActivated.length ?? 0) > 0)) {
+    lines.push('  PIM-eligible admins are judged as if they had activated their roles: Conditional Access sees a role only while it is active.');
+  }
+  const uncovered = report.policy.roles.filter((r) => !r.covered);
+  lines.push(`Roles: Conditional Access enforces MFA for ${report.policy.roles.length - uncovered.length} of ${report.policy.roles.length} admin roles in scope${uncovered.length > 0 ? '. Why, policy by policy:' : '.'}`);
+  const policyNames = new Map(Object.entries(report.policyNames ?? {}));
+  for (const group of policyGapGroups(uncovered, NO_POLICY_REASON)) {
+    const roles = group.roleIds.length === uncovered.length && uncovered.length > 1 ? `all ${uncovered.length} uncovered roles` : group.roleIds.map(roleName).join(', ');
+    lines.push(group.policyId
+      ? `  ${policyNames.get(group.policyId) ?? `policy ${group.policyId}`}: ${group.reason} (${roles})`
+      : `  No policy: ${group.reason} (${roles})`);
+  }
+  return lines;
+}
+
 function statusText(report: StatusReport): string {
   const t = report.totals;
   const lines = [
     `${report.tenantName ?? report.tenantId}: ${t.registered} of ${t.admins} admins are registered for MFA (${t.unregistered} not registered, ${t.unknown} unknown).`,
-    `Conditional Access enforces MFA for ${report.policy.roles.filter((r) => r.covered).length} of ${report.policy.roles.length} admin roles in scope.`,
+    ...conditionalAccessText(report),
   ];
-  for (const role of report.policy.roles.filter((r) => !r.covered)) {
-    lines.push(`  ${role.displayName}: ${role.gaps.map((g) => (g.policyName ? `${g.policyName}: ${g.reason}` : g.reason)).join('; ')}`);
-  }
   const missing = report.admins.filter((a) => a.mfaRegistered !== true);
   if (missing.length > 0) lines.push('Not registered (or unknown):');
   for (const a of missing) {
@@ -214,7 +313,7 @@ async function status(args: string[], io: CliIO): Promise<number> {
   }
 
   try {
-    const facts = await gateway.readTenant({ roleIds: scope.roleIds });
+    const facts = await gateway.readTenant({ roleIds: scope.roleIds, breakGlassIds: scope.breakGlassUserIds, exclusionGroupIds: scope.exclusionGroupIds });
     const report = buildStatusReport(facts, scope, new Date());
     io.stdout(values.json ? `${JSON.stringify(statusJson(report), null, 2)}\n` : statusText(report));
     return 0;

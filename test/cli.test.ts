@@ -8,6 +8,10 @@ import { runCli } from '../src/cli';
 
 const ROOT = path.join(__dirname, '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'fabrikam.json');
+/** Tailspin Toys: split policies, named locations, group-targeted policies, break-glass and exclusion groups. */
+const TAILSPIN = path.join(__dirname, 'fixtures', 'tailspin.json');
+const TAILSPIN_BREAK_GLASS = 'c3000000-0000-4000-8000-000000000003';
+const TAILSPIN_SERVICE = 'c3000000-0000-4000-8000-000000000004';
 const BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b1';
 const SECOND_BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b2';
 const GA = '62e90394-69f5-4237-9190-012177145e10';
@@ -97,6 +101,101 @@ describe('mfabot check-policies', () => {
     assert.ok(report.roles.every((r) => r.roleId === r.roleId.toLowerCase()));
   });
 
+  describe('v2: the sign-in space', () => {
+    const GROUP_A = 'c9000000-0000-4000-8000-0000000000c1';
+    const GROUP_B = 'c9000000-0000-4000-8000-0000000000c2';
+    const OFFICE = 'a9000000-0000-4000-8000-0000000000a1';
+    interface Output { covered: boolean; warnings: string[]; roles: { roleId: string; covered: boolean; coveredBy: string[]; unprotectedSignIn: Record<string, string> | null; summary: string | null }[] }
+    const gaPolicy = (id: string, conditions: Record<string, unknown>, grant: string[] = ['mfa']) => ({
+      id, displayName: id, state: 'enabled',
+      conditions: { clientAppTypes: ['all'], applications: { includeApplications: ['All'] }, ...conditions, users: { includeRoles: [GA], ...(conditions.users as object) } },
+      grantControls: { operator: 'OR', builtInControls: grant },
+    });
+    const run = async (policies: unknown, ...flags: string[]) => {
+      const { code, stdout, stderr } = await cli('check-policies', tmpFile('p.json', JSON.stringify(policies)), '--roles', GA, ...flags);
+      return { code, stderr, out: (stdout ? JSON.parse(stdout) : null) as Output };
+    };
+
+    it('covers a role with MFA for modern clients plus a separate policy that blocks legacy clients, and says which sign-in leaks without it', async () => {
+      const mfa = gaPolicy('mfa-modern', { clientAppTypes: ['browser', 'mobileAppsAndDesktopClients'] });
+      const block = gaPolicy('block-legacy', { clientAppTypes: ['exchangeActiveSync', 'other'] }, ['block']);
+
+      const both = await run({ value: [mfa, block] });
+      const alone = await run({ value: [mfa] });
+
+      assert.equal(both.code, 0);
+      assert.deepEqual(both.out.roles[0]?.coveredBy, ['mfa-modern', 'block-legacy']);
+      assert.equal(both.out.roles[0]?.unprotectedSignIn, null);
+      assert.deepEqual(both.out.warnings, []);
+      assert.equal(alone.code, 1);
+      assert.equal(alone.out.roles[0]?.unprotectedSignIn?.clientAppType, 'exchangeActiveSync');
+      assert.match(alone.out.roles[0]?.summary ?? '', /no policy blocks legacy clients/);
+    });
+
+    it('takes a comma list of exclusion groups, each flag adding to the list', async () => {
+      const policies = [gaPolicy('p', { users: { excludeGroups: [GROUP_A, GROUP_B] } })];
+
+      assert.equal((await run(policies, '--exclusion-group', `${GROUP_A},${GROUP_B}`)).code, 0);
+      assert.equal((await run(policies, '--exclusion-group', GROUP_A, '--exclusion-group', GROUP_B)).code, 0);
+      assert.equal((await run(policies, '--exclusion-group', GROUP_A)).code, 1);
+    });
+
+    it('takes a break-glass group as well as break-glass users', async () => {
+      const policies = [gaPolicy('p', { users: { excludeGroups: [GROUP_A], excludeUsers: [BREAK_GLASS] } })];
+
+      assert.equal((await run(policies, '--break-glass', `${BREAK_GLASS},${GROUP_A}`)).code, 0);
+      assert.equal((await run(policies, '--break-glass', BREAK_GLASS)).code, 1);
+    });
+
+    it('learns which named locations are trusted from --named-locations', async () => {
+      const policies = [
+        gaPolicy('mfa-away', { locations: { includeLocations: ['All'], excludeLocations: [OFFICE] } }),
+        gaPolicy('mfa-trusted', { locations: { includeLocations: ['AllTrusted'] } }),
+      ];
+      const trusted = tmpFile('locations.json', JSON.stringify({ value: [{ '@odata.type': '#microsoft.graph.ipNamedLocation', id: OFFICE, displayName: 'Office', isTrusted: true, ipRanges: [] }] }));
+      const untrusted = tmpFile('locations.json', JSON.stringify([{ '@odata.type': '#microsoft.graph.ipNamedLocation', id: OFFICE, displayName: 'Office', isTrusted: false }]));
+
+      const unknown = await run(policies);
+
+      assert.equal(unknown.code, 1, 'without the file the office may or may not be trusted');
+      assert.equal(unknown.out.roles[0]?.unprotectedSignIn?.location, OFFICE);
+      assert.equal((await run(policies, '--named-locations', trusted)).code, 0);
+      assert.equal((await run(policies, '--named-locations', untrusted)).code, 1);
+    });
+
+    it('warns that only one page was judged when the file has @odata.nextLink', async () => {
+      const { code, out } = await run({ value: [gaPolicy('p', {})], '@odata.nextLink': 'https://graph.microsoft.com/v1.0/identity/conditionalAccess/policies?$skiptoken=x' });
+
+      assert.equal(code, 0);
+      assert.equal(out.warnings.length, 1);
+      assert.match(out.warnings[0] ?? '', /@odata\.nextLink.*only the policies on this page were judged/);
+    });
+
+    it('reports an unreadable policy and still judges the others', async () => {
+      const broken = { id: 'broken', state: 'enabled', conditions: { users: { includeRoles: GA } } };
+
+      const { code, out, stderr } = await run([broken, gaPolicy('p', {})]);
+
+      assert.equal(stderr, '');
+      assert.equal(code, 0);
+      assert.deepEqual(out.roles[0]?.coveredBy, ['p']);
+      assert.match(out.warnings.join('\n'), /policy #1 \(broken\) has conditions\.users\.includeRoles that is not an array of strings; it was not judged/);
+    });
+
+    it('reads "locations": [] as no location condition, with a warning', async () => {
+      const { code, out } = await run([gaPolicy('p', { locations: [] })]);
+
+      assert.equal(code, 0);
+      assert.match(out.warnings.join('\n'), /"locations": \[\]/);
+    });
+
+    it('does not take OData annotations for conditions', async () => {
+      const annotated = gaPolicy('p', { 'userRiskLevels@odata.type': '#Collection(microsoft.graph.riskLevel)', userRiskLevels: [] });
+
+      assert.equal((await run([annotated])).code, 0);
+    });
+  });
+
   for (const [what, args] of [
     ['a missing file', ['check-policies', '/nonexistent/policies.json']],
     ['an empty file', ['check-policies', tmpFile('empty.json', '')]],
@@ -109,7 +208,8 @@ describe('mfabot check-policies', () => {
     ['a policy whose builtInControls is a string', ['check-policies', tmpFile('grant.json', '[{"id":"p","state":"enabled","grantControls":{"builtInControls":"mfa"}}]')]],
     ['a policy whose id is not a string', ['check-policies', tmpFile('id.json', '[{"id":5,"state":"enabled"}]')]],
     ['PowerShell SDK output instead of Graph JSON', ['check-policies', tmpFile('ps.json', '[{"Id":"p","State":"enabled","Conditions":{}}]')]],
-    ['two exclusion groups', ['check-policies', tmpFile('ok.json', '[]'), '--exclusion-group', BREAK_GLASS, '--exclusion-group', SECOND_BREAK_GLASS]],
+    ['an exclusion group that is not a GUID', ['check-policies', tmpFile('ok.json', '[]'), '--exclusion-group', `${BREAK_GLASS},service-accounts`]],
+    ['named locations that are not a list', ['check-policies', tmpFile('ok.json', '[]'), '--named-locations', tmpFile('locs.json', '{"locations": []}')]],
     ['invalid JSON', ['check-policies', tmpFile('bad.json', '{"value": [')]],
     ['a JSON object that is not a policy list', ['check-policies', tmpFile('obj.json', '{"policies": []}')]],
     ['an unknown role list', ['check-policies', tmpFile('ok.json', '[]'), '--roles', 'superadmins']],
@@ -164,6 +264,42 @@ describe('mfabot status --tenant', () => {
     assert.equal(code, 0);
     assert.match(stdout, /3 of 7 admins are registered for MFA/);
     assert.match(stdout, /bob@fabrikam\.example/);
+  });
+
+  it('gives each admin caCovered and unprotectedSignIn, with the gap in words, and the policy check beside them', async () => {
+    const { code, stdout } = await cli('status', '--tenant', TAILSPIN, '--json', '--break-glass', TAILSPIN_BREAK_GLASS, '--exclusion-group', TAILSPIN_SERVICE);
+    assert.equal(code, 0);
+    const doc = JSON.parse(stdout) as {
+      caTotals: Record<string, number>; policy: { covered: boolean; roles: unknown[]; warnings: string[] };
+      admins: {
+        userPrincipalName: string; caCovered: boolean | 'excluded'; unprotectedSignIn: Record<string, string> | null; caGap: string | null;
+        caEvaluatedAsActivated: string[]; caExclusion: { kind: string; id: string } | null; caUncertainGroups: string[];
+      }[];
+    };
+    const by = Object.fromEntries(doc.admins.map((a) => [a.userPrincipalName.split('@')[0], a]));
+    assert.deepEqual(doc.caTotals, { covered: 4, uncovered: 2, excluded: 2 });
+    assert.deepEqual([by.ana?.caCovered, by.ana?.unprotectedSignIn, by.ana?.caGap], [true, null, null]);
+    assert.deepEqual(by.brian?.unprotectedSignIn, {
+      clientAppType: 'exchangeActiveSync', platform: 'iOS', location: 'untrusted elsewhere', application: 'All', signInRisk: 'none', userRisk: 'none',
+    });
+    assert.match(by.brian?.caGap ?? '', /^Brian Ortiz \(Exchange Administrator\) can sign in with Exchange ActiveSync \(the iPhone Mail app\) without MFA: 'Require MFA for admins' covers only browsers and modern clients, .* and no policy blocks legacy clients\.$/);
+    assert.deepEqual([by.dev?.caCovered, by.dev?.unprotectedSignIn?.location], [false, 'trusted elsewhere']);
+    assert.deepEqual([by.cara?.caCovered, by.cara?.caEvaluatedAsActivated], [true, ['194ae4cb-b126-40b2-bd5b-6091b380977d']]);
+    assert.deepEqual([by.emergency1?.caCovered, by.emergency1?.caExclusion], ['excluded', { kind: 'breakGlass', id: TAILSPIN_BREAK_GLASS }]);
+    assert.equal(doc.policy.covered, false);
+    assert.equal(doc.policy.roles.length, 14);
+  });
+
+  it('groups Conditional Access gaps in the text output: each admin gap once, each policy reason once', async () => {
+    const { code, stdout } = await cli('status', '--tenant', TAILSPIN, '--break-glass', TAILSPIN_BREAK_GLASS, '--exclusion-group', TAILSPIN_SERVICE);
+    assert.equal(code, 0);
+    assert.match(stdout, /^Conditional Access: 4 of 8 admins must use MFA on every sign-in; 2 can sign in without MFA; 2 left out on purpose\.$/m);
+    assert.match(stdout, /^ {2}1 admin: Brian Ortiz \(Exchange Administrator\) can sign in with Exchange ActiveSync/m);
+    assert.match(stdout, /^ {2}Left out on purpose: Emergency Access 1 \(break-glass\) and Emergency Access 2 \(break-glass\)\.$/m);
+    assert.match(stdout, /^ {2}PIM-eligible admins are judged as if they had activated their roles/m);
+    // The legacy block's undeclared exclusion is one reason of 13 roles: said once, not 13 times.
+    assert.equal(stdout.match(/^ {2}Block legacy authentication: /gm)?.length, 1);
+    assert.match(stdout, /^ {2}Block legacy authentication: .*\(all 13 uncovered roles\)$/m);
   });
 
   it('refuses --graph-url pointing at Microsoft Graph', async () => {

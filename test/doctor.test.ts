@@ -327,7 +327,7 @@ describe('mfabot doctor', () => {
       assert.equal(await runDoctor([], io), 1);
       assert.ok(io.out.includes('Nudges in 1:1 chats: OK'), io.out);
       assert.match(io.out, /^Read-only status: missing .*LicenseAssignment\.Read\.All \(to detect the Entra ID licence\)/m);
-      assert.match(io.out, /^Read-only status: missing .*Policy\.Read\.All \(to read Conditional Access policies \(with Entra ID P1\); read security defaults; read authentication strengths\)/m);
+      assert.match(io.out, /^Read-only status: missing .*Policy\.Read\.All \(to read Conditional Access policies \(with Entra ID P1\); read named locations and their trust \(with Entra ID P1\); read security defaults; read authentication strengths\)/m);
       assert.ok(io.out.includes(`/adminconsent?client_id=`));
       assert.ok(!io.out.includes(token) && !io.err.includes(token));
     });

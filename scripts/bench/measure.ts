@@ -44,6 +44,11 @@ export interface BotGraphLog {
 
 export interface MfaBotResult {
   report: { admins: number; registered: number; unregistered: number; unknown: number; caveats: number };
+  /**
+   * Per-admin Conditional Access: the members of the groups policies name that the sweep read (groups,
+   * GETs, most inside `$batch`, and groups not read in full), and the admins judged.
+   */
+  coverage: { groups: number; requests: number; incomplete: number; uncovered: number; signatures: number };
   /** `ms` is the median of `msRuns`; `msRuns[0]` is the process's first status (module loading and JIT included). */
   cold: { msRuns: number[]; ms: number; requests: RequestCount };
   warm: { msMedian: number; msMax: number };
@@ -165,6 +170,13 @@ async function measure(sim: SimReady): Promise<MfaBotResult> {
 
   return {
     report: { ...report.totals, caveats: report.caveats.length },
+    coverage: {
+      groups: report.membershipReads?.groups ?? 0,
+      requests: report.membershipReads?.requests ?? 0,
+      incomplete: report.membershipReads?.incomplete ?? 0,
+      uncovered: report.adminCa.uncovered,
+      signatures: report.adminCa.signatures,
+    },
     cold: { msRuns: coldMs, ms: median(coldMs), requests: coldRequests },
     warm: { msMedian: round(median(warmMs)), msMax: round(Math.max(...warmMs)) },
     cardBytes: cardBytes(card),

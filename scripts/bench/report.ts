@@ -88,9 +88,10 @@ export function floorText(r: SizeResult): string[] {
 }
 
 export function table(results: readonly SizeResult[]): string[] {
-  const header = ['users', 'admins', 'requests MfaBot', '(inner)', 'naive', 'ratio', 'cold ms', '(first)', 'warm ms', 'peak RSS MB', 'card bytes', `${results[0]?.concurrency.messages ?? 100} chats at once`];
+  const header = ['users', 'admins', 'requests MfaBot', '(inner)', 'CA groups', '(inner)', 'naive', 'ratio', 'cold ms', '(first)', 'warm ms', 'peak RSS MB', 'card bytes', `${results[0]?.concurrency.messages ?? 100} chats at once`];
   const rows = results.map((r) => [
-    int(r.users), int(r.admins), `${r.cold.requests.outer}`, `(${int(r.cold.requests.inner)})`, int(r.naive.requests), `${ratio(r)}x`,
+    int(r.users), int(r.admins), `${r.cold.requests.outer}`, `(${int(r.cold.requests.inner)})`,
+    int(r.coverage.groups), `(${int(r.coverage.requests)})`, int(r.naive.requests), `${ratio(r)}x`,
     int(r.cold.ms), `(${int(r.cold.msRuns[0] ?? 0)})`, `${r.warm.msMax}`, `${Math.round(r.peakRssMb)}`, int(r.cardBytes),
     `${r.bot.sweeps} sweep, ${r.concurrency.statusCards} replies in ${int(r.concurrency.ms)} ms`,
   ]);
@@ -104,6 +105,8 @@ export function render(results: readonly SizeResult[], meta: { node: string; cpu
   lines.push(...table(results));
   lines.push('');
   lines.push('requests: Graph requests of one cold status ($batch counts once; inner counts every request inside batches, which is what Graph throttles).');
+  lines.push('CA groups: groups Conditional Access policies name whose members the sweep read for per-admin coverage (only those of policies that');
+  lines.push(`  can protect; ids only, at most 5 pages each); (inner) = their GETs, part of the inner count, travelling in the same $batch requests.`);
   lines.push(`naive: admins listed with plain paged GETs, then GET /users/{id}/authentication/methods per admin (${results[0]?.naive.concurrency ?? 20} in flight); ratio = naive / MfaBot.`);
   lines.push('cold: new Graph client + gateway + StatusService, report and card; median of 3 runs, (first) = first status after the process started.');
   lines.push('warm: cached report + card, slowest of 20. peak RSS: kernel maximum resident set of the MfaBot process (fresh per size, status and bot),');
@@ -116,6 +119,9 @@ export function render(results: readonly SizeResult[], meta: { node: string; cpu
     lines.push(`Concurrency (${int(largest.users)} users): ${c.messages} "status" messages from ${c.messages} conversations posted at once to the real bot: `
       + `${largest.bot.sweeps} Graph sweep; ${c.statusCards} status cards reached the Bot Connector within ${int(c.ms)} ms; `
       + `Graph served ${int(c.requests.outer)} requests (${int(c.requests.inner)} inner) meanwhile; requests beyond the sweep: ${outsideSweepText(largest)}.`);
+    lines.push(`Per-admin Conditional Access (${int(largest.users)} users): ${int(largest.coverage.groups)} groups read in ${int(largest.coverage.requests)} GETs`
+      + ` (${int(largest.coverage.incomplete)} not in full); ${int(largest.admins)} admins judged as ${int(largest.coverage.signatures)} distinct signatures,`
+      + ` ${int(largest.coverage.uncovered)} can sign in without MFA.`);
     lines.push('');
     lines.push(...floorText(largest));
     lines.push('');

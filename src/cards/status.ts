@@ -4,6 +4,9 @@
  * report, the options and `now`; the result always fits in MAX_CARD_BYTES.
  */
 import { worstFirst } from '../domain/admins';
+import { describeGap } from '../domain/coverageWords';
+import { adminGapGroups, adminWithRoles, policyGapGroups, type AdminGapGroup } from '../domain/gapGroups';
+import { listWords } from '../domain/signInSpace';
 import type { ImpactSummary } from '../domain/impact';
 import { impactSection } from './policy';
 import type { Admin, AdminRole, RoleCoverage } from '../domain/types';
@@ -49,6 +52,10 @@ interface Limits {
   choices: number;
   uncoveredRoles: number;
   gapsPerRole: number;
+  /** Groups of admins who can sign in without MFA the same way, each one line. */
+  adminGaps: number;
+  /** Admins named in each of those lines before "and N more". */
+  namesPerGap: number;
   prose: ProseCaps;
 }
 
@@ -106,6 +113,9 @@ const CAP = {
   choiceTitle: 90,
   policyName: 60,
   gapReason: 160,
+  /** One admin gap line: who (capped names), how, and the closest policies with why. */
+  gapSentence: 700,
+  excludedNames: 300,
   uncoveredTextBudget: 2_400,
   coveredListText: 400,
   tableRoles: 16,
@@ -135,14 +145,14 @@ export function statusCard(report: StatusReport, opts: StatusCardOptions): Adapt
 function limitsLadder(maxListed: number): Limits[] {
   const [full, brief] = [FULL_PROSE, BRIEF_PROSE];
   const steps: Limits[] = [
-    { admins: maxListed, choices: MAX_NUDGE_CHOICES, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 3, prose: full },
-    { admins: maxListed, choices: 50, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 3, prose: full },
-    { admins: maxListed, choices: 25, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 2, prose: full },
-    { admins: maxListed, choices: 25, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 2, prose: brief },
-    { admins: 10, choices: 10, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 1, prose: brief },
-    { admins: 5, choices: 5, uncoveredRoles: 7, gapsPerRole: 1, prose: brief },
-    { admins: 3, choices: 0, uncoveredRoles: 3, gapsPerRole: 1, prose: brief },
-    { admins: 0, choices: 0, uncoveredRoles: 0, gapsPerRole: 0, prose: brief },
+    { admins: maxListed, choices: MAX_NUDGE_CHOICES, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 3, adminGaps: 8, namesPerGap: 3, prose: full },
+    { admins: maxListed, choices: 50, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 3, adminGaps: 8, namesPerGap: 3, prose: full },
+    { admins: maxListed, choices: 25, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 2, adminGaps: 6, namesPerGap: 3, prose: full },
+    { admins: maxListed, choices: 25, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 2, adminGaps: 5, namesPerGap: 2, prose: brief },
+    { admins: 10, choices: 10, uncoveredRoles: MAX_UNCOVERED_ROLES, gapsPerRole: 1, adminGaps: 4, namesPerGap: 2, prose: brief },
+    { admins: 5, choices: 5, uncoveredRoles: 7, gapsPerRole: 1, adminGaps: 3, namesPerGap: 1, prose: brief },
+    { admins: 3, choices: 0, uncoveredRoles: 3, gapsPerRole: 1, adminGaps: 2, namesPerGap: 1, prose: brief },
+    { admins: 0, choices: 0, uncoveredRoles: 0, gapsPerRole: 0, adminGaps: 1, namesPerGap: 0, prose: brief },
   ];
   return steps.map((s) => ({ ...s, admins: Math.min(s.admins, maxListed) }));
 }
@@ -153,6 +163,8 @@ interface Context {
   opts: StatusCardOptions;
   /** Unregistered (false) and unknown (null) admins, worst first (most dangerous role, then UPN). */
   missing: Admin[];
+  /** Admins who can sign in without MFA, grouped by how and why (the same gap sentence). */
+  adminGaps: AdminGapGroup[];
   rankOf: (roleId: string) => number;
   roleName: (roleId: string) => string;
   policyName: (policyId: string) => string;
@@ -173,7 +185,7 @@ function prepare(report: StatusReport, opts: StatusCardOptions): Context {
     policyNames.has(policyId) ? truncate(policyNames.get(policyId) ?? '', CAP.policyName) : `policy ${policyId}`;
 
   const missing = worstFirst(report.admins.filter((a) => a.mfaRegistered !== true));
-  return { report, opts, missing, rankOf, roleName, policyName };
+  return { report, opts, missing, adminGaps: adminGapGroups(report, rankOf), rankOf, roleName, policyName };
 }
 
 function render(ctx: Context, limits: Limits): AdaptiveCard {
@@ -308,7 +320,7 @@ function roleTable(ctx: Context): CardElement[] {
             wrap: r.unknown > 0,
             ...(r.unregistered + r.unknown > 0 ? { color: 'attention' as const } : {}),
           }),
-          cell(r.coverage.covered ? 'Yes' : 'No', { color: r.coverage.covered ? 'good' : 'attention' }),
+          roleCoverageCell(r, cell),
         ],
       }) satisfies TableRow),
     ],
@@ -316,6 +328,16 @@ function roleTable(ctx: Context): CardElement[] {
   const elements: CardElement[] = [heading('Admin roles'), table];
   if (rows.length > shown.length) elements.push(text(`and ${plural(rows.length - shown.length, 'more role')}`, { isSubtle: true }));
   return elements;
+}
+
+/**
+ * The role's own verdict (would any admin holding it be covered), and when its holders fare worse
+ * than the role, how many of them can still sign in without MFA.
+ */
+function roleCoverageCell(r: RoleSummary, cell: (value: string, style?: { color?: Color; wrap?: boolean }) => TableCell): TableCell {
+  if (!r.coverage.covered) return cell('No', { color: 'attention' });
+  if (r.caUncovered > 0) return cell(`Yes, but not for ${plural(r.caUncovered, 'admin')}`, { color: 'warning', wrap: true });
+  return cell('Yes', { color: 'good' });
 }
 
 function missingAdmins(ctx: Context, limits: Limits): CardElement[] {
@@ -366,17 +388,17 @@ function adminRoles(ctx: Context, roles: readonly AdminRole[]): string {
 
 function conditionalAccess(ctx: Context, limits: Limits): CardElement[] {
   const { policy } = ctx.report;
-  const elements: CardElement[] = [heading('Conditional Access')];
+  const elements: CardElement[] = [heading('Conditional Access'), ...adminCoverage(ctx, limits)];
   if (policy.covered) {
     const ids = [...new Set(policy.roles.flatMap((r) => r.coveredBy))];
     const names = ids.length > 0 ? joinCapped(ids.map(ctx.policyName), 5, CAP.coveredListText) : 'your policies';
-    elements.push(para([run('MFA is enforced for every admin role in scope by ', { color: 'good' }), run(names)], { spacing: 'none' }));
+    elements.push(para([run('MFA is enforced for every admin role in scope by ', { color: 'good' }), run(names)], { spacing: 'small' }));
     return elements;
   }
   const uncovered = uncoveredRoles(ctx);
-  elements.push(text(`MFA is not enforced for ${plural(uncovered.length, 'admin role')} in scope. Why, policy by policy:`, { color: 'attention', spacing: 'none' }));
+  elements.push(text(`MFA is not enforced for ${plural(uncovered.length, 'admin role')} in scope. Why, policy by policy:`, { color: 'attention', spacing: 'small' }));
   // One line per policy and reason, not per role: the same gap usually spans many roles.
-  const groups = gapGroups(uncovered);
+  const groups = policyGapGroups(uncovered, NO_POLICY_TEXT);
   let budget: number = CAP.uncoveredTextBudget;
   let listed = 0;
   for (const group of groups) {
@@ -402,33 +424,84 @@ function conditionalAccess(ctx: Context, limits: Limits): CardElement[] {
   return elements;
 }
 
+/**
+ * Per admin: who can sign in without MFA and how, one line per group of admins whose gap reads the
+ * same (the widest first, naming the first few), who is left out on purpose, and that eligible admins
+ * were judged as if activated.
+ */
+function adminCoverage(ctx: Context, limits: Limits): CardElement[] {
+  const { report } = ctx;
+  const ca = report.adminCa;
+  const elements: CardElement[] = [];
+  if (report.totals.admins === 0) return elements;
+  if (ca.uncovered === 0) {
+    elements.push(text(
+      ca.covered === report.totals.admins
+        ? `Every admin (${report.totals.admins}) must use MFA on every sign-in.`
+        : `Every admin not left out on purpose (${ca.covered} of ${report.totals.admins}) must use MFA on every sign-in.`,
+      { color: 'good', spacing: 'none' },
+    ));
+  } else if (report.securityDefaultsEnabled === true) {
+    // Security defaults make admin roles use MFA, whatever Conditional Access (which is then off) says.
+    elements.push(text(
+      `Security defaults require MFA of admins; Conditional Access alone would leave ${ca.uncovered} of ${plural(report.totals.admins, 'admin')} a way in without it:`,
+      { color: 'warning', spacing: 'none' },
+    ));
+  } else {
+    elements.push(text(
+      `${ca.uncovered} of ${plural(report.totals.admins, 'admin')} can sign in without MFA:`,
+      { color: 'attention', spacing: 'none', weight: 'bolder' },
+    ));
+  }
+  if (ca.uncovered > 0) {
+    const shown = ctx.adminGaps.slice(0, limits.adminGaps);
+    for (const group of shown) elements.push(adminGapLine(ctx, group, limits.namesPerGap));
+    const rest = ctx.adminGaps.slice(shown.length);
+    if (rest.length > 0) {
+      const admins = rest.reduce((n, g) => n + g.admins.length, 0);
+      elements.push(text(`and ${plural(rest.length, 'more way')} in without MFA, for ${plural(admins, 'more admin')}`, { isSubtle: true }));
+    }
+  }
+  const excluded = report.admins.filter((a) => a.ca?.caCovered === 'excluded');
+  if (excluded.length > 0) {
+    const glass = excluded.filter((a) => a.ca?.sanctionedExclusion?.kind === 'breakGlass');
+    const others = excluded.length - glass.length;
+    const names = glass.map((a) => truncate(a.displayName || a.userPrincipalName, CAP.displayName));
+    const parts = [
+      ...(glass.length > 0 ? [`${joinCapped(names, 3, CAP.excludedNames)} (break-glass)`] : []),
+      ...(others > 0 ? [`${plural(others, 'member')} of declared exclusion groups`] : []),
+    ];
+    elements.push(para([run('Left out on purpose: ', { weight: 'bolder' }), run(`${parts.join('; ')}.`, { isSubtle: true })], { spacing: 'small' }));
+  }
+  if (report.admins.some((a) => (a.ca?.evaluatedAsActivated.length ?? 0) > 0)) {
+    elements.push(text(
+      'PIM-eligible admins are judged as if they had activated their roles: Conditional Access sees a role only while it is active.',
+      { isSubtle: true, spacing: 'small' },
+    ));
+  }
+  return elements;
+}
+
+/** "12 admins · Brian Ortiz (Exchange Administrator), … and 10 more can sign in with …". */
+function adminGapLine(ctx: Context, group: AdminGapGroup, names: number): CardElement {
+  const shown = group.admins.slice(0, names).map((a) => adminWithRoles(
+    { ...a, displayName: truncate(a.displayName || a.userPrincipalName, CAP.displayName) }, ctx.roleName, ctx.rankOf,
+  ));
+  const rest = group.admins.length - shown.length;
+  const who = shown.length === 0 ? plural(group.admins.length, 'admin') : listWords([...shown, ...(rest > 0 ? [`${rest} more`] : [])]);
+  const count = group.admins.length === 1 ? '' : `${plural(group.admins.length, 'admin')} · `;
+  return para([
+    ...(count ? [run(count, { weight: 'bolder' })] : []),
+    run(truncate(describeGap(who, group.gap), CAP.gapSentence)),
+  ], { spacing: 'small' });
+}
+
 /** Uncovered roles worst first: the report's role order, then any the policy check names that it lacks. */
 function uncoveredRoles(ctx: Context): RoleCoverage[] {
   const fromSummaries = ctx.report.roles.filter((r) => !r.coverage.covered).map((r) => r.coverage);
   const known = new Set(ctx.report.roles.map((r) => r.roleId));
   const extra = ctx.report.policy.roles.filter((r) => !r.covered && !known.has(r.roleId));
   return [...fromSummaries, ...extra];
-}
-
-interface GapGroup {
-  policyId: string;
-  reason: string;
-  roleIds: string[];
-}
-
-/** Gaps of the uncovered roles grouped by policy and reason, the widest first. */
-function gapGroups(uncovered: readonly RoleCoverage[]): GapGroup[] {
-  const groups = new Map<string, GapGroup>();
-  for (const role of uncovered) {
-    const gaps = role.gaps.length > 0 ? role.gaps : [{ policyId: '', reason: NO_POLICY_TEXT }];
-    for (const gap of gaps) {
-      const key = `${gap.policyId}\u0000${gap.reason}`;
-      const group = groups.get(key) ?? { policyId: gap.policyId, reason: gap.reason, roleIds: [] };
-      group.roleIds.push(role.roleId);
-      groups.set(key, group);
-    }
-  }
-  return [...groups.values()].sort((a, b) => b.roleIds.length - a.roleIds.length);
 }
 
 function advice(report: StatusReport, prose: ProseCaps): CardElement[] {

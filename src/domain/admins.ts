@@ -107,6 +107,7 @@ interface UserSource {
   userPrincipalName: string | null;
   displayName: string | null;
   accountEnabled: boolean | null;
+  userType?: string | null;
 }
 
 function userFromPrincipal(p: PrincipalRef): UserSource {
@@ -115,8 +116,12 @@ function userFromPrincipal(p: PrincipalRef): UserSource {
     userPrincipalName: p.userPrincipalName ?? null,
     displayName: p.displayName,
     accountEnabled: p.accountEnabled ?? null,
+    userType: p.userType ?? null,
   };
 }
+
+/** Graph's userType: "Guest" for guests; anything else (or not read) is an internal member. */
+const isGuest = (userType: string | null | undefined): boolean => (userType ?? '').toLowerCase() === 'guest';
 
 function newAdmin(user: UserSource, registrations: Record<string, boolean>): Admin {
   const registered = Object.prototype.hasOwnProperty.call(registrations, user.id) ? registrations[user.id] : undefined;
@@ -129,6 +134,7 @@ function newAdmin(user: UserSource, registrations: Record<string, boolean>): Adm
     accountEnabled: user.accountEnabled ?? null,
     roles: [],
     mfaRegistered: typeof registered === 'boolean' ? registered : null,
+    ...(isGuest(user.userType) ? { guest: true } : {}),
   };
 }
 
@@ -139,6 +145,7 @@ function fillMissing(admin: Admin, user: UserSource): void {
     admin.displayName = user.displayName;
   }
   if (admin.accountEnabled === null && user.accountEnabled !== null) admin.accountEnabled = user.accountEnabled;
+  if (isGuest(user.userType)) admin.guest = true;
 }
 
 function sameEntry(a: AdminRole, b: AdminRole): boolean {

@@ -2,6 +2,7 @@
  * What the gateway reads from a tenant, normalised: the input of every status decision.
  * Built by `graph/` from Graph DTOs (or by tests by hand); consumed by pure functions in `domain/`.
  */
+import type { NamedLocationInput } from './signInSpace';
 import type { AdminMfaSecureScore, Caveat, ConditionalAccessPolicy, Licence, Activation } from './types';
 
 export type PrincipalKind = 'user' | 'group' | 'servicePrincipal' | 'unknown';
@@ -13,6 +14,8 @@ export interface PrincipalRef {
   /** Users only. */
   userPrincipalName?: string | null;
   accountEnabled?: boolean | null;
+  /** Users only: Graph's userType ("Member", "Guest"), when the app may read it. */
+  userType?: string | null;
   /** Service principals only. */
   appId?: string | null;
 }
@@ -31,6 +34,25 @@ export interface DirectoryUser {
   userPrincipalName: string;
   displayName: string;
   accountEnabled: boolean | null;
+  /** Graph's userType ("Member", "Guest"), when read. */
+  userType?: string | null;
+}
+
+/** The transitive user members of a group whose membership can change a Conditional Access verdict. */
+export interface GroupMembership {
+  /** Member user ids, lower case: every one when `complete`, else those read before stopping. */
+  memberIds: string[];
+  /** False when the members could not all be read (more than MfaBot reads, or the read failed). */
+  complete: boolean;
+}
+
+/** What reading those groups cost, for the benchmark. */
+export interface MembershipReads {
+  groups: number;
+  /** GET requests (pages), most of them inside `$batch`. */
+  requests: number;
+  /** Groups whose members could not all be read. */
+  incomplete: number;
 }
 
 export interface TenantFacts {
@@ -43,6 +65,15 @@ export interface TenantFacts {
   /** isMfaRegistered by user id; a missing id means the report has no row (unknown). */
   registrations: Record<string, boolean>;
   policies: ConditionalAccessPolicy[];
+  /**
+   * Members of the groups Conditional Access policies or the declared exclusions name (groupsToRead),
+   * by lower-case group id. A group that matters and is missing here, or is incomplete, leaves its
+   * membership unknown, and the coverage verdict never counts on it.
+   */
+  groupMembership?: Record<string, GroupMembership>;
+  membershipReads?: MembershipReads;
+  /** The tenant's named locations, for their trust; null or absent when they could not be read. */
+  namedLocations?: NamedLocationInput[] | null;
   /** Authentication strength policy ids that require MFA (built-in and custom). */
   mfaStrengthIds: string[];
   securityDefaultsEnabled: boolean | null;

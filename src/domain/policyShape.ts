@@ -79,11 +79,21 @@ function fits(kind: Kind, value: unknown): boolean {
   }
 }
 
+/** How lenient to be with what exporters write. */
+export interface ShapeOptions {
+  /**
+   * Accept an empty array where Graph writes a condition object (`"locations": []`, seen in real
+   * exports); the coverage rules read it as absent, with a warning. Graph itself refuses it, so the
+   * simulator does not pass this.
+   */
+  emptyConditionArrays?: boolean;
+}
+
 /**
  * The first problem with a policy's shape, in words naming the property; null when it has none.
  * `state` may not be null (an export always states it); every other checked property may.
  */
-export function policyShapeProblem(policy: unknown): string | null {
+export function policyShapeProblem(policy: unknown, options: ShapeOptions = {}): string | null {
   if (!isObject(policy)) return 'is not an object';
   // PowerShell's Get-MgIdentityConditionalAccessPolicy | ConvertTo-Json writes SDK objects, not Graph's JSON.
   if (!('state' in policy) && !('conditions' in policy) && ('State' in policy || 'Conditions' in policy)) {
@@ -93,6 +103,7 @@ export function policyShapeProblem(policy: unknown): string | null {
     let value: unknown = policy;
     for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
     if (value === undefined || (value === null && path !== 'state')) continue;
+    if (options.emptyConditionArrays && kind === 'object' && path.split('.').length === 2 && path.startsWith('conditions.') && Array.isArray(value) && value.length === 0) continue;
     if (!fits(kind, value)) return `has ${path} that is not ${EXPECTED[kind]}`;
   }
   return null;

@@ -2,6 +2,7 @@
  * The status report: everything the status card and `mfabot status --json` show, computed purely
  * from TenantFacts and settings.
  */
+import type { MembershipReads } from './facts';
 import type {
   Admin, AdminMfaSecureScore, Caveat, CoverageReport, Licence, PrivilegedServicePrincipal, RoleCoverage,
 } from './types';
@@ -23,7 +24,23 @@ export interface RoleSummary {
   eligible: number;
   unregistered: number;
   unknown: number;
+  /** The role's own verdict: the hypothetical admin holding exactly this role. */
   coverage: RoleCoverage;
+  /** Holders Conditional Access leaves a way to sign in without MFA (caCovered false). */
+  caUncovered: number;
+  /** Holders left out on purpose: declared break-glass accounts and exclusion groups. */
+  caExcluded: number;
+}
+
+/** Conditional Access per admin, in numbers. */
+export interface AdminCaTotals {
+  covered: number;
+  uncovered: number;
+  excluded: number;
+  /** Uncovered admins judged as if their eligible roles were activated. */
+  uncoveredEligible: number;
+  /** Distinct (roles, groups, exclusions) signatures the engine judged. */
+  signatures: number;
 }
 
 export type AdviceKind = 'licence' | 'securityDefaults' | 'policy' | 'registration' | 'pim' | 'servicePrincipals';
@@ -51,6 +68,8 @@ export interface StatusReport {
   /** Roles in scope, worst first. */
   roles: RoleSummary[];
   policy: CoverageReport;
+  /** Conditional Access per admin (each admin's own verdict is `admin.ca`). */
+  adminCa: AdminCaTotals;
   /** Display names of the tenant's CA policies by id, so covering policies can be named too. */
   policyNames?: Record<string, string>;
   securityDefaultsEnabled: boolean | null;
@@ -60,4 +79,6 @@ export interface StatusReport {
   createPolicy: PolicyActionAvailability;
   caveats: Caveat[];
   graphRequests: number;
+  /** What reading the members of groups Conditional Access names cost (absent when not read). */
+  membershipReads?: MembershipReads;
 }

@@ -3,9 +3,10 @@
  * `mfabot status --json` show is computed here, so both always agree.
  */
 import { buildAdmins } from './admins';
-import { evaluatePolicies } from './coverage';
+import { engineFor, groupsThatMatter, roleReport } from './coverage';
+import { evaluateAdmins, type AdminSubject, type CoverageEngine } from './coverageEngine';
 import type { TenantFacts } from './facts';
-import type { Advice, PolicyActionAvailability, RoleSummary, StatusReport, Totals } from './report';
+import type { AdminCaTotals, Advice, PolicyActionAvailability, RoleSummary, StatusReport, Totals } from './report';
 import { roleInfo } from './roles';
 import type { Admin, CoverageReport, PrivilegedServicePrincipal } from './types';
 
@@ -14,6 +15,8 @@ export interface StatusSettings {
   roleIds: string[];
   breakGlassUserIds: string[];
   exclusionGroupId: string | null;
+  /** More sanctioned exclusion groups, beside `exclusionGroupId`. */
+  exclusionGroupIds?: string[];
 }
 
 /**
@@ -26,11 +29,10 @@ export interface StatusSettings {
 export function buildStatusReport(facts: TenantFacts, settings: StatusSettings, now: Date): StatusReport {
   const roleIds = [...new Set(settings.roleIds)];
   const { admins, servicePrincipals } = buildAdmins(facts, roleIds);
-  const policy = evaluatePolicies(
-    facts.policies,
-    { ...settings, roleIds, mfaStrengthIds: facts.mfaStrengthIds },
-    facts.roleNames,
-  );
+  const checkSettings = { ...settings, roleIds, mfaStrengthIds: facts.mfaStrengthIds, namedLocations: facts.namedLocations ?? undefined };
+  const engine = engineFor(facts.policies, checkSettings, facts.roleNames);
+  const policy = roleReport(engine, roleIds, facts.roleNames);
+  const adminCa = judgeAdmins(engine, admins, facts);
   const roles = summariseRoles(roleIds, admins, policy, facts.roleNames);
   return {
     tenantId: facts.tenantId,
@@ -41,15 +43,79 @@ export function buildStatusReport(facts: TenantFacts, settings: StatusSettings, 
     totals: totalsOf(admins),
     roles,
     policy,
+    adminCa,
     policyNames: Object.fromEntries(facts.policies.flatMap((p) => (p.id ? [[p.id, p.displayName ?? p.id]] : []))),
     securityDefaultsEnabled: facts.securityDefaultsEnabled,
     licence: facts.licence,
     secureScore: facts.secureScore,
-    advice: adviseOn(facts, admins, servicePrincipals, roles),
-    createPolicy: createPolicyAvailability(facts, policy),
+    advice: adviseOn(facts, admins, servicePrincipals, roles, adminCa),
+    createPolicy: createPolicyAvailability(facts, policy, adminCa),
     caveats: facts.caveats,
     graphRequests: facts.graphRequests,
+    ...(facts.membershipReads ? { membershipReads: facts.membershipReads } : {}),
   };
+}
+
+/**
+ * Judges every admin with the coverage engine and sets `admin.ca`: their active roles, eligible
+ * roles as if activated, the groups they are known to be in (role-assignable groups holding their
+ * roles, and those read for Conditional Access), and the groups whose membership is unknown (named by a
+ * policy or declared, but not read in full), which the engine never counts on.
+ */
+function judgeAdmins(engine: CoverageEngine, admins: readonly Admin[], facts: TenantFacts): AdminCaTotals {
+  const matter = groupsThatMatter(engine);
+  const lower = (s: string): string => s.toLowerCase();
+  const adminIds = new Set(admins.map((a) => lower(a.id)));
+
+  // Known memberships of admins, by admin: each membership list is walked once.
+  const known = new Map<string, Set<string>>();
+  const note = (userId: string, groupId: string): void => {
+    const id = lower(userId);
+    if (!adminIds.has(id)) return;
+    let set = known.get(id);
+    if (!set) known.set(id, (set = new Set()));
+    set.add(lower(groupId));
+  };
+  const complete = new Set<string>();
+  for (const [groupId, members] of Object.entries(facts.groupMembers)) {
+    complete.add(lower(groupId));
+    for (const m of members) note(m.id, groupId);
+  }
+  const read = facts.groupMembership ?? {};
+  for (const [groupId, membership] of Object.entries(read)) {
+    if (membership.complete) complete.add(lower(groupId));
+    for (const id of membership.memberIds) note(id, groupId);
+  }
+  // Only groups policies name can change coverage. A declared group that was not read only loses its
+  // members the "left out on purpose" label, which is the safe side; the gateway's caveat says why.
+  const unknownGroups = [...matter.excluded, ...matter.included].filter((g) => !complete.has(g));
+
+  const subjects: AdminSubject[] = admins.map((a) => {
+    const groups = known.get(lower(a.id)) ?? new Set<string>();
+    for (const r of a.roles) if (r.groupId) groups.add(lower(r.groupId));
+    return {
+      id: a.id,
+      activeRoleIds: a.roles.filter((r) => r.activation === 'active').map((r) => r.roleId),
+      eligibleRoleIds: a.roles.filter((r) => r.activation === 'eligible').map((r) => r.roleId),
+      groupIds: [...groups],
+      uncertainGroupIds: unknownGroups.filter((g) => !groups.has(g)),
+      userType: a.guest ? 'guest' : 'member',
+    };
+  });
+  const result = evaluateAdmins(engine, subjects);
+  const totals: AdminCaTotals = { covered: 0, uncovered: 0, excluded: 0, uncoveredEligible: 0, signatures: result.signatures };
+  admins.forEach((admin, i) => {
+    const ca = result.admins[i];
+    if (!ca) return;
+    admin.ca = ca;
+    if (ca.caCovered === true) totals.covered += 1;
+    else if (ca.caCovered === 'excluded') totals.excluded += 1;
+    else {
+      totals.uncovered += 1;
+      if (ca.evaluatedAsActivated.length > 0) totals.uncoveredEligible += 1;
+    }
+  });
+  return totals;
 }
 
 function totalsOf(admins: readonly Admin[]): Totals {
@@ -68,10 +134,19 @@ function summariseRoles(
   policy: CoverageReport,
   roleNames: Record<string, string>,
 ): RoleSummary[] {
+  // Holders of each role, in one pass over the admins.
+  const byRole = new Map<string, Admin[]>();
+  for (const a of admins) {
+    for (const id of new Set(a.roles.map((r) => r.roleId.toLowerCase()))) {
+      const list = byRole.get(id);
+      if (list) list.push(a);
+      else byRole.set(id, [a]);
+    }
+  }
   return roleIds
     .map((roleId) => {
       const info = roleInfo(roleId, roleNames);
-      const holders = admins.filter((a) => a.roles.some((r) => sameRole(r.roleId, roleId)));
+      const holders = byRole.get(roleId.toLowerCase()) ?? [];
       const hasActive = (a: Admin) => a.roles.some((r) => sameRole(r.roleId, roleId) && r.activation === 'active');
       const coverage = policy.roles.find((r) => r.roleId === roleId);
       if (!coverage) throw new Error(`coverage report is missing role ${roleId}`);
@@ -85,6 +160,8 @@ function summariseRoles(
         unregistered: holders.filter((a) => a.mfaRegistered === false).length,
         unknown: holders.filter((a) => a.mfaRegistered === null).length,
         coverage,
+        caUncovered: holders.filter((a) => a.ca?.caCovered === false).length,
+        caExcluded: holders.filter((a) => a.ca?.caCovered === 'excluded').length,
       };
     })
     .sort((a, b) => a.rank - b.rank || a.displayName.localeCompare(b.displayName));
@@ -102,6 +179,7 @@ function adviseOn(
   admins: readonly Admin[],
   servicePrincipals: readonly PrivilegedServicePrincipal[],
   roles: readonly RoleSummary[],
+  adminCa: AdminCaTotals,
 ): Advice[] {
   const advice: Advice[] = [];
   const securityDefaults = facts.securityDefaultsEnabled;
@@ -163,19 +241,37 @@ function adviseOn(
 
   // Roles arrive worst first, so the most dangerous uncovered role is named first.
   const uncovered = roles.filter((r) => !r.coverage.covered);
-  if (uncovered.length === 0) {
+  // Security defaults still challenge admins, so a missing policy is then less urgent.
+  const missingSeverity = securityDefaults === true ? 'warning' : 'attention';
+  const adminsWithout = adminCa.uncovered > 0
+    ? ` ${plural(adminCa.uncovered, 'admin', 'admins')} of ${admins.length} can sign in without MFA.`
+    : '';
+  if (uncovered.length === 0 && adminCa.uncovered === 0) {
+    const excluded = adminCa.excluded > 0 ? ` ${plural(adminCa.excluded, 'admin is', 'admins are')} left out on purpose (declared break-glass or exclusion).` : '';
     advice.push({
       kind: 'policy',
       severity: 'good',
-      text: `Conditional Access requires MFA for every admin role in scope (${roles.length}).`,
+      text: `Conditional Access requires MFA for every admin role in scope (${roles.length}).${excluded}`,
+    });
+  } else if (uncovered.length === 0) {
+    advice.push({
+      kind: 'policy',
+      severity: missingSeverity,
+      text: `Conditional Access requires MFA for every admin role in scope (${roles.length}), but ${plural(adminCa.uncovered, 'admin', 'admins')} can still sign in without MFA: the policies leave them out by group, role or account type, or MfaBot could not read the groups that would cover them.`,
     });
   } else {
     const names = uncovered.map((r) => r.displayName).join(', ');
     advice.push({
       kind: 'policy',
-      // Security defaults still challenge admins, so a missing policy is then less urgent.
-      severity: securityDefaults === true ? 'warning' : 'attention',
-      text: `Conditional Access does not enforce MFA for ${plural(uncovered.length, 'admin role', 'admin roles')} of ${roles.length} in scope: ${names}.`,
+      severity: missingSeverity,
+      text: `Conditional Access does not enforce MFA for ${plural(uncovered.length, 'admin role', 'admin roles')} of ${roles.length} in scope: ${names}.${adminsWithout}`,
+    });
+  }
+  if (adminCa.uncoveredEligible > 0) {
+    advice.push({
+      kind: 'pim',
+      severity: 'warning',
+      text: `${plural(adminCa.uncoveredEligible, 'admin who is', 'admins who are')} only eligible for a role could sign in without MFA once they activate it: Conditional Access sees a role only while it is active, so MfaBot judges them as if activated.`,
     });
   }
 
@@ -207,8 +303,8 @@ function adviseOn(
  * The "create policy (report-only)" action is offered only when it can help: roles are uncovered,
  * Conditional Access is licensed, and security defaults are known to be off.
  */
-function createPolicyAvailability(facts: TenantFacts, policy: CoverageReport): PolicyActionAvailability {
-  if (policy.covered) {
+function createPolicyAvailability(facts: TenantFacts, policy: CoverageReport, adminCa: AdminCaTotals): PolicyActionAvailability {
+  if (policy.covered && adminCa.uncovered === 0) {
     return { allowed: false, reason: 'Conditional Access already requires MFA for every admin role in scope.' };
   }
   if (facts.licence === 'free') {
@@ -230,8 +326,8 @@ function createPolicyAvailability(facts: TenantFacts, policy: CoverageReport): P
   if (unread.length > 0) {
     return { allowed: false, reason: `Could not read ${unread.join(' or ')}, so a policy cannot be offered safely.` };
   }
-  return {
-    allowed: true,
-    reason: `${plural(policy.uncoveredRoleIds.length, 'admin role is', 'admin roles are')} not enforced; a report-only policy can be created for approval.`,
-  };
+  const what = policy.covered
+    ? `${plural(adminCa.uncovered, 'admin', 'admins')} can sign in without MFA`
+    : `${plural(policy.uncoveredRoleIds.length, 'admin role is', 'admin roles are')} not enforced`;
+  return { allowed: true, reason: `${what}; a report-only policy can be created for approval.` };
 }

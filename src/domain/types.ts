@@ -3,6 +3,9 @@
  * Pure data: nothing here knows about Graph clients, Teams or storage.
  */
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
+import type { AdminCoverage, PolicyMiss } from './coverageEngine';
+import type { StrengthInput } from './policyRegion';
+import type { NamedLocationInput, UnprotectedSignIn } from './signInSpace';
 
 export type { ConditionalAccessPolicy };
 
@@ -37,6 +40,13 @@ export interface Admin {
   roles: AdminRole[];
   /** From userRegistrationDetails.isMfaRegistered; null when the report has no row (unknown). */
   mfaRegistered: boolean | null;
+  /** True when Graph says the account is a guest (userType "Guest"); absent or false: an internal member. */
+  guest?: boolean;
+  /**
+   * Whether Conditional Access makes every sign-in of this admin use MFA, with one that gets through
+   * when not. Set by the status decision; admins judged alike share it, so it is read-only.
+   */
+  ca?: AdminCoverage;
 }
 
 /** A service principal holding a role in scope: reported apart, never counted as an admin. */
@@ -47,14 +57,20 @@ export interface PrivilegedServicePrincipal {
   roleIds: string[];
 }
 
-/** Settings that decide what a policy may exclude without opening a gap (README, "When does a CA policy enforce MFA for a role?"). */
+/** Settings that decide what a policy may exclude without opening a gap, and what the tenant says (README, "When does a CA policy enforce MFA for a role?"). */
 export interface PolicyCheckSettings {
   /** Role template ids in scope. */
   roleIds: string[];
-  /** Declared break-glass user ids: the only users a policy may exclude. */
+  /** Declared break-glass ids: users, or groups, a policy may exclude without opening a gap. */
   breakGlassUserIds: string[];
   /** The sanctioned service-account exclusion group, if any. */
   exclusionGroupId: string | null;
+  /** More sanctioned exclusion groups, beside `exclusionGroupId`. */
+  exclusionGroupIds?: string[];
+  /** The tenant's named locations, for which are trusted. */
+  namedLocations?: NamedLocationInput[];
+  /** The tenant's authentication strength policies, for which require MFA. */
+  authenticationStrengths?: StrengthInput[];
   /**
    * Authentication strength policies known to require MFA (ids). When a policy references a strength
    * whose id is not in this list and whose requirement is unknown, it is judged by `requirementsSatisfied`
@@ -73,8 +89,15 @@ export interface RoleCoverage {
   roleId: string;
   displayName: string;
   covered: boolean;
+  /** The policies that together protect every sign-in of the role; empty when not covered. */
   coveredBy: string[];
   gaps: PolicyGap[];
+  /** One sign-in of the role that no policy protects; null when covered. */
+  unprotectedSignIn: UnprotectedSignIn | null;
+  /** The policies that came closest to protecting that sign-in, with why each misses it. */
+  closestPolicies: PolicyMiss[];
+  /** The gap in one sentence; null when covered. */
+  summary: string | null;
 }
 
 /** Output of `mfabot check-policies` (README, "The mfabot command") and the policy part of the status report. */
@@ -82,6 +105,8 @@ export interface CoverageReport {
   covered: boolean;
   uncoveredRoleIds: string[];
   roles: RoleCoverage[];
+  /** Odd but harmless things about the policies (an unknown state, an exporter's `"locations": []`). */
+  warnings: string[];
 }
 
 export interface AdminMfaSecureScore {
@@ -97,7 +122,7 @@ export interface AdminMfaSecureScore {
 
 /** A part of the tenant that could not be read: shown as a caveat, never as silently wrong numbers. */
 export interface Caveat {
-  area: 'pim' | 'registration' | 'policies' | 'securityDefaults' | 'licence' | 'secureScore' | 'groups' | 'signIns' | 'roles' | 'names';
+  area: 'pim' | 'registration' | 'policies' | 'securityDefaults' | 'licence' | 'secureScore' | 'groups' | 'signIns' | 'roles' | 'names' | 'namedLocations';
   message: string;
   /** The permission or licence that would fix it, when that is what is missing. */
   missing?: string;

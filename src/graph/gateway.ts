@@ -9,12 +9,14 @@
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type {
-  AuthenticationStrengthPolicy, ConditionalAccessPolicy, IdentitySecurityDefaultsEnforcementPolicy, Organization,
-  SecureScore, SecureScoreControlProfile, SubscribedSku, UnifiedRoleAssignment, UnifiedRoleEligibilityScheduleInstance,
+  AuthenticationStrengthPolicy, ConditionalAccessPolicy, CountryNamedLocation, IdentitySecurityDefaultsEnforcementPolicy, IpNamedLocation,
+  Organization, SecureScore, SecureScoreControlProfile, SubscribedSku, UnifiedRoleAssignment, UnifiedRoleEligibilityScheduleInstance,
   UserRegistrationDetails,
 } from '@microsoft/microsoft-graph-types';
+import { groupsToRead, type GroupsToRead } from '../domain/coverage';
+import type { NamedLocationInput } from '../domain/signInSpace';
 import type { Caveat } from '../domain/types';
-import type { DirectoryUser, RoleGrant, TenantFacts } from '../domain/facts';
+import type { DirectoryUser, GroupMembership, MembershipReads, RoleGrant, TenantFacts } from '../domain/facts';
 import { licenceFromSkus, secureScoreFromGraph } from '../domain/licence';
 import { trace } from '../log';
 import { GraphFailure } from './errors';
@@ -24,6 +26,12 @@ import { REGISTRATIONS, RegistrationLookup } from './registrations';
 
 export interface ReadTenantOptions {
   roleIds: readonly string[];
+  /**
+   * Declared break-glass ids (users or groups) and exclusion groups. The members of those that are
+   * groups are read, so the report can tell who is left out on purpose.
+   */
+  breakGlassIds?: readonly string[];
+  exclusionGroupIds?: readonly string[];
 }
 
 /** What the bot and CLI need from a tenant. */
@@ -40,6 +48,10 @@ export interface GraphTenantGatewayOptions {
   tenantId?: string | null;
   /** Waits for Retry-After of items throttled inside a `$batch` (tests make it instant). */
   batchSleep?: (ms: number) => Promise<void>;
+  /** Pages of members (999 each) read per group a Conditional Access policy names (default MEMBER_PAGES_PER_GROUP). */
+  memberPagesPerGroup?: number;
+  /** Groups named by policies or declarations whose members are read per sweep (default MEMBERSHIP_GROUPS). */
+  membershipGroups?: number;
 }
 
 const ASSIGNMENTS = '/roleManagement/directory/roleAssignments';
@@ -50,7 +62,16 @@ export const INCLUDE_UNKNOWN_ENUM_MEMBERS = 'include-unknown-enum-members';
 function isNonPremiumAnswer(err: GraphFailure): boolean {
   return err.details.code === 'Authentication_RequestFromNonPremiumTenantOrB2CTenant';
 }
-const GROUP_MEMBER_SELECT = 'id,userPrincipalName,displayName,accountEnabled';
+const GROUP_MEMBER_SELECT = 'id,userPrincipalName,displayName,accountEnabled,userType';
+const NAMED_LOCATIONS = '/identity/conditionalAccess/namedLocations';
+/**
+ * Members of a group a Conditional Access policy names are read up to this many pages of 999: a group
+ * of all staff in a large tenant would otherwise cost hundreds of requests per status. Beyond it the
+ * group's membership is incomplete, and the coverage verdict never counts on it.
+ */
+export const MEMBER_PAGES_PER_GROUP = 5;
+/** At most this many such groups are read per sweep (5 `$batch` requests of 20); the rest stay unknown. */
+export const MEMBERSHIP_GROUPS = 100;
 const ADMIN_MFA_CONTROLS = ['AdminMFAV2', 'AdminMFA'];
 /**
  * Once this many active assignments have been read and more remain, the rest is read as one query
@@ -204,40 +225,50 @@ export class GraphTenantGateway implements TenantGateway {
    * Everything else (organization, licences, security defaults, Secure Score, authentication
    * strengths, CA policies, PIM eligibility, the isAdmin-filtered report) runs alongside.
    */
-  async readTenant({ roleIds }: ReadTenantOptions): Promise<TenantFacts> {
+  async readTenant(opts: ReadTenantOptions): Promise<TenantFacts> {
     const counter = { count: 0 };
     const parent = trace.getStore();
     return trace.run({ ...parent, graphRequests: counter }, async () => {
-      const facts = await this.read(roleIds);
+      const facts = await this.read(opts);
       if (parent?.graphRequests) parent.graphRequests.count += counter.count;
       return { ...facts, graphRequests: counter.count };
     });
   }
 
-  private async read(roleIds: readonly string[]): Promise<TenantFacts> {
+  private async read(opts: ReadTenantOptions): Promise<TenantFacts> {
+    const { roleIds } = opts;
     const inScope = new Set(roleIds.map((r) => r.toLowerCase()));
     const caveats: Caveat[] = [];
     const batch = new GraphBatcher(this.client, { sleep: this.opts.batchSleep });
     const followUp = new AdminFollowUp(inScope, (id) => this.groupUsers(batch, id), new RegistrationLookup(batch.getter, this.opts.baseUrl));
     const skusRead = optional(this.collect<SubscribedSku>(batch, '/subscribedSkus'));
+    // Without the Prefer header Graph hides enum members added after unknownFutureValue (linux, riskRemediation).
+    const policiesRead = optional(getAll<ConditionalAccessPolicy>(this.client, this.opts.baseUrl, '/identity/conditionalAccess/policies', { headers: { Prefer: INCLUDE_UNKNOWN_ENUM_MEMBERS } }));
+    const strengthsRead = optional(this.collect<AuthenticationStrengthPolicy>(batch, '/policies/authenticationStrengthPolicies'));
+    // The groups that can change a verdict are known once the policies (and what their strengths
+    // require) are: their members are read alongside the role-assignment chain.
+    const membershipRead = Promise.all([policiesRead, strengthsRead]).then(([p, st]) => this.memberships(batch, groupsToRead(p.ok ? p.value : [], {
+      breakGlassIds: opts.breakGlassIds, exclusionGroupIds: opts.exclusionGroupIds, authenticationStrengths: st.ok ? st.value : undefined,
+    })));
 
     // Conditional Access policies are the largest bodies and the role-assignment chain is the
     // critical path: each travels on its own so neither waits for the slowest item of a batch
     // (the registration report is the slow one in real tenants).
-    const [active, policies, org, defaults, skus, strengths, score, eligible, adminRegs] = await Promise.all([
+    const [active, policies, org, defaults, skus, strengths, score, eligible, adminRegs, named, membership] = await Promise.all([
       settled(this.activeAssignments(roleIds, batch, (g) => followUp.grants(g))),
-      // Without the Prefer header Graph hides enum members added after unknownFutureValue (linux, riskRemediation).
-      optional(getAll<ConditionalAccessPolicy>(this.client, this.opts.baseUrl, '/identity/conditionalAccess/policies', { headers: { Prefer: INCLUDE_UNKNOWN_ENUM_MEMBERS } })),
+      policiesRead,
       optional(batch.get<unknown>('/organization?$select=id,displayName').then((b) => asPage<Organization>(b, '/organization'))),
       optional(batch.get<IdentitySecurityDefaultsEnforcementPolicy>('/policies/identitySecurityDefaultsEnforcementPolicy?$select=isEnabled')),
       skusRead,
-      optional(this.collect<AuthenticationStrengthPolicy>(batch, '/policies/authenticationStrengthPolicies')),
+      strengthsRead,
       optional(this.secureScore(batch)),
       optional(this.eligibleAssignments(batch, (g) => followUp.grants(g))),
       optional(this.registrationsOfAdmins(batch, skusRead).then((rows) => {
         followUp.listed(rows);
         return rows;
       })),
+      optional(this.collect<IpNamedLocation | CountryNamedLocation>(batch, NAMED_LOCATIONS)),
+      membershipRead,
     ]);
     if (!active.ok) throw active.error;
     await followUp.settle();
@@ -281,6 +312,10 @@ export class GraphTenantGateway implements TenantGateway {
     }
 
     if (!policies.ok) caveats.push(caveat('policies', 'Conditional Access policies could not be read, so no role can be shown as enforced.', policies.failure));
+    if (!named.ok) {
+      caveats.push(caveat('namedLocations', 'Named locations could not be read, so no named location counts as trusted where that would add coverage.', named.failure));
+    }
+    caveats.push(...membership.caveats);
     if (!defaults.ok) caveats.push(caveat('securityDefaults', 'Security defaults could not be read.', defaults.failure));
     if (!skus.ok) caveats.push(caveat('licence', 'The licence could not be read.', skus.failure));
     if (!score.ok) caveats.push(caveat('secureScore', 'Secure Score could not be read.', score.failure));
@@ -294,6 +329,9 @@ export class GraphTenantGateway implements TenantGateway {
       groupMembers,
       registrations: adminRegs.ok ? followUp.registrations : {},
       policies: policies.ok ? policies.value : [],
+      groupMembership: membership.groups,
+      membershipReads: membership.reads,
+      namedLocations: named.ok ? named.value.map(toNamedLocation) : null,
       mfaStrengthIds: strengths.ok
         ? strengths.value.filter((s) => s.id && s.requirementsSatisfied === 'mfa').map((s) => s.id as string)
         : [],
@@ -305,6 +343,67 @@ export class GraphTenantGateway implements TenantGateway {
       graphRequests: 0,
       readAt: new Date().toISOString(),
     };
+  }
+
+  /**
+   * Transitive user members (ids only) of the groups that can change a coverage verdict: declared
+   * ones first, then those policies exclude, then those they include, each up to
+   * `memberPagesPerGroup` pages and at most `membershipGroups` groups. Whatever is not read in full
+   * is marked incomplete, and the caveats say which groups and why.
+   */
+  private async memberships(batch: GraphBatcher, wanted: GroupsToRead): Promise<{ groups: Record<string, GroupMembership>; reads: MembershipReads; caveats: Caveat[] }> {
+    const pages = this.opts.memberPagesPerGroup ?? MEMBER_PAGES_PER_GROUP;
+    const ordered = [...wanted.declared, ...wanted.excluded, ...wanted.included];
+    const chosen = ordered.slice(0, this.opts.membershipGroups ?? MEMBERSHIP_GROUPS);
+    const reads: MembershipReads = { groups: chosen.length, requests: 0, incomplete: 0 };
+    const groups: Record<string, GroupMembership> = {};
+    const tooLarge: string[] = [];
+    const failures = new Map<string, GraphFailure>();
+    await Promise.all(chosen.map(async (id) => {
+      const memberIds: string[] = [];
+      let next: string | undefined = `/groups/${encodeURIComponent(id)}/transitiveMembers/microsoft.graph.user?$select=id&$top=999&$count=true`;
+      let read = 0;
+      try {
+        while (next && read < pages) {
+          reads.requests += 1;
+          read += 1;
+          const page: GraphPage<{ id?: string }> = asPage<{ id?: string }>(await batch.get<unknown>(next, { headers: { ConsistencyLevel: 'eventual' } }), next);
+          for (const m of page.value) if (typeof m.id === 'string') memberIds.push(m.id.toLowerCase());
+          const link = page['@odata.nextLink'];
+          next = link ? relativeNextLink(link, this.opts.baseUrl) : undefined;
+        }
+      } catch (err) {
+        if (!(err instanceof GraphFailure)) throw err;
+        // A deleted group holds nobody, and a declared break-glass id may be a user, which is no group.
+        if (err.kind === 'notFound') {
+          groups[id] = { memberIds: [], complete: true };
+          return;
+        }
+        failures.set(id, err);
+        groups[id] = { memberIds, complete: false };
+        return;
+      }
+      groups[id] = { memberIds, complete: next === undefined };
+      if (next !== undefined) tooLarge.push(id);
+    }));
+    const unread = ordered.slice(chosen.length);
+    for (const id of unread) groups[id] = { memberIds: [], complete: false };
+    reads.incomplete = Object.values(groups).filter((g) => !g.complete).length;
+
+    const caveats: Caveat[] = [];
+    const consequence = 'admins not found among them are never counted as covered by a policy that includes such a group, and are taken to be left out by one that excludes it';
+    if (tooLarge.length > 0) {
+      caveats.push({ area: 'groups', message: `${listIds(tooLarge, 'group')} named by Conditional Access ${tooLarge.length === 1 ? 'has' : 'have'} more members than MfaBot reads (${(pages * 999).toLocaleString('en-US')} users each): ${consequence}.` });
+    }
+    if (unread.length > 0) {
+      caveats.push({ area: 'groups', message: `Conditional Access names more groups than MfaBot reads in one status (${chosen.length} of ${ordered.length}); for ${listIds(unread, 'group')} ${consequence}.` });
+    }
+    const failed = [...failures.entries()];
+    if (failed.length > 0) {
+      const [, first] = failed[0] as [string, GraphFailure];
+      caveats.push(caveat('groups', `Members of ${listIds(failed.map(([id]) => id), 'group')} named by Conditional Access or declared as exclusions could not be read, so ${consequence}:`, first));
+    }
+    return { groups, reads, caveats };
   }
 
   private async collect<T>(batch: GraphBatcher, path: string): Promise<T[]> {
@@ -447,6 +546,25 @@ export class GraphTenantGateway implements TenantGateway {
     }
     return null;
   }
+}
+
+/** "group a", "groups a, b, c and 2 more". */
+function listIds(ids: readonly string[], noun: string): string {
+  const shown = ids.slice(0, 3).join(', ');
+  const more = ids.length > 3 ? ` and ${ids.length - 3} more` : '';
+  return `${noun}${ids.length === 1 ? '' : 's'} ${shown}${more}`;
+}
+
+/** Only what coverage reads of a named location: its kind and trust. */
+function toNamedLocation(l: IpNamedLocation | CountryNamedLocation): NamedLocationInput {
+  const typed = l as { '@odata.type'?: string; isTrusted?: boolean; countriesAndRegions?: unknown };
+  return {
+    id: l.id,
+    displayName: l.displayName ?? null,
+    ...(typeof typed['@odata.type'] === 'string' ? { '@odata.type': typed['@odata.type'] } : {}),
+    ...(typeof typed.isTrusted === 'boolean' ? { isTrusted: typed.isTrusted } : {}),
+    ...(typed.countriesAndRegions !== undefined ? { countriesAndRegions: typed.countriesAndRegions } : {}),
+  };
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

@@ -8,6 +8,7 @@ export interface ExpandedPrincipal {
   displayName?: string | null;
   userPrincipalName?: string | null;
   accountEnabled?: boolean | null;
+  userType?: string | null;
   appId?: string | null;
 }
 
@@ -23,17 +24,19 @@ export function toPrincipalRef(principalId: string, p: ExpandedPrincipal | undef
   if (kind === 'user') {
     ref.userPrincipalName = p?.userPrincipalName ?? null;
     ref.accountEnabled = p?.accountEnabled ?? null;
+    ref.userType = p?.userType ?? null;
   }
   if (kind === 'servicePrincipal') ref.appId = p?.appId ?? null;
   return ref;
 }
 
-export function toDirectoryUser(u: { id?: string; userPrincipalName?: string | null; displayName?: string | null; accountEnabled?: boolean | null }): DirectoryUser | null {
+export function toDirectoryUser(u: { id?: string; userPrincipalName?: string | null; displayName?: string | null; accountEnabled?: boolean | null; userType?: string | null }): DirectoryUser | null {
   if (!u.id) return null;
   return {
     id: u.id.toLowerCase(),
     userPrincipalName: u.userPrincipalName ?? u.id,
     displayName: u.displayName ?? u.userPrincipalName ?? u.id,
     accountEnabled: u.accountEnabled ?? null,
+    ...(u.userType ? { userType: u.userType } : {}),
   };
 }

@@ -81,6 +81,10 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
     permission: 'Policy.Read.All', alternatives: [], licence: CA_LICENCE,
   },
   {
+    feature: 'status', route: 'GET /identity/conditionalAccess/namedLocations', what: 'read named locations and their trust',
+    permission: 'Policy.Read.All', alternatives: [], licence: CA_LICENCE,
+  },
+  {
     feature: 'status', route: 'GET /policies/identitySecurityDefaultsEnforcementPolicy', what: 'read security defaults',
     permission: 'Policy.Read.All', alternatives: ['Policy.ReadWrite.SecurityDefaults'],
   },

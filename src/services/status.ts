@@ -23,7 +23,12 @@ export class StatusService {
   constructor(private readonly opts: StatusServiceOptions) {
     this.report = new SingleFlight(
       async () => {
-        const facts = await opts.gateway.readTenant({ roleIds: opts.settings.roleIds });
+        const { roleIds, breakGlassUserIds, exclusionGroupId, exclusionGroupIds } = opts.settings;
+        const facts = await opts.gateway.readTenant({
+          roleIds,
+          breakGlassIds: breakGlassUserIds,
+          exclusionGroupIds: [...(exclusionGroupId ? [exclusionGroupId] : []), ...(exclusionGroupIds ?? [])],
+        });
         for (const caveat of facts.caveats) {
           opts.logger?.warn({ area: caveat.area, detail: caveat.message, missing: caveat.missing ?? null }, 'status: part of the tenant could not be read');
         }

@@ -5,8 +5,10 @@
  * role-assignable groups "Tier0 Identity Admins" (with a nested contractors group) and "Helpdesk
  * Tier1 (PIM)"; 23 registered, 6 unregistered (one a Global Administrator), 1 without a registration
  * row; two FIDO2 break-glass Global Administrators; a service principal holding Application
- * Administrator; Entra ID P2 through Microsoft 365 E5; security defaults off; and CA policies that
- * enforce MFA for Global Administrator only (the admin policy is still a report-only pilot).
+ * Administrator; Entra ID P2 through Microsoft 365 E5; security defaults off; two named locations
+ * (a trusted office range and a list of countries); and CA policies that enforce MFA for Global
+ * Administrator (one policy) and Exchange Administrator (MFA for browsers and modern clients beside
+ * the tenant-wide legacy-authentication block) only: the admin policy is still a report-only pilot.
  */
 import { MFABOT_TEAMS_APP_EXTERNAL_ID } from './defaults';
 import { parseFixture, type TenantFixture } from './fixture';

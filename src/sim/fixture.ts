@@ -201,6 +201,40 @@ const signIn = z.object({
   appliedConditionalAccessPolicies: z.array(appliedPolicy).default([]),
 }).passthrough();
 
+/** An IP range of an ipNamedLocation: Graph's iPv4CidrRange or iPv6CidrRange. */
+const ipRange = z.object({
+  '@odata.type': z.enum(['#microsoft.graph.iPv4CidrRange', '#microsoft.graph.iPv6CidrRange']),
+  cidrAddress: z.string().min(1),
+}).strict();
+
+const namedLocationBase = {
+  id,
+  displayName: z.string().min(1),
+  createdDateTime: dateTime.nullable().optional(),
+  modifiedDateTime: dateTime.nullable().optional(),
+};
+
+/**
+ * A Conditional Access named location, as Graph serves it: an IP range location (which may be marked
+ * trusted) or a countries location (which cannot be). Strict: a property Graph does not have would be
+ * served as if it did (learn.microsoft.com/graph/api/resources/namedlocation).
+ */
+const namedLocation = z.discriminatedUnion('@odata.type', [
+  z.object({
+    '@odata.type': z.literal('#microsoft.graph.ipNamedLocation'),
+    ...namedLocationBase,
+    isTrusted: z.boolean().default(false),
+    ipRanges: z.array(ipRange).min(1),
+  }).strict(),
+  z.object({
+    '@odata.type': z.literal('#microsoft.graph.countryNamedLocation'),
+    ...namedLocationBase,
+    countriesAndRegions: z.array(z.string().regex(/^[A-Z]{2}$/, 'not a two-letter country code')),
+    includeUnknownCountriesAndRegions: z.boolean().default(false),
+    countryLookupMethod: z.enum(['clientIpAddress', 'authenticatorAppGps']).default('clientIpAddress'),
+  }).strict(),
+]);
+
 const teamsApp = z.object({
   id,
   externalId: z.string().nullable(),
@@ -241,6 +275,8 @@ const TOP_LEVEL = {
   secureScores: z.array(secureScore).optional(),
   secureScoreControlProfiles: z.array(secureScoreControlProfile).optional(),
   signIns: z.array(signIn).optional(),
+  /** Conditional Access named locations; left out, the tenant has none. */
+  namedLocations: z.array(namedLocation).default([]),
   teamsApps: z.array(teamsApp).optional(),
   /** userId → catalog ids of the Teams apps installed in the user's personal scope. */
   userInstalledApps: z.record(z.string(), z.array(id)).optional(),
@@ -275,6 +311,7 @@ function checkReferences(t: Shape, ctx: z.RefinementCtx): void {
   unique('roleEligibilitySchedules', t.roleEligibilitySchedules);
   unique('conditionalAccessPolicies', t.conditionalAccessPolicies);
   unique('authenticationStrengthPolicies', t.authenticationStrengthPolicies);
+  unique('namedLocations', t.namedLocations);
   unique('teamsApps', t.teamsApps ?? []);
 
   // Group members are not checked against the directory: a group may hold devices and contacts,
@@ -343,6 +380,7 @@ export type FixtureRegistration = TenantFixture['userRegistrationDetails'][numbe
 export type FixturePolicy = TenantFixture['conditionalAccessPolicies'][number];
 export type FixtureSignIn = NonNullable<TenantFixture['signIns']>[number];
 export type FixtureTeamsApp = NonNullable<TenantFixture['teamsApps']>[number];
+export type FixtureNamedLocation = TenantFixture['namedLocations'][number];
 
 /** The top-level keys a fixture may have. */
 export const FIXTURE_KEYS: readonly string[] = Object.keys(TOP_LEVEL);

@@ -269,6 +269,7 @@ export function generateTenant(opts: GenerateOptions): TenantFixture {
     userRegistrationDetails,
     conditionalAccessPolicies: [...adminPolicies, ...unrelatedPolicies],
     authenticationStrengthPolicies: defaultAuthenticationStrengths(),
+    namedLocations: [],
     identitySecurityDefaultsEnforcementPolicy: { isEnabled: false },
     subscribedSkus: [{
       id: `${tenantId}_06ebc4ee-1bb5-47dd-8120-11324bc54e06`, skuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06', skuPartNumber: 'SPE_E5',

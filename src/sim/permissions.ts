@@ -64,6 +64,8 @@ export const PERMISSION = {
   /** Listing and reading CA policies: Policy.Read.All only (not Policy.Read.ConditionalAccess, not the ReadWrite scope). */
   conditionalAccessRead: ['Policy.Read.All'],
   conditionalAccessWrite: ['Policy.ReadWrite.ConditionalAccess'],
+  /** Listing named locations: Policy.Read.All only. */
+  namedLocations: ['Policy.Read.All'],
   securityDefaultsRead: ['Policy.Read.All', 'Policy.ReadWrite.SecurityDefaults'],
   /** Update identitySecurityDefaultsEnforcementPolicy (not in the map; its page lists these). */
   securityDefaultsWrite: ['Policy.ReadWrite.SecurityDefaults', 'Policy.ReadWrite.ConditionalAccess'],

@@ -30,6 +30,7 @@ const SCREENSHOTS: Readonly<Record<string, string>> = {
   'status: P2 with eligible admins': 'status-p2',
   'status: free licence, nothing covered': 'status-free-licence',
   'status: all registered and covered': 'status-covered',
+  'status: admins who can sign in without MFA (Tailspin)': 'status-per-admin',
   help: 'help',
   error: 'error',
   'nudge: policy report-only': 'nudge',

@@ -10,8 +10,8 @@ import {
 import type { AdaptiveCard } from '../../src/cards/types';
 import { buildDigest } from '../../src/domain/digest';
 import {
-  NOW, ROLE, admin, allRegisteredAndCovered, freeLicenceNoneCovered, hugeTenant, makeReport, p2WithEligibleAdmins, role, securityDefaultsOn,
-  userId, withCaveats,
+  NOW, ROLE, admin, allRegisteredAndCovered, freeLicenceNoneCovered, generatedTenant, hugeTenant, makeReport, p2WithEligibleAdmins, role,
+  securityDefaultsOn, tailspin, userId, withCaveats,
 } from './fixtures';
 
 export interface NamedCard {
@@ -29,6 +29,8 @@ export const CATALOGUE: readonly NamedCard[] = [
   { name: 'status: 5,000 admins, CJK text', card: () => statusCard(hugeTenant(5_000, '界'), { now: NOW }) },
   { name: 'status: 5,000 admins, emoji text', card: () => statusCard(hugeTenant(5_000, '🔐'), { now: NOW, maxAdminsListed: 100 }) },
   { name: 'status: no admins', card: () => statusCard(hugeTenant(0), { now: NOW }) },
+  { name: 'status: admins who can sign in without MFA (Tailspin)', card: () => statusCard(tailspin(), { now: NOW }) },
+  { name: 'status: 5,000 generated admins, gaps grouped', card: () => statusCard(generatedTenant(5_000), { now: NOW }) },
   { name: 'help', card: () => helpCard({ botName: 'MfaBot' }) },
   { name: 'help for an approver', card: () => helpCard({ botName: 'MfaBot', isApprover: true }) },
   { name: 'help after an unknown command', card: () => helpCard({ botName: 'MfaBot', unknownCommand: 'stauts please' }) },

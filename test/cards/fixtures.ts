@@ -2,6 +2,13 @@
  * Hand-built StatusReports for card tests: a small typed factory that derives totals and per-role
  * summaries from the admins, so each test states only what it is about.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AdminCoverage } from '../../src/domain/coverageEngine';
+import { buildStatusReport } from '../../src/domain/status';
+import { parseFixture } from '../../src/sim/fixture';
+import { generateTenant } from '../../src/sim/generate';
+import { factsFromFixture } from '../support/tenantFacts';
 import type { Advice, PolicyActionAvailability, RoleSummary, StatusReport } from '../../src/domain/report';
 import { ROLE, ROLE_LISTS, roleInfo } from '../../src/domain/roles';
 import type {
@@ -29,6 +36,8 @@ export interface AdminSpec {
   /** true registered, false not, null no registration row. */
   mfa: boolean | null;
   accountEnabled?: boolean | null;
+  /** The admin's Conditional Access verdict, when the test is about it. */
+  ca?: AdminCoverage;
 }
 
 export function admin(spec: AdminSpec): Admin {
@@ -40,6 +49,7 @@ export function admin(spec: AdminSpec): Admin {
     accountEnabled: spec.accountEnabled ?? true,
     roles: spec.roles,
     mfaRegistered: spec.mfa,
+    ...(spec.ca ? { ca: spec.ca } : {}),
   };
 }
 
@@ -77,6 +87,9 @@ export function makeReport(spec: ReportSpec): StatusReport {
     covered: covered(id),
     coveredBy: covered(id) ? [POLICY_ID] : [],
     gaps: covered(id) ? [] : [...(spec.gaps?.[id] ?? [])],
+    unprotectedSignIn: null,
+    closestPolicies: [],
+    summary: null,
   }));
   const roles: RoleSummary[] = coverage.map((c) => {
     const holders = spec.admins.filter((a) => a.roles.some((r) => r.roleId === c.roleId));
@@ -91,6 +104,8 @@ export function makeReport(spec: ReportSpec): StatusReport {
       unregistered: holders.filter((a) => a.mfaRegistered === false).length,
       unknown: holders.filter((a) => a.mfaRegistered === null).length,
       coverage: c,
+      caUncovered: holders.filter((a) => a.ca?.caCovered === false).length,
+      caExcluded: holders.filter((a) => a.ca?.caCovered === 'excluded').length,
     };
   }).sort((a, b) => a.rank - b.rank);
   return {
@@ -99,6 +114,13 @@ export function makeReport(spec: ReportSpec): StatusReport {
     generatedAt: '2025-11-26T08:55:00.000Z',
     admins: [...spec.admins].sort((a, b) => a.userPrincipalName.localeCompare(b.userPrincipalName)),
     servicePrincipals: spec.servicePrincipals ?? [],
+    adminCa: {
+      covered: spec.admins.filter((a) => a.ca?.caCovered === true).length,
+      uncovered: spec.admins.filter((a) => a.ca?.caCovered === false).length,
+      excluded: spec.admins.filter((a) => a.ca?.caCovered === 'excluded').length,
+      uncoveredEligible: spec.admins.filter((a) => a.ca?.caCovered === false && a.ca.evaluatedAsActivated.length > 0).length,
+      signatures: new Set(spec.admins.map((a) => a.ca?.gap)).size,
+    },
     totals: {
       admins: spec.admins.length,
       registered: spec.admins.filter((a) => a.mfaRegistered === true).length,
@@ -110,6 +132,7 @@ export function makeReport(spec: ReportSpec): StatusReport {
       covered: coverage.every((c) => c.covered),
       uncoveredRoleIds: coverage.filter((c) => !c.covered).map((c) => c.roleId),
       roles: coverage,
+      warnings: [],
     },
     securityDefaultsEnabled: spec.securityDefaultsEnabled ?? false,
     licence: spec.licence === undefined ? 'p1' : spec.licence,
@@ -227,6 +250,55 @@ export function withCaveats(): StatusReport {
  * The worst case: thousands of unregistered admins with long names, every role uncovered with many
  * long gaps, and every list long. `chars` lets a test use multi-byte text.
  */
+/** A verdict of "can sign in without MFA", the `variant`-th of its kind, with long policy names and reasons. */
+export function uncoveredCa(variant: number, long: (prefix: string, n: number) => string = (p) => p, eligible: string[] = []): AdminCoverage {
+  const unprotectedSignIn = { clientAppType: 'exchangeActiveSync', platform: 'iOS', location: 'untrusted elsewhere', application: 'All', signInRisk: 'none', userRisk: 'none' };
+  return {
+    id: '',
+    caCovered: false,
+    unprotectedSignIn,
+    gap: {
+      unprotectedSignIn,
+      narrowedBy: [{ dimension: 'clientAppType', phrase: 'with Exchange ActiveSync (the iPhone Mail app)', region: 'legacy clients' }],
+      closest: Array.from({ length: 3 }, (_, k) => ({
+        policyId: `policy-${variant}-${k}`, policyName: long(`Policy ${variant}.${k}`, 150), reasons: [long('covers only browsers and modern clients', 300)],
+      })),
+      legacyOnly: true,
+    },
+    coveredBy: [],
+    evaluatedAsActivated: eligible,
+    sanctionedExclusion: null,
+    uncertainGroups: [],
+  };
+}
+
+export function excludedCa(): AdminCoverage {
+  return {
+    id: '', caCovered: 'excluded', unprotectedSignIn: null, gap: null, coveredBy: [], evaluatedAsActivated: [],
+    sanctionedExclusion: { kind: 'breakGlass', id: 'bg' }, uncertainGroups: [],
+  };
+}
+
+/** Tailspin Toys (test/fixtures/tailspin.json) through the real status decision: split policies, groups, locations. */
+export function tailspin(): StatusReport {
+  const tenant = parseFixture(JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'tailspin.json'), 'utf8')));
+  return buildStatusReport(factsFromFixture(tenant, NOW), {
+    roleIds: [...ROLE_LISTS.template], breakGlassUserIds: [TAILSPIN_BREAK_GLASS], exclusionGroupId: null, exclusionGroupIds: [TAILSPIN_SERVICE],
+  }, NOW);
+}
+export const TAILSPIN_BREAK_GLASS = 'c3000000-0000-4000-8000-000000000003';
+export const TAILSPIN_SERVICE = 'c3000000-0000-4000-8000-000000000004';
+
+/** A generated tenant of `admins` admins (and twice the users) through the real status decision. */
+export function generatedTenant(admins = 5_000): StatusReport {
+  const tenant = generateTenant({ users: admins * 2, admins, seed: 5 });
+  const breakGlass = tenant.users.slice(0, 2).map((u) => u.id);
+  const exclusion = tenant.groups.find((g) => g.displayName.startsWith('Service accounts'))?.id;
+  return buildStatusReport(factsFromFixture(tenant, NOW), {
+    roleIds: [...ROLE_LISTS.template], breakGlassUserIds: breakGlass, exclusionGroupId: exclusion ?? null,
+  }, NOW);
+}
+
 export function hugeTenant(count = 5_000, chars = 'x'): StatusReport {
   const long = (prefix: string, n: number): string => `${prefix} ${chars.repeat(n)}`;
   const roleIds = ROLE_LISTS.template;
@@ -243,6 +315,8 @@ export function hugeTenant(count = 5_000, chars = 'x'): StatusReport {
         role(held[2], 'eligible', { id: `g-${i}`, name: long('Group', 200) }),
       ],
       mfa: i % 3 === 0 ? null : false,
+      // Every admin uncovered, in 60 different ways, each named at length.
+      ca: i % 97 === 0 ? excludedCa() : uncoveredCa(i % 60, long, [held[1] as string]),
     }));
   }
   const gaps: Record<string, PolicyGap[]> = {};

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { MAX_CARD_BYTES, NUDGE_ALL, NUDGE_INPUT_ID, VERBS, cardBytes, statusCard } from '../../src/cards';
 import type { AdaptiveCard, TextBlock } from '../../src/cards/types';
 import {
-  NOW, POLICY_NAME, ROLE, admin, allRegisteredAndCovered, freeLicenceNoneCovered, hugeTenant, makeReport,
-  p2WithEligibleAdmins, role, score, securityDefaultsOn, withCaveats,
+  NOW, POLICY_NAME, ROLE, admin, allRegisteredAndCovered, freeLicenceNoneCovered, generatedTenant, hugeTenant, makeReport,
+  p2WithEligibleAdmins, role, score, securityDefaultsOn, tailspin, uncoveredCa, withCaveats,
 } from './fixtures';
 import {
   choiceSets, containers, donuts, executeActions, lineIndex, lines, tableText, tables,
@@ -220,6 +220,69 @@ describe('statusCard', () => {
       assert.ok(gapLines.length >= 1 && gapLines.length <= 14, `${gapLines.length} gap lines`);
       assert.ok(gapLines.join('').length <= 2_400 + 1_000, 'total gap text is bounded');
       assert.ok(gapLines.every((l) => l.includes('…')), 'long names and reasons are cut with an ellipsis');
+    });
+  });
+
+  describe('Conditional Access per admin', () => {
+    const uncovered = (n: number, variant: number, roleId: string = ROLE.exchangeAdministrator, eligible = false) => Array.from({ length: n }, (_, i) => admin({
+      upn: `v${variant}-${String(i).padStart(3, '0')}@contoso.com`,
+      name: `Admin ${variant}.${i}`,
+      roles: [role(roleId, eligible ? 'eligible' : 'active')],
+      mfa: true,
+      ca: uncoveredCa(variant, (p) => p, eligible ? [roleId] : []),
+    }));
+
+    it('says how many admins can sign in without MFA, one line per way in, the widest first, naming the first three', () => {
+      const card = statusCard(makeReport({ admins: [...uncovered(1, 1), ...uncovered(5, 0)], covered: 'all' }), { now: NOW });
+      assert.equal(lineWith(card, /can sign in without MFA:$/), '6 of 6 admins can sign in without MFA:');
+      assert.equal(
+        lineWith(card, /^5 admins · /),
+        "5 admins · Admin 0.0 (Exchange Administrator), Admin 0.1 (Exchange Administrator), Admin 0.2 (Exchange Administrator) and 2 more can sign in with Exchange ActiveSync (the iPhone Mail app) without MFA: 'Policy 0.0' covers only browsers and modern clients, 'Policy 0.1' covers only browsers and modern clients, 'Policy 0.2' covers only browsers and modern clients, and no policy blocks legacy clients.",
+      );
+      assert.ok(lineIndex(card, /^5 admins · /) < lineIndex(card, /^Admin 1\.0 \(Exchange Administrator\) can sign in/), 'one admin alone: the plain sentence, after the wider gap');
+    });
+
+    it('says it in words a person understands, from the real status decision (Tailspin)', () => {
+      const card = statusCard(tailspin(), { now: NOW });
+      assert.equal(lineWith(card, /can sign in without MFA:$/), '2 of 8 admins can sign in without MFA:');
+      assert.match(lineWith(card, /^Brian Ortiz/), /^Brian Ortiz \(Exchange Administrator\) can sign in with Exchange ActiveSync \(the iPhone Mail app\) without MFA: 'Require MFA for admins' covers only browsers and modern clients, .*and no policy blocks legacy clients\.$/);
+      assert.match(lineWith(card, /^Dev Patel \(/), /^Dev Patel \(Helpdesk Administrator\) can sign in with a web browser from a trusted location without MFA: /);
+      assert.equal(lineWith(card, /^Left out on purpose: /), 'Left out on purpose: Emergency Access 1, Emergency Access 2 (break-glass).');
+      assert.equal(lineWith(card, /^PIM-eligible admins/), 'PIM-eligible admins are judged as if they had activated their roles: Conditional Access sees a role only while it is active.');
+    });
+
+    it('marks eligible-only roles in the names, and counts covered roles whose admins are not', () => {
+      const card = statusCard(makeReport({ admins: uncovered(1, 0, ROLE.securityAdministrator, true), covered: 'all' }), { now: NOW });
+      assert.match(lineWith(card, /^Admin 0\.0 /), /^Admin 0\.0 \(eligible Security Administrator\) can sign in/);
+      assert.ok(lines(card).includes('PIM-eligible admins are judged as if they had activated their roles: Conditional Access sees a role only while it is active.'));
+      assert.deepEqual(tableText(tables(card)[0]).find((row) => row[0] === 'Security Administrator'), ['Security Administrator', '1', '0', '1', '0', 'Yes, but not for 1 admin']);
+    });
+
+    it('says security defaults require MFA when they are on, instead of sounding the alarm', () => {
+      const report = makeReport({ admins: uncovered(2, 0), securityDefaultsEnabled: true });
+      const card = statusCard(report, { now: NOW });
+      assert.equal(lineWith(card, /^Security defaults require MFA of admins/), 'Security defaults require MFA of admins; Conditional Access alone would leave 2 of 2 admins a way in without it:');
+      assert.equal(lineIndex(card, /can sign in without MFA:$/), -1);
+    });
+
+    it('says every admin must use MFA when none can sign in without it', () => {
+      const covered = admin({ upn: 'a@contoso.com', roles: [role(ROLE.globalAdministrator)], mfa: true, ca: { ...uncoveredCa(0), caCovered: true, gap: null, unprotectedSignIn: null } });
+      const card = statusCard(makeReport({ admins: [covered], covered: 'all' }), { now: NOW });
+      assert.ok(lines(card).includes('Every admin (1) must use MFA on every sign-in.'));
+      assert.equal(lineIndex(card, /can sign in without MFA/), -1);
+    });
+
+    it('keeps a generated 5,000-admin tenant under the limit and valid, with its gaps grouped', function () {
+      this.timeout(60_000);
+      const report = generatedTenant(5_000);
+      const card = statusCard(report, { now: NOW });
+      assert.ok(cardBytes(card) <= MAX_CARD_BYTES, `${cardBytes(card)} bytes`);
+      assert.deepEqual(validateCard(card), []);
+      assert.equal(lineWith(card, /can sign in without MFA:$/), `${report.adminCa.uncovered} of 5000 admins can sign in without MFA:`);
+      const groups = lines(card).filter((l) => /^\d+ admins · .* and \d+ more can sign in /.test(l));
+      assert.ok(groups.length >= 1, 'admins alike share one line');
+      const counted = groups.reduce((n, l) => n + Number(l.split(' ')[0]), 0);
+      assert.ok(counted > report.adminCa.uncovered / 2, `${counted} admins in the lines shown`);
     });
   });
 

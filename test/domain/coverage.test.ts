@@ -7,7 +7,7 @@ import type {
   ConditionalAccessSessionControls,
   ConditionalAccessUsers,
 } from '@microsoft/microsoft-graph-types';
-import { evaluatePolicies, NO_POLICY_REASON } from '../../src/domain/coverage';
+import { evaluatePolicies, groupsToRead, NO_POLICY_REASON } from '../../src/domain/coverage';
 import { ROLE } from '../../src/domain/roles';
 import type { PolicyCheckSettings, RoleCoverage } from '../../src/domain/types';
 
@@ -209,8 +209,8 @@ describe('evaluatePolicies', () => {
       assertCovered(roleOf([policy({ grant })]));
     });
 
-    it('a block policy is not MFA', () => {
-      assertGap(roleOf([policy({ grant: { operator: 'OR', builtInControls: ['block'] } })]), /blocks access instead of requiring MFA/);
+    it('a block policy protects: no sign-in gets through without MFA when none gets through at all', () => {
+      assertCovered(roleOf([policy({ grant: { operator: 'OR', builtInControls: ['block'] } })]));
     });
 
     it('a policy that only sets sign-in frequency does not require MFA', () => {
@@ -339,7 +339,7 @@ describe('evaluatePolicies', () => {
 
     it('excluding any other group is a gap naming the group', () => {
       const role = roleOf([policy({ users: { excludeGroups: [OTHER_GROUP] } })]);
-      assertGap(role, new RegExp(`excludes group ${OTHER_GROUP} \\(not the declared service-account exclusion group\\)`));
+      assertGap(role, new RegExp(`excludes group ${OTHER_GROUP} \\(not a declared break-glass or exclusion group\\)`));
     });
 
     it('excluding any group is a gap when no exclusion group is declared', () => {
@@ -347,9 +347,15 @@ describe('evaluatePolicies', () => {
       assertGap(role, new RegExp(`excludes group ${EXCLUSION_GROUP}`));
     });
 
-    it('excluding guest or external user types is a gap', () => {
-      const users = { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest' as const } };
-      assertGap(roleOf([policy({ users })]), /excludes guest or external users/);
+    it('excluding B2B collaboration members is a gap: they cannot be told apart from internal admins', () => {
+      // Graph writes this flags enum as one comma-separated string.
+      const users = { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'internalGuest,b2bCollaborationMember' } } as unknown as ConditionalAccessUsers;
+      assertGap(roleOf([policy({ users })]), /excludes guest or external users \(b2bCollaborationMember\), which can match an internal admin/);
+    });
+
+    it('excluding guest types an internal admin cannot be keeps the role covered', () => {
+      const users = { excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest,internalGuest' } } as unknown as ConditionalAccessUsers;
+      assertCovered(roleOf([policy({ users })]));
     });
 
     it('excluding guests or external users without saying which types is a gap', () => {
@@ -451,5 +457,35 @@ describe('evaluatePolicies', () => {
       assert.equal(report.covered, false);
       assert.deepEqual(report.uncoveredRoleIds, [SEC]);
     });
+  });
+});
+
+describe('groupsToRead', () => {
+  const withUsers = (id: string, users: ConditionalAccessUsers, state: ConditionalAccessPolicy['state'] = 'enabled', builtInControls: ConditionalAccessGrantControls['builtInControls'] = ['mfa']): ConditionalAccessPolicy => ({
+    id, displayName: id, state,
+    conditions: { clientAppTypes: ['all'], applications: { includeApplications: ['All'] }, users },
+    grantControls: { operator: 'OR', builtInControls },
+  });
+
+  it('names the declared groups first, then those protecting policies exclude, then those they include, each once', () => {
+    const groups = groupsToRead([
+      withUsers('inc', { includeGroups: [OTHER_GROUP.toUpperCase(), 'g-inc'] }),
+      withUsers('exc', { includeUsers: ['All'], excludeUsers: [BREAK_GLASS], excludeGroups: [OTHER_GROUP, EXCLUSION_GROUP] }),
+    ], { breakGlassIds: [BREAK_GLASS, 'g-glass'], exclusionGroupIds: [EXCLUSION_GROUP] });
+
+    assert.deepEqual(groups, { declared: ['g-glass', EXCLUSION_GROUP], excluded: [OTHER_GROUP], included: ['g-inc'] }, 'a break-glass id a policy lists among users is a user');
+  });
+
+  it('leaves out the groups of policies that protect nothing, and reads those of a custom MFA strength once it knows it', () => {
+    const strength: ConditionalAccessPolicy = { ...withUsers('strength', { includeGroups: ['g-strength'] }), grantControls: { operator: 'OR', authenticationStrength: { id: PASSWORD_STRENGTH } } };
+    const policies = [
+      withUsers('report-only', { includeGroups: ['g-pilot'] }, 'enabledForReportingButNotEnforced'),
+      withUsers('device', { includeGroups: ['g-device'] }, 'enabled', ['compliantDevice']),
+      withUsers('block', { includeGroups: ['g-block'] }, 'enabled', ['block']),
+      strength,
+    ];
+
+    assert.deepEqual(groupsToRead(policies, {}).included, ['g-block']);
+    assert.deepEqual(groupsToRead(policies, { authenticationStrengths: [{ id: PASSWORD_STRENGTH, requirementsSatisfied: 'mfa' }] }).included, ['g-block', 'g-strength']);
   });
 });

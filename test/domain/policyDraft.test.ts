@@ -8,6 +8,7 @@ import { ROLE, parseRoleScope } from '../../src/domain/roles';
 const BREAK_GLASS = 'B9000000-0000-4000-8000-0000000000B1';
 const GROUP = 'c0000000-0000-4000-8000-0000000000c2';
 const PHISHING_RESISTANT = '00000000-0000-0000-0000-000000000004';
+const CUSTOM_STRENGTH = 'c0ffee00-0000-4000-8000-000000000005';
 
 const settings = (overrides: Partial<PolicyDraftSettings> = {}): PolicyDraftSettings => ({
   roleIds: parseRoleScope('template'), breakGlassUserIds: [BREAK_GLASS], exclusionGroupId: GROUP, authenticationStrengthId: null, ...overrides,
@@ -44,11 +45,16 @@ describe('the policy draft', () => {
   });
 
   it('is caught by the check when the strength is not known to require MFA', () => {
-    const s = settings({ authenticationStrengthId: PHISHING_RESISTANT });
+    const s = settings({ authenticationStrengthId: CUSTOM_STRENGTH });
     const verdict = verifyDraft(buildPolicyDraft(s), s, []);
     assert.equal(verdict.ok, false);
     assert.match(verdict.problems[0] ?? '', /Global Administrator/);
-    assert.equal(verifyDraft(buildPolicyDraft(s), s, [PHISHING_RESISTANT]).ok, true);
+    assert.equal(verifyDraft(buildPolicyDraft(s), s, [CUSTOM_STRENGTH]).ok, true);
+  });
+
+  it('knows the built-in strengths require MFA without being told', () => {
+    const s = settings({ authenticationStrengthId: PHISHING_RESISTANT });
+    assert.equal(verifyDraft(buildPolicyDraft(s), s, []).ok, true);
   });
 
   it('is caught by the check when it would exclude a group that is not the declared one', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
+import type { ConditionalAccessGrantControl, ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import type { DirectoryUser, PrincipalRef, RoleGrant, TenantFacts } from '../../src/domain/facts';
 import type { AdviceKind, StatusReport } from '../../src/domain/report';
 import { ROLE } from '../../src/domain/roles';
@@ -217,6 +217,135 @@ describe('buildStatusReport', () => {
       assert.match(unknownLicence.createPolicy.reason, /Could not read the Entra ID licence/);
       assert.equal(unknownDefaults.createPolicy.allowed, false);
       assert.match(unknownDefaults.createPolicy.reason, /Could not read whether security defaults are on/);
+    });
+  });
+
+  describe('Conditional Access per admin', () => {
+    const BROWSERS = ['browser', 'mobileAppsAndDesktopClients'];
+    const policy = (id: string, users: Record<string, unknown>, extra: Record<string, unknown> = {}, grant: ConditionalAccessGrantControl[] = ['mfa']): ConditionalAccessPolicy => ({
+      id, displayName: id, state: 'enabled',
+      conditions: { clientAppTypes: ['all'], applications: { includeApplications: ['All'] }, users, ...extra },
+      grantControls: { operator: 'OR', builtInControls: grant },
+    });
+    const ca = (report: StatusReport, id: string) => report.admins.find((a) => a.id === id)?.ca;
+
+    it('judges each admin over the whole sign-in space: split policies cover, one excluded role of two does not', () => {
+      const f = facts({
+        grants: [grant(GA, user('a')), grant(SEC, user('b')), grant(GA, user('c')), grant(SEC, user('c'))],
+        policies: [
+          policy('modern', { includeUsers: ['All'], excludeRoles: [SEC] }, { clientAppTypes: BROWSERS }),
+          policy('legacy', { includeUsers: ['All'] }, { clientAppTypes: ['exchangeActiveSync', 'other'] }, ['block']),
+          policy('sec', { includeRoles: [SEC], excludeRoles: [GA] }, { clientAppTypes: BROWSERS }),
+        ],
+      });
+
+      const report = buildStatusReport(f, { ...SETTINGS, roleIds: [GA, SEC] }, NOW);
+
+      assert.deepEqual(report.policy.uncoveredRoleIds, [], 'each role alone is covered');
+      assert.equal(ca(report, 'a')?.caCovered, true);
+      assert.equal(ca(report, 'b')?.caCovered, true);
+      const both = ca(report, 'c');
+      assert.equal(both?.caCovered, false, 'holding the excluded role takes the all-users policy away');
+      assert.deepEqual(both?.unprotectedSignIn?.clientAppType, 'browser');
+      assert.deepEqual(report.adminCa, { covered: 2, uncovered: 1, excluded: 0, uncoveredEligible: 0, signatures: 3 });
+      assert.deepEqual(report.roles.map((r) => [r.displayName, r.caUncovered]), [['Global Administrator', 1], ['Security Administrator', 1]]);
+      assert.match(adviceText(report, 'policy'), /every admin role in scope \(2\), but 1 admin can still sign in without MFA/);
+      assert.equal(report.createPolicy.allowed, true);
+      assert.match(report.createPolicy.reason, /^1 admin can sign in without MFA; a report-only policy/);
+    });
+
+    it('counts group-targeted policies for the members read, and never for a group not read in full', () => {
+      const f = facts({
+        grants: [grant(SEC, user('in')), grant(SEC, user('out')), grant(SEC, user('unsure'))],
+        policies: [policy('staff', { includeGroups: ['G-Staff'] }), policy('big', { includeGroups: ['g-big'] })],
+        groupMembership: { 'g-staff': { memberIds: ['in'], complete: true }, 'g-big': { memberIds: ['out'], complete: false } },
+      });
+
+      const report = buildStatusReport(f, SETTINGS, NOW);
+
+      assert.equal(ca(report, 'in')?.caCovered, true);
+      assert.equal(ca(report, 'out')?.caCovered, true, 'found among the members read');
+      assert.deepEqual([ca(report, 'unsure')?.caCovered, ca(report, 'unsure')?.uncertainGroups], [false, ['g-big']]);
+      assert.match(ca(report, 'unsure')?.gap?.closest.map((m) => m.reasons.join('; ')).join('\n') ?? '', /g-big, whose members MfaBot could not all read/);
+    });
+
+    it('takes a group that matters but was not read as unknown, and a role-assignable group it read as known', () => {
+      const roleGroup: PrincipalRef = { kind: 'group', id: 'g-role', displayName: 'Tier 0' };
+      const f = facts({
+        grants: [grant(SEC, roleGroup), grant(SEC, user('b'))],
+        groupMembers: { 'g-role': [user('a')] },
+        policies: [policy('excl', { includeRoles: [SEC], excludeGroups: ['g-role', 'g-unread'] })],
+      });
+
+      const report = buildStatusReport(f, SETTINGS, NOW);
+
+      assert.equal(ca(report, 'a')?.caCovered, false, 'in the excluded role group');
+      assert.deepEqual([ca(report, 'b')?.caCovered, ca(report, 'b')?.uncertainGroups], [false, ['g-unread']]);
+    });
+
+    it('judges PIM-eligible admins as if activated, and advises about those left uncovered', () => {
+      const f = facts({
+        grants: [grant(GA, user('e'), 'eligible'), grant(SEC, user('s'), 'eligible')],
+        policies: [policy('ga', { includeRoles: [GA] })],
+        licence: 'p2',
+      });
+
+      const report = buildStatusReport(f, SETTINGS, NOW);
+
+      assert.deepEqual([ca(report, 'e')?.caCovered, ca(report, 'e')?.evaluatedAsActivated], [true, [GA]]);
+      assert.deepEqual([ca(report, 's')?.caCovered, ca(report, 's')?.evaluatedAsActivated], [false, [SEC]]);
+      assert.equal(report.adminCa.uncoveredEligible, 1);
+      assert.match(adviceText(report, 'pim'), /1 admin who is only eligible for a role could sign in without MFA once they activate it/);
+    });
+
+    it('reports declared break-glass accounts, users or groups, and exclusion-group members as excluded, not covered', () => {
+      const f = facts({
+        grants: [grant(GA, user('bg-1')), grant(GA, user('m')), grant(GA, user('svc')), grant(GA, user('x'))],
+        policies: [policy('ga', { includeRoles: [GA], excludeUsers: ['bg-1'], excludeGroups: ['g-glass', 'g-svc'] })],
+        groupMembership: { 'g-glass': { memberIds: ['m'], complete: true }, 'g-svc': { memberIds: ['svc'], complete: true } },
+      });
+
+      const report = buildStatusReport(f, { ...SETTINGS, roleIds: [GA], breakGlassUserIds: ['bg-1', 'g-glass'], exclusionGroupIds: ['g-svc'] }, NOW);
+
+      assert.deepEqual(['bg-1', 'm', 'svc', 'x'].map((id) => [ca(report, id)?.caCovered, ca(report, id)?.sanctionedExclusion?.kind ?? null]), [
+        ['excluded', 'breakGlass'], ['excluded', 'breakGlass'], ['excluded', 'exclusionGroup'], [true, null],
+      ]);
+      assert.equal(report.policy.covered, true);
+      assert.match(adviceText(report, 'policy'), /3 admins are left out on purpose/);
+      assert.equal(report.createPolicy.allowed, false);
+    });
+
+    it('matches guest exclusions to admins the tenant marks as guests', () => {
+      const guest: PrincipalRef = { kind: 'user', id: 'g', displayName: 'Guest', userPrincipalName: 'g#EXT#@fabrikam.example', accountEnabled: true, userType: 'Guest' };
+      const f = facts({
+        grants: [grant(GA, guest), grant(GA, user('m'))],
+        policies: [policy('ga', { includeRoles: [GA], excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest' } })],
+      });
+
+      const report = buildStatusReport(f, SETTINGS, NOW);
+
+      assert.equal(report.admins.find((a) => a.id === 'g')?.guest, true);
+      assert.deepEqual([ca(report, 'g')?.caCovered, ca(report, 'm')?.caCovered], [false, true]);
+    });
+
+    it('trusts the named locations the tenant marks trusted: excluding them leaves a gap another policy may close', () => {
+      const HQ = 'l-hq';
+      const away = policy('away', { includeRoles: [GA] }, { locations: { includeLocations: ['All'], excludeLocations: ['AllTrusted'] } });
+      const atHq = policy('hq', { includeRoles: [GA] }, { locations: { includeLocations: [HQ] } });
+      const named = [{ '@odata.type': '#microsoft.graph.ipNamedLocation', id: HQ, displayName: 'HQ', isTrusted: true }];
+
+      const gap = buildStatusReport(facts({ grants: [grant(GA, user('a'))], policies: [away], namedLocations: named }), SETTINGS, NOW);
+      const closed = buildStatusReport(facts({ grants: [grant(GA, user('a'))], policies: [away, atHq], namedLocations: named }), SETTINGS, NOW);
+      const untrusted = buildStatusReport(facts({ grants: [grant(GA, user('a'))], policies: [away, atHq], namedLocations: [] }), SETTINGS, NOW);
+
+      assert.equal(ca(gap, 'a')?.caCovered, false);
+      assert.equal(ca(gap, 'a')?.unprotectedSignIn?.location, 'trusted elsewhere');
+      assert.equal(ca(closed, 'a')?.caCovered, false, 'trusted places other than HQ are still left out');
+      assert.equal(ca(closed, 'a')?.unprotectedSignIn?.location, 'trusted elsewhere');
+      const everywhere = policy('trusted', { includeRoles: [GA] }, { locations: { includeLocations: ['AllTrusted'] } });
+      const covered = buildStatusReport(facts({ grants: [grant(GA, user('a'))], policies: [away, everywhere], namedLocations: named }), SETTINGS, NOW);
+      assert.equal(ca(covered, 'a')?.caCovered, true);
+      assert.equal(ca(untrusted, 'a')?.caCovered, false);
     });
   });
 });

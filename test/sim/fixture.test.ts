@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { evaluatePolicies } from '../../src/domain/coverage';
 import { ROLE, ROLE_LISTS } from '../../src/domain/roles';
 import {
   DEMO_APPROVER_IDS, DEMO_BREAK_GLASS_IDS, DEMO_EXCLUSION_GROUP_ID, DEMO_TENANT_ID, demoTenant,
@@ -139,6 +140,20 @@ describe('tenant fixture', () => {
     assert.throws(() => parseFixture(schedule({ type: 'afterDuration', duration: '30 days' })), /duration: not an ISO-8601 duration/);
   });
 
+  it('takes named locations in Graph\'s two shapes, trust only on IP ranges, and refuses what Graph would not serve', () => {
+    const ip = { '@odata.type': '#microsoft.graph.ipNamedLocation', id: 'l1', displayName: 'HQ', isTrusted: true, ipRanges: [{ '@odata.type': '#microsoft.graph.iPv4CidrRange', cidrAddress: '203.0.113.0/24' }] };
+    const country = { '@odata.type': '#microsoft.graph.countryNamedLocation', id: 'l2', displayName: 'Blocked', countriesAndRegions: ['KP'] };
+    const t = parseFixture({ ...minimal(), namedLocations: [ip, country] });
+    assert.deepEqual(t.namedLocations.map((l) => [l.id, l['@odata.type']]), [['l1', '#microsoft.graph.ipNamedLocation'], ['l2', '#microsoft.graph.countryNamedLocation']]);
+    assert.equal(t.namedLocations[1]?.['@odata.type'] === '#microsoft.graph.countryNamedLocation' && t.namedLocations[1].countryLookupMethod, 'clientIpAddress');
+    assert.deepEqual(parseFixture(minimal()).namedLocations, []);
+
+    assert.throws(() => parseFixture({ ...minimal(), namedLocations: [{ ...country, isTrusted: true }] }), /namedLocations\[0\]: unknown key 'isTrusted'/);
+    assert.throws(() => parseFixture({ ...minimal(), namedLocations: [{ ...ip, ipRanges: [] }] }), /namedLocations\[0\]\.ipRanges/);
+    assert.throws(() => parseFixture({ ...minimal(), namedLocations: [{ ...country, countriesAndRegions: ['Norway'] }] }), /not a two-letter country code/);
+    assert.throws(() => parseFixture({ ...minimal(), namedLocations: [ip, { ...country, id: 'L1' }] }), /namedLocations\[1\]\.id: duplicate id 'L1'/);
+  });
+
   it('loads a file and names it in errors', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mfabot-sim-'));
     const good = path.join(dir, 'good.json');
@@ -181,6 +196,18 @@ describe('demo tenant (Contoso)', () => {
     const admins = adminTotals(t, ROLE_LISTS.docs ?? []).ids;
     for (const m of exclusion?.members ?? []) assert.ok(!admins.has(m), 'service accounts hold no admin role');
     for (const id of DEMO_APPROVER_IDS) assert.equal(rows.get(id)?.isMfaRegistered, true);
+  });
+
+  it('covers Exchange Administrators only by MFA for modern clients beside the legacy block, and names its locations', () => {
+    const report = evaluatePolicies(t.conditionalAccessPolicies, {
+      roleIds: [ROLE.exchangeAdministrator, ROLE.sharePointAdministrator], breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupId: DEMO_EXCLUSION_GROUP_ID,
+    });
+    const exchange = report.roles[0];
+    assert.equal(exchange?.covered, true);
+    const by = exchange?.coveredBy.map((id) => t.conditionalAccessPolicies.find((p) => p.id === id)?.displayName) ?? [];
+    for (const name of ['Block legacy authentication', 'Require MFA for Exchange admins (browsers and modern clients)']) assert.ok(by.includes(name), name);
+    assert.equal(report.roles[1]?.covered, false);
+    assert.deepEqual(t.namedLocations.map((l) => [l.displayName, l['@odata.type'] === '#microsoft.graph.ipNamedLocation' && l.isTrusted]), [['Contoso HQ', true], ['Blocked countries', false]]);
   });
 
   it('is P2 with security defaults off, a report-only admin pilot and an OR policy', () => {

@@ -41,9 +41,9 @@ describe('simulator HTTP protocol', () => {
 
   it('answers unknown paths with 404 naming the segment, and wrong methods with 405', async () => {
     await withSim({ tenant: demoTenant() }, async (sim) => {
-      const unknown = await call(sim, '/identity/conditionalAccess/namedLocations');
+      const unknown = await call(sim, '/identity/conditionalAccess/authenticationContextClassReferences');
       assert.equal(unknown.status, 404);
-      assert.deepEqual(errorOf(unknown), { ...errorOf(unknown), code: 'UnknownError', message: "Resource not found for the segment 'namedLocations'." });
+      assert.deepEqual(errorOf(unknown), { ...errorOf(unknown), code: 'UnknownError', message: "Resource not found for the segment 'authenticationContextClassReferences'." });
       assert.equal((await call(sim, '/users', { method: 'DELETE' })).status, 405);
       assert.equal((await fetch(`${sim.url}/v2.0/users`)).status, 400);
     });

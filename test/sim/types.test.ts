@@ -101,6 +101,9 @@ function cases(ids: Ids): Record<string, Case[]> {
     [`GET ${report}`]: [{ path: report, type: 'Collection(userRegistrationDetails)' }, { path: `${report}?$orderby=userPrincipalName desc`, type: 'Collection(userRegistrationDetails)' }],
     [`GET ${report}/{id}`]: [{ path: `${report}/${ids.user}`, type: 'userRegistrationDetails', status: 0 }],
     [`GET ${ca}`]: [{ path: ca, type: 'Collection(conditionalAccessPolicy)' }],
+    'GET /identity/conditionalAccess/namedLocations': [
+      { path: '/identity/conditionalAccess/namedLocations', type: 'Collection(namedLocation)' },
+    ],
     [`GET ${ca}/{id}`]: ids.policy ? [{ path: `${ca}/${ids.policy}`, type: 'conditionalAccessPolicy' }] : [],
     [`POST ${ca}`]: [{ path: ca, method: 'POST', body: NEW_POLICY, type: 'conditionalAccessPolicy', status: 201 }],
     [`PATCH ${ca}/{id}`]: ids.policy ? [{ path: `${ca}/${ids.policy}`, method: 'PATCH', body: { displayName: 'Renamed' }, type: null, status: 204 }] : [],

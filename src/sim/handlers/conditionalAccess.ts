@@ -39,7 +39,18 @@ function stamp(ctx: HandlerContext): string {
   return ctx.sim.now().toISOString();
 }
 
+/** Named locations (learn.microsoft.com/graph/api/conditionalaccessroot-list-namedlocations): every item typed, as the collection is polymorphic. */
+const NAMED_LOCATIONS = '/identity/conditionalAccess/namedLocations';
+
 export const conditionalAccessRoutes: Route[] = [
+  {
+    method: 'GET', path: NAMED_LOCATIONS, permissions: [PERMISSION.namedLocations], options: ['$filter', '$select', '$top', '$skiptoken', '$count'],
+    handle: (ctx) => ctx.page(ctx.sim.state.tenant.namedLocations, {
+      context: 'identity/conditionalAccess/namedLocations', maxTop: 100,
+      filter: { ...fields('string', ['eq', 'in'], 'id'), ...fields('string', ['eq', 'startswith'], 'displayName') },
+      project: (l) => ({ createdDateTime: null, modifiedDateTime: null, ...l }),
+    }),
+  },
   {
     method: 'GET', path: PATH, permissions: [PERMISSION.conditionalAccessRead], options: ['$filter', '$select', '$top', '$skiptoken', '$count'],
     handle: (ctx) => ctx.page(ctx.sim.state.tenant.conditionalAccessPolicies, {
