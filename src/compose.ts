@@ -127,7 +127,7 @@ function policySettings(config: Config, overrides: Overrides): PolicyFeatureSett
   return {
     roleIds: config.roleIds,
     breakGlassUserIds: config.breakGlassUserIds,
-    exclusionGroupId: config.exclusionGroupId,
+    exclusionGroupIds: config.exclusionGroupIds,
     authenticationStrengthId: config.policyStrengthId,
     approverIds: config.approverIds,
     approverGroupId: config.approverGroupId,
@@ -147,7 +147,7 @@ function buildCore(config: Config, overrides: Overrides) {
   const tenantId = () => config.tenantId;
   const status = new StatusService({
     gateway,
-    settings: { roleIds: config.roleIds, breakGlassUserIds: config.breakGlassUserIds, exclusionGroupId: config.exclusionGroupId },
+    settings: { roleIds: config.roleIds, breakGlassUserIds: config.breakGlassUserIds, exclusionGroupId: null, exclusionGroupIds: config.exclusionGroupIds },
     cacheSeconds: config.statusCacheSeconds,
     logger,
     now,

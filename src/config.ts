@@ -58,7 +58,8 @@ export interface Config {
   approverIds: string[];
   approverGroupId: string | null;
   breakGlassUserIds: string[];
-  exclusionGroupId: string | null;
+  /** Sanctioned exclusion groups (service accounts): the policy MfaBot creates excludes them. */
+  exclusionGroupIds: string[];
   statusCacheSeconds: number;
   /** Authentication strength for the created policy instead of plain "mfa" (e.g. phishing-resistant). */
   policyStrengthId: string | null;
@@ -150,7 +151,7 @@ export function demoModeProblem(env: Readonly<Record<string, string | undefined>
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Defaults demo mode supplies for the built-in tenant (its approvers, break-glass accounts, exclusion group). */
-export type DemoDefaults = Partial<Pick<Config, 'approverIds' | 'breakGlassUserIds' | 'exclusionGroupId'>>;
+export type DemoDefaults = Partial<Pick<Config, 'approverIds' | 'breakGlassUserIds' | 'exclusionGroupIds'>>;
 
 /**
  * Reads the configuration. `demoDefaults` apply only to the built-in demo tenant: demo mode with
@@ -184,7 +185,7 @@ export function loadConfig(env: Env = process.env, demoDefaults: DemoDefaults = 
     approverIds: v.MFABOT_APPROVERS ?? [...(defaults.approverIds ?? [])],
     approverGroupId: v.MFABOT_APPROVER_GROUP,
     breakGlassUserIds: v.MFABOT_BREAK_GLASS ?? [...(defaults.breakGlassUserIds ?? [])],
-    exclusionGroupId: env.MFABOT_EXCLUSION_GROUP !== undefined ? v.MFABOT_EXCLUSION_GROUP : defaults.exclusionGroupId ?? null,
+    exclusionGroupIds: v.MFABOT_EXCLUSION_GROUP ?? [...(defaults.exclusionGroupIds ?? [])],
     statusCacheSeconds: v.MFABOT_STATUS_CACHE_SECONDS,
     policyStrengthId: v.MFABOT_POLICY_STRENGTH_ID,
     twoPersonRule: v.MFABOT_TWO_PERSON_RULE,

@@ -40,7 +40,7 @@ export interface StartOptions extends Pick<Overrides, 'logDestination' | 'invoke
 async function configure(env: Record<string, string | undefined>, opts: StartOptions): Promise<{ config: Config; simulator: Simulator | null; ownSimulator: boolean }> {
   let config = loadBotConfig(env, opts.simulator
     ? {}
-    : { approverIds: DEMO_APPROVER_IDS, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupId: DEMO_EXCLUSION_GROUP_ID });
+    : { approverIds: DEMO_APPROVER_IDS, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupIds: [DEMO_EXCLUSION_GROUP_ID] });
   let simulator: Simulator | null = opts.simulator ?? null;
   let ownSimulator = false;
   if (config.demo && !simulator && !config.graphUrlGiven) {

@@ -106,7 +106,7 @@ export const SETTINGS = {
   MFABOT_APPROVERS: setting('Entra object ids of approvers, comma-separated.', guids()),
   MFABOT_APPROVER_GROUP: setting('Group whose transitive members are approvers.', guid()),
   MFABOT_BREAK_GLASS: setting('Break-glass (emergency access) user ids, comma-separated. The policy MfaBot creates always excludes them.', guids()),
-  MFABOT_EXCLUSION_GROUP: setting('The sanctioned service-account exclusion group id.', guid()),
+  MFABOT_EXCLUSION_GROUP: setting('Sanctioned exclusion groups (service accounts), comma-separated: members are reported as excluded on purpose, and the policy MfaBot creates excludes them.', guids()),
   MFABOT_POLICY_STRENGTH_ID: setting('Authentication strength the created policy requires instead of plain MFA (e.g. `00000000-0000-0000-0000-000000000004`, phishing-resistant).', guid()),
   MFABOT_TWO_PERSON_RULE: setting('`true`: an approver cannot approve their own request (default `false`).', bool(false)),
   MFABOT_PROPOSAL_TTL_HOURS: setting('How long an approval request stays open (default 24).', int(24, 1, 720)),

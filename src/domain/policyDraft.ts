@@ -17,7 +17,8 @@ export interface PolicyDraftSettings {
   /** Role template ids in scope. */
   roleIds: readonly string[];
   breakGlassUserIds: readonly string[];
-  exclusionGroupId: string | null;
+  /** Sanctioned exclusion groups (service accounts). */
+  exclusionGroupIds: readonly string[];
   /** An authentication strength to require instead of the built-in `mfa` control. */
   authenticationStrengthId: string | null;
 }
@@ -60,7 +61,7 @@ export function buildPolicyDraft(settings: PolicyDraftSettings): PolicyDraft {
       users: {
         includeRoles: roles,
         excludeUsers: sortedUnique(settings.breakGlassUserIds),
-        excludeGroups: settings.exclusionGroupId ? [settings.exclusionGroupId.toLowerCase()] : [],
+        excludeGroups: sortedUnique(settings.exclusionGroupIds),
       },
     },
     grantControls: settings.authenticationStrengthId
@@ -84,7 +85,8 @@ export function verifyDraft(draft: PolicyDraft, settings: PolicyDraftSettings, m
   const report = evaluatePolicies([asEnabled], {
     roleIds: [...settings.roleIds],
     breakGlassUserIds: [...settings.breakGlassUserIds],
-    exclusionGroupId: settings.exclusionGroupId,
+    exclusionGroupId: null,
+    exclusionGroupIds: [...settings.exclusionGroupIds],
     mfaStrengthIds: [...mfaStrengthIds],
   });
   const problems = report.roles
@@ -135,7 +137,8 @@ export function enforceBlockers(policy: ConditionalAccessPolicy, settings: Polic
   const report = evaluatePolicies([asEnabled], {
     roleIds: [...settings.roleIds],
     breakGlassUserIds: [...settings.breakGlassUserIds],
-    exclusionGroupId: settings.exclusionGroupId,
+    exclusionGroupId: null,
+    exclusionGroupIds: [...settings.exclusionGroupIds],
     mfaStrengthIds: [...mfaStrengthIds],
   });
   const uncovered = report.roles.filter((r) => !r.covered);

@@ -40,7 +40,7 @@ const SCREENSHOTS: Readonly<Record<string, string>> = {
 };
 
 const BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b1';
-const draft = buildPolicyDraft({ roleIds: parseRoleScope('template'), breakGlassUserIds: [BREAK_GLASS], exclusionGroupId: null, authenticationStrengthId: null });
+const draft = buildPolicyDraft({ roleIds: parseRoleScope('template'), breakGlassUserIds: [BREAK_GLASS], exclusionGroupIds: [], authenticationStrengthId: null });
 
 const proposal = (overrides: Partial<Proposal> = {}): Proposal => ({
   id: '0a1b2c3d-0000-4000-8000-000000000001',

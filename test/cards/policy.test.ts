@@ -14,7 +14,7 @@ import { validateCard } from './validate';
 import { executeActions, lines, nodes } from './inspect';
 
 const PROPOSAL_ID = '0a1b2c3d-0000-4000-8000-000000000001';
-const draft = buildPolicyDraft({ roleIds: parseRoleScope('template'), breakGlassUserIds: ['b9000000-0000-4000-8000-0000000000b1'], exclusionGroupId: null, authenticationStrengthId: null });
+const draft = buildPolicyDraft({ roleIds: parseRoleScope('template'), breakGlassUserIds: ['b9000000-0000-4000-8000-0000000000b1'], exclusionGroupIds: [], authenticationStrengthId: null });
 const proposal = (overrides: Partial<Proposal> = {}): Proposal => ({
   id: PROPOSAL_ID, kind: 'create', status: 'pending', requestedBy: { id: 'bob', name: 'Bob **Brown** [x](http://evil.example)' },
   createdAt: '2026-11-26T09:00:00Z', expiresAt: '2026-11-27T09:00:00Z', draft, policyId: null, ...overrides,

@@ -11,7 +11,7 @@ const PHISHING_RESISTANT = '00000000-0000-0000-0000-000000000004';
 const CUSTOM_STRENGTH = 'c0ffee00-0000-4000-8000-000000000005';
 
 const settings = (overrides: Partial<PolicyDraftSettings> = {}): PolicyDraftSettings => ({
-  roleIds: parseRoleScope('template'), breakGlassUserIds: [BREAK_GLASS], exclusionGroupId: GROUP, authenticationStrengthId: null, ...overrides,
+  roleIds: parseRoleScope('template'), breakGlassUserIds: [BREAK_GLASS], exclusionGroupIds: [GROUP], authenticationStrengthId: null, ...overrides,
 });
 
 describe('the policy draft', () => {
@@ -34,7 +34,7 @@ describe('the policy draft', () => {
   });
 
   it('leaves excludeGroups empty without an exclusion group, and dedupes ids', () => {
-    const draft = buildPolicyDraft(settings({ exclusionGroupId: null, breakGlassUserIds: [BREAK_GLASS, BREAK_GLASS.toLowerCase()], roleIds: [ROLE.globalAdministrator, ROLE.globalAdministrator] }));
+    const draft = buildPolicyDraft(settings({ exclusionGroupIds: [], breakGlassUserIds: [BREAK_GLASS, BREAK_GLASS.toLowerCase()], roleIds: [ROLE.globalAdministrator, ROLE.globalAdministrator] }));
     assert.deepEqual(draft.conditions.users.excludeGroups, []);
     assert.deepEqual(draft.conditions.users.excludeUsers, [BREAK_GLASS.toLowerCase()]);
     assert.deepEqual(draft.conditions.users.includeRoles, [ROLE.globalAdministrator]);
@@ -59,7 +59,7 @@ describe('the policy draft', () => {
 
   it('is caught by the check when it would exclude a group that is not the declared one', () => {
     const draft = buildPolicyDraft(settings());
-    const verdict = verifyDraft(draft, settings({ exclusionGroupId: null }));
+    const verdict = verifyDraft(draft, settings({ exclusionGroupIds: [] }));
     assert.equal(verdict.ok, false);
     assert.match(verdict.problems.join(' '), /excludes group/);
   });

@@ -579,7 +579,7 @@ describe('policy create/approve/enforce end to end (bot over HTTP, simulator, fa
   it('takes the demo tenant from "not covered" to "covered" in two approver clicks', async () => {
     const approver = DEMO_APPROVER_IDS[0] as string;
     await start(demoTenant(), {
-      settings: { approverIds: DEMO_APPROVER_IDS, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupId: DEMO_EXCLUSION_GROUP_ID },
+      settings: { approverIds: DEMO_APPROVER_IDS, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupIds: [DEMO_EXCLUSION_GROUP_ID] },
     });
     const settings = { roleIds: TEMPLATE_ROLES, breakGlassUserIds: DEMO_BREAK_GLASS_IDS, exclusionGroupId: DEMO_EXCLUSION_GROUP_ID };
     const coverage = () => evaluatePolicies(sim.state.conditionalAccessPolicies as ConditionalAccessPolicy[], settings).covered;

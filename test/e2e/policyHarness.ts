@@ -37,7 +37,7 @@ export function defaultSettings(overrides: Partial<PolicyFeatureSettings> = {}):
   return {
     roleIds: parseRoleScope('template'),
     breakGlassUserIds: [BREAK_GLASS],
-    exclusionGroupId: ON_CALL_GROUP,
+    exclusionGroupIds: [ON_CALL_GROUP],
     authenticationStrengthId: null,
     approverIds: [ALICE],
     approverGroupId: null,

@@ -96,7 +96,7 @@ class FakeGateway implements PolicyGateway {
 }
 
 const baseSettings = (overrides: Partial<PolicyFeatureSettings> = {}): PolicyFeatureSettings => ({
-  roleIds: parseRoleScope('template'), breakGlassUserIds: [BREAK_GLASS], exclusionGroupId: null, authenticationStrengthId: null,
+  roleIds: parseRoleScope('template'), breakGlassUserIds: [BREAK_GLASS], exclusionGroupIds: [], authenticationStrengthId: null,
   approverIds: [ALICE.id], approverGroupId: null, twoPersonRule: false, ...overrides,
 });
 
