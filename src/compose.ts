@@ -33,6 +33,12 @@ import { createPolicyPresenter } from './bot/policyPresenter';
 import { createMessenger } from './bot/proactive';
 import { createScheduler, type Scheduler } from './bot/scheduler';
 import { createServer } from './bot/server';
+import { createSignIn } from './bot/signIn';
+import { DelegatedAccess, loginNetwork } from './graph/delegated';
+import { delegatedWrites } from './graph/writeAccess';
+import { applicationWrites, type WriteIdentity } from './services/writeAccess';
+import { SIM_APP_ID } from './sim/control';
+import { SIM_LOGIN_HOST } from './sim/identity';
 import { AuditLog } from './store/audit';
 import { BlobStore } from './store/blobStore';
 import { ConversationStore } from './store/conversations';
@@ -158,12 +164,34 @@ function buildCore(config: Config, overrides: Overrides) {
 
 type Core = ReturnType<typeof buildCore>;
 
+/**
+ * The single sign-on settings: Entra ID's as configured, or in demo mode the simulated tenant's own
+ * identity provider (its login host answered by the simulator).
+ */
+function ssoSettings(config: Config): NonNullable<Config['writes']['sso']> & { network?: { knownAuthorities: string[]; networkClient: ReturnType<typeof loginNetwork> } } {
+  if (config.writes.sso) return config.writes.sso;
+  return {
+    clientId: SIM_APP_ID, clientSecret: 'simulated', resource: `api://botid-${SIM_APP_ID}`, authorityHost: `https://${SIM_LOGIN_HOST}`, connectionName: null,
+    network: { knownAuthorities: [SIM_LOGIN_HOST], networkClient: loginNetwork(SIM_LOGIN_HOST, `${config.graph.baseUrl}/_sim/idp`) },
+  };
+}
+
+/** How changes are made: with the approver's own identity (exchanged on their behalf), or the app's permissions. */
+function buildWriteIdentity(core: Core, gateway: GraphPolicyGateway): WriteIdentity {
+  const { config, logger } = core;
+  if (config.writes.mode === 'application') return applicationWrites(gateway);
+  const sso = ssoSettings(config);
+  const access = new DelegatedAccess({ ...sso, tenantId: config.tenantId ?? '', now: core.now });
+  return delegatedWrites(access, { baseUrl: config.graph.baseUrl, timeoutMs: config.graph.timeoutMs, maxRetries: config.graph.maxRetries, logger });
+}
+
 /** The policy use cases, and the report-only impact every status card shows (one sign-in read serves them all). */
 function buildPolicy(core: Core) {
   const { config, overrides, store, now, status } = core;
   let impact: SingleFlight<ImpactSummary | null> | null = null;
+  const gateway = new GraphPolicyGateway({ client: core.client, baseUrl: config.graph.baseUrl });
   const policy = new PolicyService({
-    gateway: new GraphPolicyGateway({ client: core.client, baseUrl: config.graph.baseUrl }), proposals: core.proposals, audit: new AuditLog(store),
+    gateway, writeIdentity: buildWriteIdentity(core, gateway), proposals: core.proposals, audit: new AuditLog(store),
     lock: new OperationLock(store, now), settings: policySettings(config, overrides), logger: core.logger, now, auditRetryDelaysMs: overrides.auditRetryDelaysMs,
     admins: async () => (await status.get()).admins,
     onChanged: () => {
@@ -206,8 +234,10 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
   const { nudges, digests, nudgeStore } = buildNudging(core, isApprover);
   const teamsIds = new TeamsIdStore(store);
   const lifecycle = createLifecycle({ conversations: new ConversationStore(store), teamsIds, forgetDigests: (where) => digests.forget(where), tenantId: core.tenantId, now, logger });
+  const sso = ssoSettings(config);
+  const signIn = createSignIn({ resource: sso.resource, connectionName: sso.connectionName, adapter: core.adapter, logger, now });
   const policyHandlers = createPolicyHandlers({
-    service: policy, presenter: createPolicyPresenter({ service: policy, teamsIds, now }), messenger, lifecycle, background, logger, invokeBudgetMs: budgetMs,
+    service: policy, presenter: createPolicyPresenter({ service: policy, teamsIds, now }), messenger, lifecycle, signIn, background, logger, invokeBudgetMs: budgetMs,
   });
   const nudgeHandlers = createNudgeHandlers({
     service: nudges, digests, messenger, lifecycle, background, logger, now, invokeBudgetMs: budgetMs, windowMs: config.nudgeWindowHours * 3_600_000,
@@ -223,7 +253,7 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
     allowMissingTenant: config.demo, allowOtherChannels: config.demo,
     extraVerbs: { ...policyHandlers.verbs, ...nudgeHandlers.verbs },
     extraCommands: { ...policyHandlers.commands, ...nudgeHandlers.commands },
-    nudgeHistory: () => nudgeStore.history(), isApprover, lifecycle,
+    nudgeHistory: () => nudgeStore.history(), isApprover, lifecycle, signIn,
     policyImpact: (opts) => impact.get(opts),
   });
   const server = createServer({ adapter: core.adapter, app, logger, ready: readiness(core.client, store, logger), loopbackOnly: config.demo });

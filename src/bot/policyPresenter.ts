@@ -75,6 +75,8 @@ export function createPolicyPresenter(deps: PolicyPresenterDeps) {
         };
       case 'blocked':
         return { forAll: false, card: policyBlockedCard(outcome.action, outcome.blockers) };
+      case 'signInRequired':
+        return { forAll: false, signIn: true, message: 'Sign in to MfaBot, then click again: the change is made with your own identity. Nothing was changed yet.' };
       case 'busy':
         return { forAll: false, card: noticeCard('Already in progress', 'Another click is creating or enforcing the policy right now. This card will not change anything; type "status" in a moment to see the result.') };
       case 'failed':

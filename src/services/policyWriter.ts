@@ -16,7 +16,22 @@ import type { Logger } from '../log';
 import type { OperationLock } from '../store/lock';
 import type { PolicyRecord, ProposalStore } from '../store/proposals';
 import type { AuditTrail } from './auditTrail';
-import { writeFailure, type Outcome, type WriteFailure } from './outcomes';
+import { asWords, writeFailure, type Outcome, type WriteFailure } from './outcomes';
+import { CA_WRITE_ROLES, CA_WRITE_SCOPES, type WriteAccess } from './writeAccess';
+
+/**
+ * A write Graph refused. With the approver's own identity, a 403 is their directory role (or the
+ * delegated permission MfaBot was not granted): say which roles may do it, not what the app lacks.
+ */
+function refusedWrite(err: GraphFailure, access: WriteAccess, approver: Person, what: string): WriteFailure {
+  if (access.as !== 'approver' || err.kind !== 'permission') return writeFailure(err, 'no');
+  return {
+    message: `Microsoft Graph refused to let ${approver.name} ${what} with their own identity. That needs one of the directory roles ${CA_WRITE_ROLES.join(', ')} (active, not only eligible), and MfaBot's delegated permissions ${CA_WRITE_SCOPES.join(' and ')} with admin consent. Nothing was changed.`,
+    changed: 'no',
+    missing: `one of the roles ${CA_WRITE_ROLES.join(', ')}`,
+    ...(err.details.requestId ? { requestId: err.details.requestId } : {}),
+  };
+}
 
 export interface PolicyWriterDeps {
   gateway: PolicyGateway;
@@ -39,22 +54,22 @@ export class PolicyWriter {
   constructor(private readonly deps: PolicyWriterDeps) {}
 
   /** Creates the report-only policy, exactly once however many clicks arrive. */
-  async create(requestedBy: Person, approvedBy: Person, proposal?: Proposal): Promise<Outcome> {
+  async create(requestedBy: Person, approvedBy: Person, access: WriteAccess, proposal?: Proposal): Promise<Outcome> {
     return this.underLease('create', async (stillHeld) => {
       const existing = await this.findExisting();
       if (existing) return { kind: 'exists', policy: existing, record: await this.rememberExisting(existing, requestedBy, approvedBy) };
       const draft = buildPolicyDraft(this.deps.settings);
       const blockers = await this.createBlockers(draft, proposal);
       if (blockers.length > 0) return { kind: 'blocked', action: 'create', blockers };
-      const detail = `creating "${draft.displayName}" report-only; requested by ${requestedBy.name}, approved by ${approvedBy.name}`;
+      const detail = `creating "${draft.displayName}" report-only; requested by ${requestedBy.name}, approved by ${approvedBy.name}${asWords(access.as, approvedBy)}`;
       const notReady = await this.readyToWrite('create', stillHeld, () => this.deps.audit.intent(approvedBy, 'policy.create', detail, { proposal }));
       if (notReady) return notReady;
       let created: ConditionalAccessPolicy;
       try {
-        created = await this.deps.gateway.createPolicy(draft);
+        created = await access.writes.createPolicy(draft);
       } catch (err) {
         if (!(err instanceof GraphFailure)) throw err;
-        if (!err.outcomeUnknown) return { kind: 'failed', action: 'create', failure: writeFailure(err, 'no') };
+        if (!err.outcomeUnknown) return { kind: 'failed', action: 'create', failure: refusedWrite(err, access, approvedBy, 'create the policy') };
         // Graph may have created it anyway: look before saying anything.
         const after = await this.findExisting().catch(() => null);
         if (!after) return { kind: 'failed', action: 'create', failure: writeFailure(err, 'unknown') };
@@ -66,12 +81,12 @@ export class PolicyWriter {
       };
       await this.saveRecord(record);
       this.deps.onChanged?.();
-      return { kind: 'created', record, approvedBy, proposal };
+      return { kind: 'created', record, approvedBy, proposal, as: access.as };
     });
   }
 
   /** Switches the report-only policy to enforced after re-checking it is still safe and unchanged. */
-  async enable(requestedBy: Person, approvedBy: Person, proposal?: Proposal): Promise<Outcome> {
+  async enable(requestedBy: Person, approvedBy: Person, access: WriteAccess, proposal?: Proposal): Promise<Outcome> {
     return this.underLease('enable', async (stillHeld) => {
       const record = await this.deps.proposals.policyRecord();
       const policy = await this.findExisting();
@@ -82,14 +97,14 @@ export class PolicyWriter {
       if (policy.state === 'enabled') return { kind: 'alreadyEnforced', policy, record };
       const blockers = await this.enableBlockers(policy);
       if (blockers.length > 0) return { kind: 'blocked', action: 'enable', blockers };
-      const detail = `enforcing "${policy.displayName ?? policy.id}"; requested by ${requestedBy.name}, approved by ${approvedBy.name}`;
+      const detail = `enforcing "${policy.displayName ?? policy.id}"; requested by ${requestedBy.name}, approved by ${approvedBy.name}${asWords(access.as, approvedBy)}`;
       const notReady = await this.readyToWrite('enable', stillHeld, () => this.deps.audit.intent(approvedBy, 'policy.enable', detail, { proposal, policyId: policy.id ?? undefined }));
       if (notReady) return notReady;
       try {
-        await this.deps.gateway.setPolicyState(policy.id, 'enabled');
+        await access.writes.setPolicyState(policy.id, 'enabled');
       } catch (err) {
         if (!(err instanceof GraphFailure)) throw err;
-        if (!err.outcomeUnknown) return { kind: 'failed', action: 'enable', failure: writeFailure(err, 'no') };
+        if (!err.outcomeUnknown) return { kind: 'failed', action: 'enable', failure: refusedWrite(err, access, approvedBy, 'enforce the policy') };
         const after = await this.deps.gateway.getPolicy(policy.id).catch(() => null);
         if (after?.state !== 'enabled') return { kind: 'failed', action: 'enable', failure: writeFailure(err, 'unknown') };
       }
@@ -99,7 +114,7 @@ export class PolicyWriter {
       const updated: PolicyRecord = { ...base, policyId: policy.id, state: 'enabled', enforcedAt: this.deps.now().toISOString(), enforcedBy: approvedBy };
       await this.saveRecord(updated);
       this.deps.onChanged?.();
-      return { kind: 'enforced', record: updated, requestedBy, approvedBy, proposal };
+      return { kind: 'enforced', record: updated, requestedBy, approvedBy, proposal, as: access.as };
     });
   }
 

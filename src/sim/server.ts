@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { handleControl, type SimRequest } from './control';
 import { errorBody, GraphError } from './errors';
 import { FaultInjector, GraphFaults, type Fault, type GraphFaultName } from './faults';
+import { SimIdentity, type Caller } from './identity';
 import type { TenantFixture } from './fixture';
 import { createRouter } from './handlers';
 import { normalisePolicy } from './conditionalAccess';
@@ -137,6 +138,7 @@ function createContext(opts: SimulatorOptions) {
     ownTeamsAppExternalId: opts.ownTeamsAppExternalId ?? MFABOT_TEAMS_APP_EXTERNAL_ID,
     signal: closing.signal,
     now,
+    identity: new SimIdentity(tenant.organization.id, now),
     dispatch: (req) => router.dispatch(req, sim),
     onAppInstalled: opts.onAppInstalled,
   };
@@ -145,12 +147,19 @@ function createContext(opts: SimulatorOptions) {
 
 type Context = ReturnType<typeof createContext>;
 
-/** Graph refuses a request without a bearer token before anything else. */
-function authenticate(headers: Record<string, string>): void {
+/**
+ * Graph refuses a request without a valid bearer token before anything else. A token the simulated
+ * identity provider signed for Graph is a user's (delegated); any other bearer token is the app's.
+ */
+function authenticate(headers: Record<string, string>, identity: SimIdentity): Caller {
   const auth = headers.authorization ?? '';
-  if (/^Bearer\s+\S+/i.test(auth)) return;
-  const message = auth.trim() === '' ? 'Access token is empty.' : 'CompactToken parsing failed with error code: 80049217';
-  throw new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
+  const challenge = { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' };
+  if (!/^Bearer\s+\S+/i.test(auth)) {
+    throw new GraphError(401, 'InvalidAuthenticationToken', auth.trim() === '' ? 'Access token is empty.' : 'CompactToken parsing failed with error code: 80049217', challenge);
+  }
+  const caller = identity.caller(auth);
+  if (caller.kind === 'invalid') throw new GraphError(401, 'InvalidAuthenticationToken', caller.reason, challenge);
+  return caller;
 }
 
 /** One Graph request (below `/v1.0` or `/beta`): parsed, delayed by the latency, authenticated, routed. */
@@ -166,7 +175,7 @@ async function serveGraph(ctx: Context, req: IncomingMessage, target: string, ve
     const graphReq: GraphRequest = { ...base, ...splitTarget(target) };
     graphReq.body = parseJson(await readBody(req));
     await sleep(ctx.opts.latencyMs ?? 0, ctx.closing.signal);
-    authenticate(headers);
+    graphReq.caller = authenticate(headers, ctx.sim.identity);
     return { path: graphReq.path, response: await ctx.router.dispatch(graphReq, ctx.sim), graphReq };
   } catch (err) {
     return { path: base.path.split('?')[0] ?? base.path, response: ctx.router.errorResponse(err, base, ctx.sim), graphReq: base };
@@ -176,6 +185,12 @@ async function serveGraph(ctx: Context, req: IncomingMessage, target: string, ve
 /** The simulator's own endpoints under `/_sim` (README, "Tenant fixtures"). */
 async function serveControl(ctx: Context, req: IncomingMessage, res: ServerResponse, target: string, method: string): Promise<void> {
   const { path } = splitTarget(target.slice('/_sim'.length));
+  if (path.startsWith('/idp/')) {
+    // The token endpoint takes a form, as Entra's does.
+    const out = ctx.sim.identity.handle(method, path.slice('/idp'.length), await readBody(req), `http://${req.headers.host ?? '127.0.0.1'}`);
+    send(res, out.status, {}, out.body);
+    return;
+  }
   let body: unknown;
   try {
     body = parseJson(await readBody(req));
@@ -184,7 +199,7 @@ async function serveControl(ctx: Context, req: IncomingMessage, res: ServerRespo
     return;
   }
   const { state, faults, grants, now } = ctx.sim;
-  const out = handleControl(method, path || '/', body, { state, faults, log: ctx.log, grants, now });
+  const out = handleControl(method, path || '/', body, { state, faults, log: ctx.log, grants, now, identity: ctx.sim.identity });
   send(res, out.status, {}, out.body);
 }
 
