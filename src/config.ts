@@ -179,6 +179,8 @@ export function loadConfig(env: Env = process.env, demoDefaults: DemoDefaults = 
   const defaults = builtInDemo ? demoDefaults : {};
   const bot = botAuth(v, problems);
   const graph = graphSettings(v, demo, problems);
+  // Demo mode proper: no app id and no Graph credential (the tools read a real tenant without an app id).
+  const writes = writeSettings(v, demo && graph.auth.kind === 'none', problems);
   if (v.MFABOT_STORAGE === 'blob' && !v.MFABOT_BLOB_CONNECTION_STRING) problems.push('MFABOT_BLOB_CONNECTION_STRING is required when MFABOT_STORAGE=blob');
   const hostAsked = v.HOST;
   if (demo && hostAsked && !['127.0.0.1', 'localhost', '::1'].includes(hostAsked)) {
@@ -196,7 +198,7 @@ export function loadConfig(env: Env = process.env, demoDefaults: DemoDefaults = 
     bot,
     tenantId: v.MicrosoftAppTenantId,
     graph,
-    writes: writeSettings(v, demo, problems),
+    writes,
     roleIds: v.MFABOT_ROLES,
     approverIds: v.MFABOT_APPROVERS ?? [...(defaults.approverIds ?? [])],
     approverGroupId: v.MFABOT_APPROVER_GROUP,
@@ -237,10 +239,10 @@ function botAuth(v: Settings, problems: string[]): BotAuth | null {
   return { appId: v.MicrosoftAppId, appType: v.MicrosoftAppType, tenantId: v.MicrosoftAppTenantId ?? '', password, endpoints };
 }
 
-/** Delegated by default with single sign-on configured, and in demo mode (the simulated tenant signs users in). */
-function writeSettings(v: Settings, demo: boolean, problems: string[]): WriteSettings {
-  const mode = v.MFABOT_WRITE_MODE ?? (demo || v.MFABOT_SSO_CONNECTION ? 'delegated' : 'application');
-  if (mode === 'application' || demo) return { mode, sso: null };
+/** Delegated by default with single sign-on configured, and on the simulated tenant (which signs users in itself). */
+function writeSettings(v: Settings, simulated: boolean, problems: string[]): WriteSettings {
+  const mode = v.MFABOT_WRITE_MODE ?? (simulated || v.MFABOT_SSO_CONNECTION ? 'delegated' : 'application');
+  if (mode === 'application' || simulated) return { mode, sso: null };
   if (!v.MicrosoftAppId || !v.MicrosoftAppPassword) {
     problems.push('MFABOT_WRITE_MODE=delegated needs MicrosoftAppId and MicrosoftAppPassword: the approver\'s sign-in is exchanged on their behalf by MfaBot\'s app registration (or set MFABOT_WRITE_MODE=application)');
     return { mode, sso: null };

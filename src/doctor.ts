@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import { isLoopbackUrl, isMicrosoftGraphHost, loadConfig, secretValues, type GraphAuth } from './config';
 import { createGraphCredential } from './graph/credentials';
-import { botNeeds, needSatisfied, type Feature, type PermissionNeed } from './graph/permissions';
+import { botNeeds, delegatedNeeds, needSatisfied, writePermissions, type Feature, type PermissionNeed, type WriteMode } from './graph/permissions';
 
 /** Same shape as the CLI's IO, so `runDoctor(rest, io)` slots into cli.ts. */
 export interface DoctorIO {
@@ -85,10 +85,10 @@ function requirementsOf(needs: readonly PermissionNeed[]): Requirement[] {
  * alternative Microsoft's map accepts (plus its companions); for an unmet need doctor asks for the
  * permission MfaBot's table names, once per permission.
  */
-export function checkPermissions(granted: readonly string[], features: readonly Feature[] = FEATURES.map((f) => f.feature)): FeatureCheck[] {
+export function checkPermissions(granted: readonly string[], features: readonly Feature[] = FEATURES.map((f) => f.feature), mode: WriteMode = 'application'): FeatureCheck[] {
   return FEATURES.filter((f) => features.includes(f.feature)).map(({ feature, title }) => {
     const have = new Set(granted.map((p) => p.toLowerCase()));
-    const unmet = botNeeds([feature]).filter((n) => !n.optional && !needSatisfied(n, granted));
+    const unmet = botNeeds([feature], mode).filter((n) => !n.optional && !needSatisfied(n, granted));
     const missing = requirementsOf(unmet.map((n) => {
       const lacking = (n.alongside ?? []).filter((p) => !have.has(p.toLowerCase()));
       // A need whose own permission (or an alternative) is granted lacks only its companions.
@@ -164,6 +164,8 @@ interface TokenSource {
   tenantId: string | null;
   appId: string | null;
   kind: GraphAuth['kind'] | 'simulator';
+  /** The configured write mode (from the configuration; unknown for --graph-url). */
+  writeMode?: WriteMode;
 }
 
 function checkGraphUrl(url: string): string {
@@ -224,6 +226,7 @@ async function configuredToken(io: DoctorIO, deps: DoctorDeps): Promise<TokenSou
     tenantId: config.tenantId,
     appId: auth.kind === 'secret' || auth.kind === 'certificate' ? auth.clientId : auth.kind === 'managedIdentity' ? auth.clientId : null,
     kind: auth.kind,
+    writeMode: config.writes.mode,
   };
 }
 
@@ -236,6 +239,40 @@ function parseFeatures(value: string | undefined): Feature[] {
   return names as Feature[];
 }
 
+/** The write mode doctor checks for: --write-mode, else the configured one. */
+function writeModeOf(flag: string | undefined, configured: WriteMode | undefined): WriteMode {
+  if (flag === undefined) return configured ?? 'application';
+  if (flag !== 'delegated' && flag !== 'application') throw new DoctorError('--write-mode takes delegated or application', 2);
+  return flag;
+}
+
+export interface WritesReport {
+  mode: WriteMode;
+  /** Delegated mode: what the approvers' own tokens need. */
+  delegatedScopes: string[];
+  approverRoles: string[];
+  /** Delegated mode: application permissions the app holds that only write, and that nothing uses. */
+  unneeded: string[];
+}
+
+function writesReport(mode: WriteMode, granted: readonly string[], features: readonly Feature[]): WritesReport {
+  const { scopes, roles } = mode === 'delegated' ? delegatedNeeds(features) : { scopes: [], roles: [] };
+  const have = new Set(granted.map((p) => p.toLowerCase()));
+  const unneeded = mode === 'delegated' ? writePermissions().filter((p) => have.has(p.toLowerCase())) : [];
+  return { mode, delegatedScopes: scopes, approverRoles: roles, unneeded };
+}
+
+function writesLines(w: WritesReport): string[] {
+  if (w.mode === 'application') {
+    return ['Writes: with MfaBot\'s app permissions (MFABOT_WRITE_MODE=application): whoever holds the app\'s secret or certificate can change Conditional Access. Delegated mode (Teams single sign-on) needs no write permission: see docs/permissions.md.'];
+  }
+  const lines = [
+    `Writes: with the approver's own identity (delegated): the app needs no write permission. Grant MfaBot the delegated permissions ${w.delegatedScopes.join(', ') || 'none'} with admin consent; approvers need one of the roles ${w.approverRoles.join(', ') || 'none'}.`,
+  ];
+  if (w.unneeded.length > 0) lines.push(`WARNING: the app holds ${w.unneeded.join(', ')}, which delegated mode never uses: remove ${w.unneeded.length === 1 ? 'it' : 'them'}, so that the app's credentials alone cannot change the tenant.`);
+  return lines;
+}
+
 function describe(r: Requirement): string {
   return `${r.permission} (to ${r.neededTo.join('; ')}${r.licence ? `; needs ${r.licence}` : ''})`;
 }
@@ -243,9 +280,9 @@ function describe(r: Requirement): string {
 /** Runs `mfabot doctor [--graph-url URL] [--features LIST] [--json]`; returns the exit code, never throws. */
 export async function runDoctor(argv: string[], io: DoctorIO, deps: DoctorDeps = {}): Promise<number> {
   try {
-    let values: { 'graph-url'?: string; features?: string; json?: boolean };
+    let values: { 'graph-url'?: string; features?: string; json?: boolean; 'write-mode'?: string };
     try {
-      ({ values } = parseArgs({ args: argv, options: { 'graph-url': { type: 'string' }, features: { type: 'string' }, json: { type: 'boolean' } } }));
+      ({ values } = parseArgs({ args: argv, options: { 'graph-url': { type: 'string' }, features: { type: 'string' }, json: { type: 'boolean' }, 'write-mode': { type: 'string' } } }));
     } catch (err) {
       throw new DoctorError((err as Error).message.split('\n')[0] ?? 'bad arguments', 2);
     }
@@ -254,20 +291,23 @@ export async function runDoctor(argv: string[], io: DoctorIO, deps: DoctorDeps =
       ? await simulatorToken(checkGraphUrl(values['graph-url']), deps.fetch ?? fetch)
       : await configuredToken(io, deps);
     const claims = decodeAccessToken(source.token);
-    const checks = checkPermissions(claims.roles, features);
+    const mode = writeModeOf(values['write-mode'], source.writeMode);
+    const checks = checkPermissions(claims.roles, features, mode);
+    const writes = writesReport(mode, claims.roles, features);
     const tenantId = claims.tid ?? source.tenantId;
     const appId = claims.appId ?? source.appId;
     const consentUrl = tenantId && appId ? adminConsentUrl(tenantId, appId) : null;
     const ok = checks.every((c) => c.ok);
 
     if (values.json) {
-      io.stdout(`${JSON.stringify({ tenantId, appId, granted: claims.roles, features: checks, adminConsentUrl: consentUrl }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ tenantId, appId, granted: claims.roles, features: checks, writes, adminConsentUrl: consentUrl }, null, 2)}\n`);
       return ok ? 0 : 1;
     }
     const lines = [
       `Microsoft Graph application permissions of app ${appId ?? '(unknown)'} in tenant ${tenantId ?? '(unknown)'}:`,
       `  granted: ${claims.roles.length > 0 ? claims.roles.join(', ') : 'none (no application permission has admin consent)'}`,
       ...checks.map((c) => `${c.title}: ${c.ok ? 'OK' : `missing ${c.missing.map(describe).join(', ')}`}`),
+      ...writesLines(writes),
     ];
     if (source.kind === 'managedIdentity') {
       lines.push('A managed identity gets Graph permissions as app role assignments (no consent page): see docs/permissions.md, "Managed identity".');

@@ -140,3 +140,48 @@ describe('changes made with the approver\'s own identity (delegated mode)', func
     assert.ok(!/eyJ[\w-]{10,}\.[\w-]{10,}\./.test(all), 'no JWT of any kind');
   });
 });
+
+describe('sign-in for clients without Universal Actions: an OAuth card and the token exchange invoke', function () {
+  this.timeout(30_000);
+  let sim: Simulator;
+  let bot: PolicyBot;
+  let connector: FakeConnector;
+  const conversationId = `19:${randomUUID()}@thread.tacv2`;
+
+  before(async () => {
+    connector = await startFakeConnector();
+    sim = await startSim(fabrikam(), readOnlyGrants());
+    bot = await startPolicyBot({ sim, dataDir: tempDataDir(), env: { MFABOT_WRITE_MODE: 'delegated' } });
+  });
+  after(async () => {
+    await bot?.close();
+    await sim?.close();
+    await connector?.close();
+  });
+
+  const alice = (): ActivityOptions => ({ serviceUrl: connector.url, tenantId: TENANT, conversationId, fromAadObjectId: ALICE, fromName: 'Alice Ahmed' });
+  /** The Action.Submit fallback of the Create button, as a client without Universal Actions sends it. */
+  const submitCreate = () => ({ ...message('', alice()), text: undefined, value: { verb: 'policy.create' } });
+  const tokenExchange = (token: string, as: ActivityOptions = alice()) => ({
+    ...cardAction('x', {}, as), name: 'signin/tokenExchange', value: { id: randomUUID(), connectionName: '', token },
+  });
+
+  it('answers with an OAuth card naming MfaBot\'s API, then creates once the token exchange has run', async () => {
+    await post(bot.url, submitCreate());
+    const card = await connector.waitFor((a) => a.conversationId === conversationId && Array.isArray(a.body.attachments)
+      && (a.body.attachments as { contentType?: string }[]).some((x) => x.contentType === 'application/vnd.microsoft.card.oauth'));
+    const oauth = (card.body.attachments as { contentType: string; content: { tokenExchangeResource?: { uri?: string } } }[]).find((x) => x.contentType === 'application/vnd.microsoft.card.oauth');
+    assert.equal(oauth?.content.tokenExchangeResource?.uri, RESOURCE);
+    assert.equal(sim.state.conditionalAccessPolicies.some((p) => p.displayName === 'MfaBot - Require MFA for admin roles'), false);
+
+    const res = await fetch(`${sim.url}/_sim/sso`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: ALICE, resource: RESOURCE, consent: true }) });
+    const { token } = (await res.json()) as { token: string };
+    const bobs = tokenExchange(token, { ...alice(), fromAadObjectId: BOB, fromName: 'Bob Brown' });
+    assert.equal((await post(bot.url, bobs)).status, 412, 'a token that is not the sender\'s is refused');
+    assert.equal((await post(bot.url, tokenExchange(token))).status, 200);
+
+    await post(bot.url, submitCreate());
+    await connector.waitFor((a) => a.conversationId === conversationId && attachedCard(a.body) !== undefined && /^Created: Conditional Access policy/m.test(cardText(attachedCard(a.body))));
+    assert.equal(sim.state.conditionalAccessPolicies.filter((p) => p.displayName === 'MfaBot - Require MFA for admin roles').length, 1);
+  });
+});
