@@ -38,7 +38,7 @@ import { DelegatedAccess, loginNetwork } from './graph/delegated';
 import { delegatedWrites } from './graph/writeAccess';
 import { applicationWrites, type WriteIdentity } from './services/writeAccess';
 import { SIM_APP_ID } from './sim/control';
-import { SIM_LOGIN_HOST } from './sim/identity';
+import { SIM_APP_SECRET, SIM_LOGIN_HOST } from './sim/identity';
 import { AuditLog } from './store/audit';
 import { BlobStore } from './store/blobStore';
 import { ConversationStore } from './store/conversations';
@@ -171,7 +171,7 @@ type Core = ReturnType<typeof buildCore>;
 function ssoSettings(config: Config): NonNullable<Config['writes']['sso']> & { network?: { knownAuthorities: string[]; networkClient: ReturnType<typeof loginNetwork> } } {
   if (config.writes.sso) return config.writes.sso;
   return {
-    clientId: SIM_APP_ID, clientSecret: 'simulated', resource: `api://botid-${SIM_APP_ID}`, authorityHost: `https://${SIM_LOGIN_HOST}`, connectionName: null,
+    clientId: SIM_APP_ID, clientSecret: SIM_APP_SECRET, resource: `api://botid-${SIM_APP_ID}`, authorityHost: `https://${SIM_LOGIN_HOST}`, connectionName: null,
     network: { knownAuthorities: [SIM_LOGIN_HOST], networkClient: loginNetwork(SIM_LOGIN_HOST, `${config.graph.baseUrl}/_sim/idp`) },
   };
 }

@@ -120,6 +120,9 @@ export function renderAadManifest(text: string): string {
     value: 'access_as_user',
   }];
   manifest.preAuthorizedApplications = TEAMS_CLIENTS.map((appId) => ({ appId, permissionIds: [ACCESS_AS_USER_SCOPE_ID] }));
+  // The Azure Bot's OAuth connection signs users in through the Bot Framework token service when
+  // silent single sign-on is not possible; Entra ID redirects back to it.
+  manifest.replyUrlsWithType = [{ url: 'https://token.botframework.com/.auth/web/redirect', type: 'Web' }];
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 

@@ -29,6 +29,18 @@ export class TokenRefused extends Error {
   }
 }
 
+/**
+ * Entra ID refused the exchange itself for a reason signing in again cannot fix: MfaBot's app
+ * credentials, its registration, or the login host could not be reached. `reason` names Entra ID's
+ * error code, never a token or secret.
+ */
+export class ExchangeFailed extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'ExchangeFailed';
+  }
+}
+
 export interface DelegatedAccessOptions {
   /** MfaBot's app registration: the audience of the single sign-on token and the client of the exchange. */
   clientId: string;
@@ -50,6 +62,20 @@ function claimsOf(token: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/** What the card and the log say when the exchange fails: Entra ID's code and what to check. */
+function exchangeFailure(e: { errorCode?: string; errorMessage?: string }): string {
+  const aadsts = /AADSTS\d+/.exec(e.errorMessage ?? '')?.[0];
+  const code = [e.errorCode, aadsts].filter((c) => c).join(', ') || 'no answer';
+  const fix = /invalid_client|AADSTS7000215|AADSTS7000222/i.test(code)
+    ? 'MfaBot\'s client secret (MicrosoftAppPassword) is wrong or expired'
+    : /unauthorized_client|AADSTS700016/i.test(code)
+      ? 'MicrosoftAppId is not an app registration in this tenant'
+      : /invalid_scope|AADSTS70011|AADSTS650053/i.test(code)
+        ? 'the app registration lacks the delegated permissions Policy.Read.All and Policy.ReadWrite.ConditionalAccess'
+        : 'the login host (MFABOT_LOGIN_URL) could not be reached or answered with an error';
+  return `Microsoft Entra ID refused to exchange the approver's sign-in (${code}): check that ${fix}.`;
 }
 
 const lower = (v: unknown): string => (typeof v === 'string' ? v.toLowerCase() : '');
@@ -102,7 +128,7 @@ export class DelegatedAccess {
       const code = `${e.errorCode ?? ''} ${e.subError ?? ''} ${e.errorMessage ?? ''}`;
       // AADSTS65001: no consent yet; invalid_grant: expired or revoked. Both need Teams to sign the user in.
       if (/consent|invalid_grant|interaction_required|AADSTS65001|AADSTS500133|AADSTS50013/i.test(code)) throw new SignInRequired(e.errorCode ?? 'the sign-in could not be used');
-      throw err;
+      throw new ExchangeFailed(exchangeFailure(e));
     }
     const token = result?.accessToken;
     if (!token) throw new SignInRequired('the identity provider returned no token');

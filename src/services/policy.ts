@@ -26,7 +26,7 @@ import { ImpactReader } from './impact';
 import { writeFailure, type Outcome } from './outcomes';
 import { PolicyWriter } from './policyWriter';
 import { ProposalFlow } from './proposals';
-import { SignInRequired, TokenRefused } from '../graph/delegated';
+import { ExchangeFailed, SignInRequired, TokenRefused } from '../graph/delegated';
 import { applicationWrites, CA_WRITE_SCOPES, type SignInProof, type WriteAccess, type WriteIdentity } from './writeAccess';
 
 export { describeOutcome, type Outcome, type WriteFailure } from './outcomes';
@@ -217,6 +217,7 @@ export class PolicyService {
       const action = kind === 'create' ? 'create' : 'enable';
       if (err instanceof SignInRequired) return { kind: 'signInRequired', action, reason: err.reason };
       if (err instanceof TokenRefused) return { kind: 'refused', action, reason: `${err.reason} Nothing was changed.` };
+      if (err instanceof ExchangeFailed) return { kind: 'failed', action, failure: { message: `${err.reason} Nothing was changed.`, changed: 'no' } };
       throw err;
     }
   }

@@ -10,12 +10,14 @@
  * Flow and claims as learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow describes.
  */
 import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
-import type { ControlResponse } from './control';
+import { SIM_APP_ID, type ControlResponse } from './control';
 
 /** The login host MSAL is told about; requests to it go to the simulator (`/_sim/idp`). */
 export const SIM_LOGIN_HOST = 'login.sim.local';
 /** Graph's resource id, the audience of Graph tokens. */
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
+/** The client secret of the app the simulator pretends MfaBot is (SIM_APP_ID): the only one it accepts. */
+export const SIM_APP_SECRET = 'simulated';
 const OBO_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Scopes MSAL adds to every request; they are not Graph scopes. */
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
@@ -115,7 +117,9 @@ export class SimIdentity {
       return oauthError(400, 'unsupported_grant_type', 'AADSTS70003: This simulator issues only on-behalf-of tokens.');
     }
     const clientId = form.get('client_id') ?? '';
-    if (!clientId || !(form.get('client_secret') ?? form.get('client_assertion'))) return oauthError(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
+    // As Entra ID: an app it does not know, then a wrong or missing credential, before anything else.
+    if (clientId !== SIM_APP_ID) return oauthError(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${clientId}' was not found in the directory.`);
+    if (form.get('client_secret') !== SIM_APP_SECRET) return oauthError(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
     const assertion = this.verified(form.get('assertion') ?? '');
     if (!assertion) return oauthError(400, 'invalid_grant', 'AADSTS50013: Assertion failed signature validation.');
     if (assertion.aud !== `api://botid-${clientId}` && assertion.aud !== clientId) {

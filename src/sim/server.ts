@@ -186,6 +186,13 @@ async function serveGraph(ctx: Context, req: IncomingMessage, target: string, ve
 async function serveControl(ctx: Context, req: IncomingMessage, res: ServerResponse, target: string, method: string): Promise<void> {
   const { path } = splitTarget(target.slice('/_sim'.length));
   if (path.startsWith('/idp/')) {
+    // Injected faults reach the identity provider too (an expired secret, an outage), matched on /_sim/idp/...
+    const fault = ctx.sim.faults.take(method, `/_sim${path}`, '');
+    if (fault) await sleep(fault.delayMs ?? 0);
+    if (fault && fault.status >= 400) {
+      send(res, fault.status, {}, fault.body ?? { error: 'temporarily_unavailable', error_description: `AADSTS90000: simulated failure ${fault.status}.` });
+      return;
+    }
     // The token endpoint takes a form, as Entra's does.
     const out = ctx.sim.identity.handle(method, path.slice('/idp'.length), await readBody(req), `http://${req.headers.host ?? '127.0.0.1'}`);
     send(res, out.status, {}, out.body);

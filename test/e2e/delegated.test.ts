@@ -131,6 +131,17 @@ describe('changes made with the approver\'s own identity (delegated mode)', func
     assert.equal(mfabotPolicy(), undefined, 'nothing was created');
   });
 
+  it('says what to fix when Entra ID refuses the exchange itself (an expired client secret), and changes nothing', async () => {
+    await sim.inject({ method: 'POST', pathPattern: '^/_sim/idp/[^/]+/oauth2/v2\\.0/token$', status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000222: The provided client secret keys for app are expired.' } });
+    const before = policyWrites(sim).length;
+    const answer = await click('policy.create', {}, who(ALICE, 'Alice Ahmed'), await ssoToken(ALICE));
+    assert.notEqual(answer.statusCode, 401, 'signing in again would not help: no sign-in request');
+    assert.match(answer.text, /invalid_client, AADSTS7000222/, answer.text);
+    assert.match(answer.text, /MicrosoftAppPassword/);
+    assert.match(answer.text, /Nothing was changed/);
+    assert.equal(policyWrites(sim).length, before);
+  });
+
   it('never writes a token to the log', async () => {
     const token = await ssoToken(ALICE);
     await click('policy.create', {}, who(ALICE, 'Alice Ahmed'), token);
