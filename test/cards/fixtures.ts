@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AdminCoverage } from '../../src/domain/coverageEngine';
+import type { PimActivationVerdict } from '../../src/domain/pim';
 import { buildStatusReport } from '../../src/domain/status';
 import { parseFixture } from '../../src/sim/fixture';
 import { generateTenant } from '../../src/sim/generate';
@@ -75,6 +76,10 @@ export interface ReportSpec {
   createPolicy?: PolicyActionAvailability;
   caveats?: Caveat[];
   servicePrincipals?: PrivilegedServicePrincipal[];
+  /** PIM activation per role; unknown for every role (no P2) by default. */
+  pimActivation?: PimActivationVerdict[];
+  pimFix?: StatusReport['pimFix'];
+  registrationSource?: StatusReport['registrationSource'];
 }
 
 /** Builds a StatusReport whose totals and role summaries agree with its admins. */
@@ -139,6 +144,11 @@ export function makeReport(spec: ReportSpec): StatusReport {
     secureScore: spec.secureScore === undefined ? score(4.29, 10, 'Partially implemented') : spec.secureScore,
     advice: spec.advice ?? [],
     createPolicy: spec.createPolicy ?? { allowed: true, reason: '' },
+    pimActivation: spec.pimActivation ?? roleIds.map((roleId) => ({
+      roleId, requiresMfa: null, how: null, policyId: null, enabledRules: [], authenticationContext: null, fixable: false, reason: 'PIM settings could not be read',
+    })),
+    pimFix: spec.pimFix ?? { allowed: false, roleIds: [], reason: 'PIM needs Microsoft Entra ID P2.' },
+    registrationSource: spec.registrationSource === undefined ? 'registrationReport' : spec.registrationSource,
     caveats: spec.caveats ?? [],
     graphRequests: 12,
   };
