@@ -45,7 +45,7 @@ const USAGE = `usage:
   mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID,...]
   mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]
              [--grant PERM,...] [--fault NAME[,NAME...]]   (faults: ${GRAPH_FAULT_NAMES.join(', ')})
-  mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]`;
+  mfabot doctor [--graph-url URL] [--features status,policy,pim,nudge,signInImpact] [--json]`;
 
 function ids(value: string | undefined, flag: string): string[] {
   const list = (value ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0);
@@ -383,7 +383,7 @@ Graph-compatible server (not Microsoft's); with neither, the configured credenti
 
 Runs the simulated tenant alone and prints its base URL. --grant sets the application permissions its
 tokens carry; --fault turns on a documented-but-unverified Graph behaviour (${GRAPH_FAULT_NAMES.join(', ')}).`,
-  doctor: `usage: mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]
+  doctor: `usage: mfabot doctor [--graph-url URL] [--features status,policy,pim,nudge,signInImpact] [--json]
 
 Checks the Graph permissions MfaBot's app holds and says, per feature, which are missing and where to
 grant them.`,
