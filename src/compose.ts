@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './log';
 import { createGraphClient } from './graph/client';
 import { createGraphCredential } from './graph/credentials';
 import { GraphTenantGateway } from './graph/gateway';
+import { GraphPimGateway } from './graph/pimGateway';
 import { GraphPolicyGateway } from './graph/policyGateway';
 import { GraphTeamsGateway, type TeamsGateway } from './graph/teamsGateway';
 import { graphGet } from './graph/requests';
@@ -164,6 +165,7 @@ function buildPolicy(core: Core) {
   let impact: SingleFlight<ImpactSummary | null> | null = null;
   const policy = new PolicyService({
     gateway: new GraphPolicyGateway({ client: core.client, baseUrl: config.graph.baseUrl }), proposals: core.proposals, audit: new AuditLog(store),
+    pim: new GraphPimGateway({ client: core.client, baseUrl: config.graph.baseUrl }),
     lock: new OperationLock(store, now), settings: policySettings(config, overrides), logger: core.logger, now, auditRetryDelaysMs: overrides.auditRetryDelaysMs,
     admins: async () => (await status.get()).admins,
     onChanged: () => {

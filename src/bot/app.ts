@@ -147,6 +147,7 @@ function routeCardActions(app: Application<TurnState>, deps: BotDeps, statusRepl
     [VERBS.policyEnable]: notAvailable('Enforcing the policy'),
     [VERBS.nudgeSend]: notAvailable('Nudging admins'),
     [VERBS.nudgeConfirm]: notAvailable('Confirming MFA registration'),
+    [VERBS.pimRequireMfa]: notAvailable('Requiring MFA on PIM activation'),
     ...deps.extraVerbs,
   };
   for (const verb of ALL_VERBS) {
