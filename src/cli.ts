@@ -184,7 +184,9 @@ function reportRoleRank(report: StatusReport): (roleId: string) => number {
  * beside them: `caGap` (the gap in one sentence), `caEvaluatedAsActivated` (eligible roles judged as
  * if activated), `caExclusion` (the declared break-glass or exclusion id that leaves them out on
  * purpose) and `caUncertainGroups` (groups whose members could not all be read, which the verdict
- * did not count on).
+ * did not count on). `registrationSource` says where `mfaRegistered` came from (the registration
+ * report, or each admin's authentication methods where the licence keeps the report closed), and
+ * `pimActivation` has one entry per role in scope: whether activating it in PIM demands MFA, and how.
  */
 export function statusJson(report: StatusReport) {
   const roleName = reportRoleName(report);
@@ -212,6 +214,8 @@ export function statusJson(report: StatusReport) {
     securityDefaultsEnabled: report.securityDefaultsEnabled,
     licence: report.licence,
     secureScore: report.secureScore,
+    registrationSource: report.registrationSource,
+    pimActivation: report.pimActivation.map((v) => ({ roleId: v.roleId, requiresMfa: v.requiresMfa, how: v.how })),
     caveats: report.caveats,
     graphRequests: report.graphRequests,
   };
@@ -254,6 +258,17 @@ function conditionalAccessText(report: StatusReport): string[] {
   return lines;
 }
 
+/** PIM activation per role, roles alike in one line: demands MFA, and how; does not, and why. */
+function pimText(report: StatusReport): string[] {
+  const roleName = reportRoleName(report);
+  if (report.pimActivation.every((v) => v.requiresMfa === null)) return [`PIM activation: unknown (${report.pimActivation[0]?.reason ?? 'no roles in scope'}).`];
+  const lines = ['PIM activation:'];
+  const byReason = new Map<string, string[]>();
+  for (const v of report.pimActivation) byReason.set(v.reason, [...(byReason.get(v.reason) ?? []), roleName(v.roleId)]);
+  for (const [reason, roles] of byReason) lines.push(`  ${roles.join(', ')}: ${reason}.`);
+  return lines;
+}
+
 function statusText(report: StatusReport): string {
   const t = report.totals;
   const lines = [
@@ -266,6 +281,8 @@ function statusText(report: StatusReport): string {
     const roles = a.roles.map((r) => `${roleInfo(r.roleId).displayName}${r.activation === 'eligible' ? ' (eligible)' : ''}${r.via === 'group' ? ' (via group)' : ''}`);
     lines.push(`  ${a.userPrincipalName}${a.mfaRegistered === null ? ' [unknown]' : ''}: ${[...new Set(roles)].join(', ')}`);
   }
+  lines.push(...pimText(report));
+  if (report.registrationSource === 'authenticationMethods') lines.push('Registration: from each admin\'s authentication methods (the registration report needs Entra ID P1 or P2).');
   lines.push(`Licence: ${report.licence ?? 'unknown'}; security defaults: ${report.securityDefaultsEnabled === null ? 'unknown' : report.securityDefaultsEnabled ? 'on' : 'off'}.`);
   for (const c of report.caveats) lines.push(`Caveat: ${c.message}`);
   for (const a of report.advice) lines.push(`- ${a.text}`);

@@ -353,7 +353,7 @@ function pimAdvice(verdicts: readonly PimActivationVerdict[], admins: readonly A
   return [{
     kind: 'pimActivation',
     severity: eligible > 0 ? 'attention' : 'warning',
-    text: `PIM: activating ${plural(lacking.length, 'admin role does', 'admin roles do')} not demand MFA (${shown}). Conditional Access sees a role only once it is active, so activation is where an eligible admin should prove it is them.${who}`,
+    text: `PIM: ${plural(lacking.length, 'admin role', 'admin roles')} can be activated without MFA (${shown}). Conditional Access sees a role only once it is active, so activation is where an eligible admin should prove it is them.${who}`,
   }];
 }
 
