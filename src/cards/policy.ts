@@ -6,6 +6,7 @@
  */
 import { STATUS_WORDS, type Blocker, type Person, type Proposal, type ProposalKind } from '../domain/approval';
 import type { AuditEntry } from '../domain/audit';
+import type { EnforcementAftermath, StuckAdmin } from '../domain/aftermath';
 import type { ImpactSummary, ImpactUser } from '../domain/impact';
 import type { DraftDescription } from '../domain/policyDraft';
 import { roleInfo } from '../domain/roles';
@@ -407,5 +408,32 @@ export function impactSection(impact: ImpactSummary): CardElement[] {
     items.push(labelled('Not registered', 'none: every admin has an MFA method'));
   }
   if (impact.unknownAdmins) items.push(text(`${plural(impact.unknownAdmins, 'admin')} with unknown registration state.`, { isSubtle: true }));
+  return items;
+}
+
+/**
+ * "Since enforcing": the admins MfaBot's policy stopped at sign-in (MFA or registration required),
+ * those still stuck first, and those who have since signed in with MFA. For the status card and the
+ * digest, for the days after enforcement; `maxNames` caps each list.
+ */
+export function aftermathSection(aftermath: EnforcementAftermath, maxNames: number): CardElement[] {
+  const items: CardElement[] = [heading(`Since the policy was enforced (${utc(aftermath.enforcedAt)})`)];
+  if (!aftermath.readable) {
+    items.push(literal(truncate(aftermath.unavailable?.message ?? 'The sign-in logs could not be read.', CAP.detail), { color: 'warning' }));
+    return items;
+  }
+  const stuck = aftermath.admins.filter((a) => !a.through);
+  const through = aftermath.admins.filter((a) => a.through);
+  if (aftermath.admins.length === 0) {
+    items.push(text('No admin sign-in has been stopped by the policy so far.', { color: 'good', spacing: 'none' }));
+    return items;
+  }
+  const name = (a: StuckAdmin): string => `${truncate(a.displayName || a.userPrincipalName, CAP.name)}${a.mustRegister ? ' (had no method: must register)' : ''}`;
+  const names = (list: readonly StuckAdmin[]): string => joinCapped(list.map(name), Math.max(1, maxNames), CAP.list);
+  if (stuck.length > 0) {
+    items.push(labelled(`Stopped at sign-in, not through yet (${stuck.length})`, names(stuck), { color: 'attention' }));
+    items.push(text('They cannot use their admin roles until they sign in with MFA. Nudge them from the picker below.', { isSubtle: true, spacing: 'none' }));
+  }
+  if (through.length > 0) items.push(labelled(`Stopped, then signed in with MFA (${through.length})`, names(through), { color: 'good' }));
   return items;
 }

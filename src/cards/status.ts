@@ -8,12 +8,13 @@ import { describeGap } from '../domain/coverageWords';
 import { adminGapGroups, adminWithRoles, policyGapGroups, type AdminGapGroup } from '../domain/gapGroups';
 import { listWords } from '../domain/signInSpace';
 import type { ImpactSummary } from '../domain/impact';
-import { impactSection } from './policy';
+import { aftermathSection, impactSection } from './policy';
+import { stuckAdmins, type EnforcementAftermath } from '../domain/aftermath';
 import type { Admin, AdminRole, RoleCoverage } from '../domain/types';
 import type { Advice, RoleSummary, StatusReport } from '../domain/report';
 import { roleInfo } from '../domain/roles';
 import {
-  MAX_CARD_BYTES, card, execute, fitCard, heading, joinCapped, literal, nudgePickerSection, para, plural, run, text, truncate,
+  MAX_CARD_BYTES, card, execute, fitCard, heading, joinCapped, literal, nudgeCandidates, nudgePickerSection, para, plural, run, text, truncate,
 } from './elements';
 import type {
   ActionExecute, AdaptiveCard, CardElement, ChartDonut, Color, Container, Table,
@@ -44,6 +45,8 @@ export interface StatusCardOptions {
    * the card then offers Enforce instead of Create.
    */
   impact?: ImpactSummary | null;
+  /** For the days after MfaBot enforced its policy: who it stopped at sign-in, and who got through. */
+  aftermath?: EnforcementAftermath | null;
 }
 
 /** How much of each long list one rendering shows; `fitCard` walks these from large to small. */
@@ -200,6 +203,7 @@ function render(ctx: Context, limits: Limits): AdaptiveCard {
     ...conditionalAccess(ctx, limits),
     ...pimActivation(ctx, prose),
     ...(ctx.opts.impact ? impactSection(ctx.opts.impact) : []),
+    ...(ctx.opts.aftermath ? aftermathSection(ctx.opts.aftermath, Math.max(limits.namesPerGap * 3, 3)) : []),
     ...advice(ctx.report, prose),
     ...servicePrincipals(ctx.report, prose),
     ...actionNotes(ctx, prose),
@@ -585,7 +589,7 @@ function actionNotes(ctx: Context, prose: ProseCaps): CardElement[] {
 }
 
 function nudgePicker(ctx: Context, limits: Limits): CardElement[] {
-  return nudgePickerSection(ctx.missing, limits.choices);
+  return nudgePickerSection(nudgeCandidates(ctx.missing, stuckAdmins(ctx.opts.aftermath)), limits.choices);
 }
 
 /** "2025-11-26 06:05 UTC"; the raw value when it is not a date. */

@@ -11,6 +11,7 @@
  */
 import { clickIsApproval, type Person, type Proposal, type ProposalKind } from '../domain/approval';
 import { ACTIVATION_RULE_ID, activationRuleWithMfa, fixableRoleIds, judgePimActivation, ruleOf } from '../domain/pim';
+import type { EnforcementAftermath } from '../domain/aftermath';
 import type { AuditEntry } from '../domain/audit';
 import type { ImpactSummary } from '../domain/impact';
 import { buildPolicyDraft, describeDraft, type DraftDescription, type PolicyDraftSettings } from '../domain/policyDraft';
@@ -92,7 +93,9 @@ export class PolicyService {
       gateway: deps.gateway, pim: deps.pim, proposals: deps.proposals, lock: deps.lock, audit: this.trail, settings: deps.settings, logger: deps.logger, now, newId: deps.newId, onChanged: deps.onChanged,
     });
     this.requests = new ProposalFlow({ proposals: deps.proposals, rules: deps.settings, logger: deps.logger, now, newId: deps.newId });
-    this.impact = new ImpactReader({ gateway: deps.gateway, findPolicy: () => this.writer.findExisting(), admins: deps.admins });
+    this.impact = new ImpactReader({
+      gateway: deps.gateway, findPolicy: () => this.writer.findExisting(), admins: deps.admins, record: () => deps.proposals.policyRecord(), now,
+    });
   }
 
   /** Whether `userId` is an approver; `note` explains a membership check that could not be made. */
@@ -173,6 +176,11 @@ export class PolicyService {
   /** What enforcing MfaBot's report-only policy would do; null when there is no such policy. */
   impactSummary(): Promise<ImpactSummary | null> {
     return this.impact.summary();
+  }
+
+  /** For the days after MfaBot enforced its policy: the admins it stopped at sign-in; null outside them. */
+  afterEnforcement(): Promise<EnforcementAftermath | null> {
+    return this.impact.afterEnforcement();
   }
 
   /** Everything the approval card shows. */
