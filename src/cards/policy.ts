@@ -428,7 +428,7 @@ export function aftermathSection(aftermath: EnforcementAftermath, maxNames: numb
     items.push(text('No admin sign-in has been stopped by the policy so far.', { color: 'good', spacing: 'none' }));
     return items;
   }
-  const name = (a: StuckAdmin): string => `${truncate(a.displayName || a.userPrincipalName, CAP.name)}${a.mustRegister ? ' (had no method: must register)' : ''}`;
+  const name = (a: StuckAdmin): string => `${truncate(a.displayName || a.userPrincipalName, CAP.name)}${a.mustRegister && !a.through ? ' (had no method: must register)' : ''}`;
   const names = (list: readonly StuckAdmin[]): string => joinCapped(list.map(name), Math.max(1, maxNames), CAP.list);
   if (stuck.length > 0) {
     items.push(labelled(`Stopped at sign-in, not through yet (${stuck.length})`, names(stuck), { color: 'attention' }));
