@@ -191,7 +191,7 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
 
   // Report-only sign-in impact.
   {
-    feature: 'signInImpact', route: 'GET /auditLogs/signIns', what: 'read sign-in logs: who would be prompted once the policy is enforced',
+    feature: 'signInImpact', route: 'GET /auditLogs/signIns', what: 'read sign-in logs: who would be prompted once the policy is enforced, and whom it stopped after',
     permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
   },
   {
