@@ -225,7 +225,7 @@ export class GraphTenantGateway implements TenantGateway {
    * 2. members of the role-assignable groups found in them, then
    * 3. registration rows of admins the isAdmin-filtered report left out (20 per `$batch`).
    * Everything else (organization, licences, security defaults, Secure Score, authentication
-   * strengths, CA policies, PIM eligibility, the isAdmin-filtered report) runs alongside.
+   * strengths, CA policies, PIM eligibility and role settings, the isAdmin-filtered report) runs alongside.
    */
   async readTenant(opts: ReadTenantOptions): Promise<TenantFacts> {
     const counter = { count: 0 };
