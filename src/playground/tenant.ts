@@ -40,104 +40,101 @@ type Fixture = Pick<TenantFixture,
   | 'userRegistrationDetails' | 'conditionalAccessPolicies' | 'identitySecurityDefaultsEnforcementPolicy'>
   & Partial<Pick<TenantFixture, 'teamsApps' | 'userInstalledApps'>>;
 
-/** Summarises the simulator's tenant for the picker and the side panel. */
-export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView {
-  const usersById = new Map(tenant.users.map((u) => [u.id.toLowerCase(), u]));
-  const groupsById = new Map(tenant.groups.map((g) => [g.id.toLowerCase(), g]));
-  const spIds = new Set(tenant.servicePrincipals.map((sp) => sp.id.toLowerCase()));
+/** The fixture's directory by id: users as the bot's facts name them, and groups' users through nesting. */
+class Directory {
+  readonly usersById: Map<string, Fixture['users'][number]>;
+  private readonly groupsById: Map<string, Fixture['groups'][number]>;
+  private readonly spIds: Set<string>;
 
-  const directoryUser = (id: string): DirectoryUser | undefined => {
-    const u = usersById.get(id);
+  constructor(tenant: Fixture) {
+    this.usersById = new Map(tenant.users.map((u) => [u.id.toLowerCase(), u]));
+    this.groupsById = new Map(tenant.groups.map((g) => [g.id.toLowerCase(), g]));
+    this.spIds = new Set(tenant.servicePrincipals.map((sp) => sp.id.toLowerCase()));
+  }
+
+  user(id: string): DirectoryUser | undefined {
+    const u = this.usersById.get(id);
     return u ? { id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, accountEnabled: u.accountEnabled ?? null } : undefined;
-  };
+  }
 
   /** Users in a group, through nested groups, each once (cycles are harmless). */
-  const transitiveUsers = (groupId: string): DirectoryUser[] => {
+  transitiveUsers(groupId: string): DirectoryUser[] {
     const seen = new Set<string>();
     const out = new Map<string, DirectoryUser>();
     const visit = (gid: string): void => {
       if (seen.has(gid)) return;
       seen.add(gid);
-      for (const member of groupsById.get(gid)?.members ?? []) {
+      for (const member of this.groupsById.get(gid)?.members ?? []) {
         const key = member.toLowerCase();
-        const user = directoryUser(key);
+        const user = this.user(key);
         if (user) out.set(key, user);
-        else if (groupsById.has(key)) visit(key);
+        else if (this.groupsById.has(key)) visit(key);
       }
     };
     visit(groupId.toLowerCase());
     return [...out.values()];
-  };
+  }
 
-  const grants: RoleGrant[] = [];
-  const groupMembers: Record<string, DirectoryUser[]> = {};
-  const addGrant = (principalId: string, roleId: string, activation: 'active' | 'eligible'): void => {
-    const key = principalId.toLowerCase();
-    const user = directoryUser(key);
-    const group = groupsById.get(key);
-    if (user) {
-      grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'user', id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, accountEnabled: user.accountEnabled } });
-    } else if (group) {
-      groupMembers[group.id] ??= transitiveUsers(group.id);
-      grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'group', id: group.id, displayName: group.displayName } });
-    } else if (spIds.has(key)) {
-      grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'servicePrincipal', id: principalId, displayName: null } });
-    }
-  };
-  const now = opts.now ?? new Date();
-  for (const a of tenant.roleAssignments) addGrant(a.principalId, a.roleDefinitionId, 'active');
-  // As the simulator serves them: eligibility in force now.
-  for (const e of tenant.roleEligibilitySchedules) if (inForce(e, now.getTime())) addGrant(e.principalId, e.roleDefinitionId, 'eligible');
+  /** The tenant as the status sweep would read it, as far as the panel needs: who holds which role, who is registered. */
+  facts(tenant: Fixture, now: Date): TenantFacts {
+    const grants: RoleGrant[] = [];
+    const groupMembers: Record<string, DirectoryUser[]> = {};
+    const addGrant = (principalId: string, roleId: string, activation: 'active' | 'eligible'): void => {
+      const key = principalId.toLowerCase();
+      const user = this.user(key);
+      const group = this.groupsById.get(key);
+      if (user) {
+        grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'user', id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, accountEnabled: user.accountEnabled } });
+      } else if (group) {
+        groupMembers[group.id] ??= this.transitiveUsers(group.id);
+        grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'group', id: group.id, displayName: group.displayName } });
+      } else if (this.spIds.has(key)) {
+        grants.push({ roleId, activation, directoryScopeId: '/', principal: { kind: 'servicePrincipal', id: principalId, displayName: null } });
+      }
+    };
+    for (const a of tenant.roleAssignments) addGrant(a.principalId, a.roleDefinitionId, 'active');
+    // As the simulator serves them: eligibility in force now.
+    for (const e of tenant.roleEligibilitySchedules) if (inForce(e, now.getTime())) addGrant(e.principalId, e.roleDefinitionId, 'eligible');
+    const registrations: Record<string, boolean> = {};
+    for (const r of tenant.userRegistrationDetails) registrations[r.id] = r.isMfaRegistered;
+    return {
+      tenantId: tenant.organization.id, tenantName: tenant.organization.displayName, grants, groupMembers, registrations,
+      policies: [], mfaStrengthIds: [], securityDefaultsEnabled: tenant.identitySecurityDefaultsEnforcementPolicy?.isEnabled ?? null,
+      licence: null, secureScore: null, roleNames: {}, caveats: [], graphRequests: 0, readAt: new Date(0).toISOString(),
+    };
+  }
+}
 
-  const registrations: Record<string, boolean> = {};
-  for (const r of tenant.userRegistrationDetails) registrations[r.id] = r.isMfaRegistered;
-
-  const facts: TenantFacts = {
-    tenantId: tenant.organization.id,
-    tenantName: tenant.organization.displayName,
-    grants,
-    groupMembers,
-    registrations,
-    policies: [],
-    mfaStrengthIds: [],
-    securityDefaultsEnabled: tenant.identitySecurityDefaultsEnforcementPolicy?.isEnabled ?? null,
-    licence: null,
-    secureScore: null,
-    roleNames: {},
-    caveats: [],
-    graphRequests: 0,
-    readAt: new Date(0).toISOString(),
-  };
-  const report = buildStatusReport(facts, { roleIds: [...opts.roleIds], breakGlassUserIds: [], exclusionGroupId: null }, now);
-  const adminsById = new Map(report.admins.map((a) => [a.id.toLowerCase(), a]));
-
-  const externalId = (opts.teamsAppExternalId ?? MFABOT_TEAMS_APP_EXTERNAL_ID).toLowerCase();
+/** Users MfaBot is installed for, by lower-case id. */
+function botInstalls(tenant: Fixture, teamsAppExternalId: string | undefined): Set<string> {
+  const externalId = (teamsAppExternalId ?? MFABOT_TEAMS_APP_EXTERNAL_ID).toLowerCase();
   const botAppIds = new Set((tenant.teamsApps ?? []).filter((a) => a.externalId?.toLowerCase() === externalId).map((a) => a.id.toLowerCase()));
-  const botInstalledFor = new Set(Object.entries(tenant.userInstalledApps ?? {})
+  return new Set(Object.entries(tenant.userInstalledApps ?? {})
     .filter(([, apps]) => apps.some((a) => botAppIds.has(a.toLowerCase())))
     .map(([userId]) => userId.toLowerCase()));
+}
 
+/** Summarises the simulator's tenant for the picker and the side panel. */
+export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView {
+  const directory = new Directory(tenant);
+  const facts = directory.facts(tenant, opts.now ?? new Date());
+  const report = buildStatusReport(facts, { roleIds: [...opts.roleIds], breakGlassUserIds: [], exclusionGroupId: null }, opts.now ?? new Date());
+  const adminsById = new Map(report.admins.map((a) => [a.id.toLowerCase(), a]));
+  const installed = botInstalls(tenant, opts.teamsAppExternalId);
   const approvers = new Set(opts.approverIds.map((id) => id.toLowerCase()));
-  if (opts.approverGroupId) for (const u of transitiveUsers(opts.approverGroupId)) approvers.add(u.id.toLowerCase());
+  if (opts.approverGroupId) for (const u of directory.transitiveUsers(opts.approverGroupId)) approvers.add(u.id.toLowerCase());
 
   const users: TenantUser[] = tenant.users
     .filter((u) => u.accountEnabled !== false && u.userType !== 'Guest')
     .map((u) => {
       const id = u.id.toLowerCase();
       const admin = adminsById.get(id);
-      const roles = admin ? [...new Set(admin.roles.map((r) => roleInfo(r.roleId).displayName))] : [];
       return {
-        id,
-        displayName: u.displayName,
-        userPrincipalName: u.userPrincipalName,
-        jobTitle: typeof u.jobTitle === 'string' ? u.jobTitle : null,
-        accountEnabled: true,
-        mri: mriOf(id),
-        isApprover: approvers.has(id),
-        isAdmin: admin !== undefined,
-        roles,
-        mfaRegistered: Object.prototype.hasOwnProperty.call(registrations, u.id) ? registrations[u.id] ?? null : null,
-        botInstalled: botInstalledFor.has(id),
+        id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, jobTitle: typeof u.jobTitle === 'string' ? u.jobTitle : null,
+        accountEnabled: true, mri: mriOf(id), isApprover: approvers.has(id), isAdmin: admin !== undefined,
+        roles: admin ? [...new Set(admin.roles.map((r) => roleInfo(r.roleId).displayName))] : [],
+        mfaRegistered: Object.prototype.hasOwnProperty.call(facts.registrations, u.id) ? facts.registrations[u.id] ?? null : null,
+        botInstalled: installed.has(id),
       };
     })
     .sort((a, b) => rank(a) - rank(b) || a.displayName.localeCompare(b.displayName, 'en'));
@@ -145,15 +142,9 @@ export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView
   const admins: TenantAdmin[] = report.admins.map((a) => {
     const id = a.id.toLowerCase();
     return {
-      id,
-      displayName: a.displayName,
-      userPrincipalName: a.userPrincipalName,
-      roles: [...new Set(a.roles.map((r) => roleInfo(r.roleId).displayName))],
-      mfaRegistered: a.mfaRegistered,
-      isApprover: approvers.has(id),
-      botInstalled: botInstalledFor.has(id),
-      guest: usersById.get(id)?.userType === 'Guest',
-      accountEnabled: a.accountEnabled,
+      id, displayName: a.displayName, userPrincipalName: a.userPrincipalName, roles: [...new Set(a.roles.map((r) => roleInfo(r.roleId).displayName))],
+      mfaRegistered: a.mfaRegistered, isApprover: approvers.has(id), botInstalled: installed.has(id),
+      guest: directory.usersById.get(id)?.userType === 'Guest', accountEnabled: a.accountEnabled,
     };
   }).sort((a, b) => Number(b.isApprover) - Number(a.isApprover) || a.displayName.localeCompare(b.displayName, 'en'));
 
@@ -162,11 +153,7 @@ export function tenantView(tenant: Fixture, opts: TenantViewOptions): TenantView
     displayName: tenant.organization.displayName,
     securityDefaultsEnabled: facts.securityDefaultsEnabled,
     policies: tenant.conditionalAccessPolicies.map((p) => ({
-      id: p.id,
-      displayName: p.displayName,
-      state: p.state,
-      createdDateTime: p.createdDateTime ?? null,
-      modifiedDateTime: p.modifiedDateTime ?? null,
+      id: p.id, displayName: p.displayName, state: p.state, createdDateTime: p.createdDateTime ?? null, modifiedDateTime: p.modifiedDateTime ?? null,
     })),
     users,
     admins,

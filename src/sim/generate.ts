@@ -131,23 +131,14 @@ function policy(
   };
 }
 
-/**
- * Builds a tenant. Deterministic: the same options give the same tenant. Admin totals (README, "Who counts as an admin?")
- * are exact: `admins` admins, of whom round(admins × unregisteredShare) are unregistered and
- * max(1, round(admins × 0.005)) have no registration row (when there are enough admins).
- */
-export function generateTenant(opts: GenerateOptions): TenantFixture {
-  const { users: userCount, admins: adminCount, seed } = opts;
-  if (!Number.isInteger(userCount) || userCount < 0) throw new RangeError('users must be a whole number');
-  if (!Number.isInteger(adminCount) || adminCount < 0 || adminCount > userCount) throw new RangeError('admins must be a whole number no larger than users');
-  const eligibleShare = share(opts.eligibleShare, 0.1, 'eligibleShare');
-  const groupShare = share(opts.groupShare, 0.05, 'groupShare');
-  const unregisteredShare = share(opts.unregisteredShare, 0.2, 'unregisteredShare');
-  const policyCount = opts.policies ?? 300;
-  const rnd = new Random(seed);
-  const domain = `tenant${seed}.example`;
-  const tenantId = rnd.guid();
+interface People {
+  users: FixtureUser[];
+  breakGlass: FixtureUser[];
+  serviceAccounts: FixtureUser[];
+}
 
+/** Every user, the first two of them break-glass accounts and the two after the admins service accounts. */
+function makePeople(rnd: Random, userCount: number, adminCount: number, domain: string): People {
   const users: FixtureUser[] = new Array<FixtureUser>(userCount);
   for (let i = 0; i < userCount; i++) {
     const first = rnd.pick(FIRST);
@@ -168,13 +159,25 @@ export function generateTenant(opts: GenerateOptions): TenantFixture {
     const local = `svc-account-0${i + 1}`;
     Object.assign(u, { userPrincipalName: `${local}@${domain}`, displayName: local, mail: null, givenName: null, surname: null });
   });
+  return { users, breakGlass, serviceAccounts };
+}
 
-  // Admins: break-glass first, then the rest split into group-based, eligible-only and active.
-  const roleAssignments: FixtureRoleAssignment[] = breakGlass.map((u) => ({ id: rnd.guid(), principalId: u.id, roleDefinitionId: ROLE.globalAdministrator, directoryScopeId: '/' }));
+interface Roles {
+  roleAssignments: FixtureRoleAssignment[];
+  roleEligibilitySchedules: FixtureRoleEligibility[];
+  /** Admins other than break-glass, in the order their registrations are decided. */
+  others: FixtureUser[];
+  viaGroup: FixtureUser[];
+  eligibility(principalId: string, roleDefinitionId: string): FixtureRoleEligibility;
+}
+
+/** Admins: break-glass first, then the rest split into group-based, eligible-only and active. */
+function assignRoles(rnd: Random, people: People, adminCount: number, shares: { eligible: number; group: number }): Roles {
+  const roleAssignments: FixtureRoleAssignment[] = people.breakGlass.map((u) => ({ id: rnd.guid(), principalId: u.id, roleDefinitionId: ROLE.globalAdministrator, directoryScopeId: '/' }));
   const roleEligibilitySchedules: FixtureRoleEligibility[] = [];
-  const others = rnd.shuffle(users.slice(breakGlass.length, adminCount));
-  const viaGroup = others.slice(0, Math.round(others.length * groupShare));
-  const eligibleOnly = others.slice(viaGroup.length, viaGroup.length + Math.round(others.length * eligibleShare));
+  const others = rnd.shuffle(people.users.slice(people.breakGlass.length, adminCount));
+  const viaGroup = others.slice(0, Math.round(others.length * shares.group));
+  const eligibleOnly = others.slice(viaGroup.length, viaGroup.length + Math.round(others.length * shares.eligible));
   const active = others.slice(viaGroup.length + eligibleOnly.length);
   const eligibility = (principalId: string, roleDefinitionId: string): FixtureRoleEligibility => ({
     id: rnd.guid(), principalId, roleDefinitionId, directoryScopeId: '/', memberType: 'Direct',
@@ -186,15 +189,18 @@ export function generateTenant(opts: GenerateOptions): TenantFixture {
     if (rnd.float() < 0.05) roleEligibilitySchedules.push(eligibility(u.id, pickRole(rnd)));
   }
   for (const u of eligibleOnly) roleEligibilitySchedules.push(eligibility(u.id, pickRole(rnd)));
+  return { roleAssignments, roleEligibilitySchedules, others, viaGroup, eligibility };
+}
 
+/** Role-assignable groups (one nested), the service accounts' exclusion group, and teams of plain users. */
+function makeGroups(rnd: Random, people: People, roles: Roles, plainUsers: FixtureUser[], policyCount: number) {
   const groups: FixtureGroup[] = [];
   const group = (displayName: string, members: string[], isAssignableToRole: boolean): FixtureGroup => {
-    const g: FixtureGroup = {
-      id: rnd.guid(), displayName, description: null, mailEnabled: false, securityEnabled: true, groupTypes: [], isAssignableToRole, members,
-    };
+    const g: FixtureGroup = { id: rnd.guid(), displayName, description: null, mailEnabled: false, securityEnabled: true, groupTypes: [], isAssignableToRole, members };
     groups.push(g);
     return g;
   };
+  const { viaGroup } = roles;
   const roleGroups = viaGroup.length === 0 ? 0 : Math.ceil(viaGroup.length / 25);
   for (let gi = 0; gi < roleGroups; gi++) {
     const members = viaGroup.filter((_, i) => i % roleGroups === gi).map((u) => u.id);
@@ -205,41 +211,43 @@ export function generateTenant(opts: GenerateOptions): TenantFixture {
       members.push(nested.id);
     }
     const g = group(`Role group ${gi + 1}`, members, true);
-    if (gi % 3 === 2) roleEligibilitySchedules.push(eligibility(g.id, role));
-    else roleAssignments.push({ id: rnd.guid(), principalId: g.id, roleDefinitionId: role, directoryScopeId: '/' });
+    if (gi % 3 === 2) roles.roleEligibilitySchedules.push(roles.eligibility(g.id, role));
+    else roles.roleAssignments.push({ id: rnd.guid(), principalId: g.id, roleDefinitionId: role, directoryScopeId: '/' });
   }
-  const exclusionGroup = group('Service accounts - CA exclusion', serviceAccounts.map((u) => u.id), false);
-  const plainUsers = users.slice(adminCount + serviceAccounts.length);
+  const exclusionGroup = group('Service accounts - CA exclusion', people.serviceAccounts.map((u) => u.id), false);
   const unrelatedGroups = Array.from({ length: Math.min(200, Math.max(5, policyCount)) }, (_, i) =>
     group(`Team ${i + 1}`, plainUsers.length === 0 ? [] : Array.from(new Set(Array.from({ length: 1 + rnd.int(20) }, () => rnd.pick(plainUsers).id))), false));
+  return { groups, exclusionGroup, unrelatedGroups };
+}
 
-  const servicePrincipals = [
-    { id: rnd.guid(), appId: rnd.guid(), displayName: 'Provisioning Connector' },
-    { id: rnd.guid(), appId: rnd.guid(), displayName: 'Expense Reporting' },
-  ];
-  const [connector] = servicePrincipals;
-  if (connector) roleAssignments.push({ id: rnd.guid(), principalId: connector.id, roleDefinitionId: ROLE.applicationAdministrator, directoryScopeId: '/' });
-
-  // Registration: exact counts among admins; ~25% of other users unregistered, a few disabled without a row.
-  const userRegistrationDetails: FixtureRegistration[] = [];
-  for (const u of breakGlass) userRegistrationDetails.push(registration(u, 'fido2'));
+/**
+ * Registration: exact counts among admins; about a quarter of other users unregistered, a few disabled
+ * without a row.
+ */
+function registrations(rnd: Random, people: People, roles: Roles, adminCount: number, unregisteredShare: number) {
+  const rows: FixtureRegistration[] = [];
+  for (const u of people.breakGlass) rows.push(registration(u, 'fido2'));
+  const { others } = roles;
   const regOrder = rnd.shuffle(others.slice());
   const unknown = others.length >= 10 ? Math.max(1, Math.round(adminCount * 0.005)) : 0;
   const unregistered = Math.min(regOrder.length - unknown, Math.round(adminCount * unregisteredShare));
-  regOrder.slice(unknown).forEach((u, i) => userRegistrationDetails.push(registration(u, i < unregistered ? 'unregistered' : 'registered')));
-  for (const u of users.slice(adminCount)) {
+  regOrder.slice(unknown).forEach((u, i) => rows.push(registration(u, i < unregistered ? 'unregistered' : 'registered')));
+  for (const u of people.users.slice(adminCount)) {
     if (rnd.float() < 0.002) {
       u.accountEnabled = false;
       continue;
     }
-    userRegistrationDetails.push(registration(u, rnd.float() < 0.25 || serviceAccounts.includes(u) ? 'unregistered' : 'registered'));
+    rows.push(registration(u, rnd.float() < 0.25 || people.serviceAccounts.includes(u) ? 'unregistered' : 'registered'));
   }
+  return { rows, unprotected: unregistered + unknown };
+}
 
-  const bgIds = breakGlass.map((u) => u.id);
-  const stray = plainUsers[0]?.id;
+/** The admin policies of a real tenant (with their usual gaps), then policies about other things. */
+function makePolicies(rnd: Random, people: People, exclusionGroupId: string, unrelatedGroups: FixtureGroup[], stray: string | undefined, policyCount: number): FixturePolicy[] {
+  const bgIds = people.breakGlass.map((u) => u.id);
   const adminPolicies: FixturePolicy[] = [
     policy(rnd.guid(), 'Require MFA for admins (pilot)', 'enabledForReportingButNotEnforced', { includeRoles: [...TEMPLATE], excludeUsers: bgIds }, ['All'], { operator: 'OR', builtInControls: ['mfa'] }),
-    policy(rnd.guid(), 'Require compliant device or MFA for admins', 'enabled', { includeRoles: [...TEMPLATE], excludeUsers: bgIds, excludeGroups: [exclusionGroup.id] }, ['All'], { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] }),
+    policy(rnd.guid(), 'Require compliant device or MFA for admins', 'enabled', { includeRoles: [...TEMPLATE], excludeUsers: bgIds, excludeGroups: [exclusionGroupId] }, ['All'], { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] }),
     policy(rnd.guid(), 'Require MFA for Global Administrators', 'enabled', { includeRoles: [ROLE.globalAdministrator], excludeUsers: stray ? [...bgIds, stray] : bgIds }, ['All'], { operator: 'OR', builtInControls: ['mfa'] }),
     policy(rnd.guid(), 'Require MFA for Azure management', 'enabled', { includeUsers: ['All'], excludeUsers: bgIds }, [AZURE_MANAGEMENT_APP], { operator: 'OR', builtInControls: ['mfa'] }),
     policy(rnd.guid(), 'Phishing-resistant MFA for identity admins (browser only)', 'enabled', { includeRoles: [ROLE.privilegedRoleAdministrator, ROLE.privilegedAuthenticationAdministrator], excludeUsers: bgIds }, ['All'],
@@ -255,22 +263,13 @@ export function generateTenant(opts: GenerateOptions): TenantFixture {
     return policy(rnd.guid(), `${target.displayName} - app policy ${i + 1}`, rnd.pick(states), { includeGroups: [target.id] }, apps,
       { operator: 'OR', builtInControls: rnd.pick(grants) }, extra);
   });
+  return [...adminPolicies, ...unrelatedPolicies];
+}
 
-  const unprotected = unregistered + unknown;
+/** Licences, Secure Score and MfaBot in the app catalog: what every generated tenant has alike. */
+function tenantExtras(rnd: Random, tenantId: string, userCount: number, adminCount: number, unprotected: number): Pick<TenantFixture, 'subscribedSkus' | 'secureScores' | 'secureScoreControlProfiles' | 'teamsApps'> {
   const adminScore = adminCount === 0 ? 10 : Math.round(((adminCount - unprotected) / adminCount) * 1000) / 100;
   return {
-    organization: { id: tenantId, displayName: `Generated tenant ${seed}` },
-    users,
-    groups,
-    servicePrincipals,
-    roleDefinitions: defaultRoleDefinitions(),
-    roleAssignments,
-    roleEligibilitySchedules,
-    userRegistrationDetails,
-    conditionalAccessPolicies: [...adminPolicies, ...unrelatedPolicies],
-    authenticationStrengthPolicies: defaultAuthenticationStrengths(),
-    namedLocations: [],
-    identitySecurityDefaultsEnforcementPolicy: { isEnabled: false },
     subscribedSkus: [{
       id: `${tenantId}_06ebc4ee-1bb5-47dd-8120-11324bc54e06`, skuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06', skuPartNumber: 'SPE_E5',
       capabilityStatus: 'Enabled', appliesTo: 'User', consumedUnits: userCount,
@@ -290,5 +289,49 @@ export function generateTenant(opts: GenerateOptions): TenantFixture {
     }],
     secureScoreControlProfiles: [{ id: 'AdminMFAV2', title: 'Ensure multifactor authentication is enabled for all users in administrative roles', maxScore: 10, controlCategory: 'Identity' }],
     teamsApps: [{ id: rnd.guid(), externalId: MFABOT_TEAMS_APP_EXTERNAL_ID, displayName: 'MfaBot', distributionMethod: 'organization' }],
+  };
+}
+
+/**
+ * Builds a tenant. Deterministic: the same options give the same tenant. Admin totals (README, "Who counts as an admin?")
+ * are exact: `admins` admins, of whom round(admins × unregisteredShare) are unregistered and
+ * max(1, round(admins × 0.005)) have no registration row (when there are enough admins).
+ */
+export function generateTenant(opts: GenerateOptions): TenantFixture {
+  const { users: userCount, admins: adminCount, seed } = opts;
+  if (!Number.isInteger(userCount) || userCount < 0) throw new RangeError('users must be a whole number');
+  if (!Number.isInteger(adminCount) || adminCount < 0 || adminCount > userCount) throw new RangeError('admins must be a whole number no larger than users');
+  const shares = { eligible: share(opts.eligibleShare, 0.1, 'eligibleShare'), group: share(opts.groupShare, 0.05, 'groupShare') };
+  const unregisteredShare = share(opts.unregisteredShare, 0.2, 'unregisteredShare');
+  const policyCount = opts.policies ?? 300;
+  // The order of the steps is part of the output: each draws from the same random sequence.
+  const rnd = new Random(seed);
+  const tenantId = rnd.guid();
+  const people = makePeople(rnd, userCount, adminCount, `tenant${seed}.example`);
+  const roles = assignRoles(rnd, people, adminCount, shares);
+  const plainUsers = people.users.slice(adminCount + people.serviceAccounts.length);
+  const { groups, exclusionGroup, unrelatedGroups } = makeGroups(rnd, people, roles, plainUsers, policyCount);
+  const servicePrincipals = [
+    { id: rnd.guid(), appId: rnd.guid(), displayName: 'Provisioning Connector' },
+    { id: rnd.guid(), appId: rnd.guid(), displayName: 'Expense Reporting' },
+  ];
+  const [connector] = servicePrincipals;
+  if (connector) roles.roleAssignments.push({ id: rnd.guid(), principalId: connector.id, roleDefinitionId: ROLE.applicationAdministrator, directoryScopeId: '/' });
+  const registered = registrations(rnd, people, roles, adminCount, unregisteredShare);
+  const conditionalAccessPolicies = makePolicies(rnd, people, exclusionGroup.id, unrelatedGroups, plainUsers[0]?.id, policyCount);
+  return {
+    organization: { id: tenantId, displayName: `Generated tenant ${seed}` },
+    users: people.users,
+    groups,
+    servicePrincipals,
+    roleDefinitions: defaultRoleDefinitions(),
+    roleAssignments: roles.roleAssignments,
+    roleEligibilitySchedules: roles.roleEligibilitySchedules,
+    userRegistrationDetails: registered.rows,
+    conditionalAccessPolicies,
+    authenticationStrengthPolicies: defaultAuthenticationStrengths(),
+    namedLocations: [],
+    identitySecurityDefaultsEnforcementPolicy: { isEnabled: false },
+    ...tenantExtras(rnd, tenantId, userCount, adminCount, registered.unprotected),
   };
 }
