@@ -34,6 +34,7 @@ export interface DoctorDeps {
 export const FEATURES: ReadonlyArray<{ feature: Feature; title: string }> = [
   { feature: 'status', title: 'Read-only status' },
   { feature: 'policy', title: 'Create and enforce the CA policy' },
+  { feature: 'pim', title: 'Require MFA on PIM activation' },
   { feature: 'nudge', title: 'Nudges in 1:1 chats' },
   { feature: 'signInImpact', title: 'Report-only sign-in impact' },
 ];

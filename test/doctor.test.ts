@@ -55,6 +55,7 @@ describe('mfabot doctor', () => {
       assert.deepEqual(STATUS, ['AuditLog.Read.All', 'GroupMember.ReadBasic.All', 'LicenseAssignment.Read.All', 'Policy.Read.All', 'RoleManagement.Read.Directory', 'SecurityEvents.Read.All', 'User.Read.All']);
       assert.deepEqual(needs('policy'), ['GroupMember.ReadBasic.All', 'Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'User.Read.All']);
       assert.deepEqual(needs('signInImpact'), ['AuditLog.Read.All', 'Policy.Read.All']);
+      assert.deepEqual(needs('pim'), ['RoleManagement.Read.Directory', 'RoleManagementPolicy.ReadWrite.Directory']);
       assert.deepEqual(NUDGE, ['AppCatalog.Read.All', 'AuditLog.Read.All', 'TeamsAppInstallation.ReadWriteSelfForUser.All']);
       const roles = featureRequirements('status').find((r) => r.permission === 'RoleManagement.Read.Directory');
       assert.deepEqual(roles?.neededTo, ['list active admin role assignments', 'list PIM-eligible admins (with Entra ID P2 or Entra ID Governance)']);
@@ -277,6 +278,7 @@ describe('mfabot doctor', () => {
       assert.equal(code, 1);
       assert.deepEqual(missingOf(report.features, 'status'), []);
       assert.deepEqual(missingOf(report.features, 'policy'), ['Policy.ReadWrite.ConditionalAccess']);
+      assert.deepEqual(missingOf(report.features, 'pim'), ['RoleManagementPolicy.ReadWrite.Directory'], 'reading PIM settings is covered by status\'s RoleManagement.Read.Directory');
       assert.deepEqual(missingOf(report.features, 'nudge'), checkPermissions(STATUS, ['nudge'])[0]?.missing.map((m) => m.permission).sort());
       assert.ok(missingOf(report.features, 'nudge')?.includes('TeamsAppInstallation.ReadWriteSelfForUser.All'));
       assert.deepEqual(missingOf(report.features, 'signInImpact'), []);

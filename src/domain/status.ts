@@ -6,6 +6,7 @@ import { buildAdmins } from './admins';
 import { engineFor, groupsThatMatter, roleReport } from './coverage';
 import { evaluateAdmins, type AdminSubject, type CoverageEngine } from './coverageEngine';
 import type { TenantFacts } from './facts';
+import { fixableRoleIds, judgePimActivation, type PimActivationVerdict } from './pim';
 import type { AdminCaTotals, Advice, PolicyActionAvailability, RoleSummary, StatusReport, Totals } from './report';
 import { roleInfo } from './roles';
 import type { Admin, CoverageReport, PrivilegedServicePrincipal } from './types';
@@ -34,6 +35,7 @@ export function buildStatusReport(facts: TenantFacts, settings: StatusSettings, 
   const policy = roleReport(engine, roleIds, facts.roleNames);
   const adminCa = judgeAdmins(engine, admins, facts);
   const roles = summariseRoles(roleIds, admins, policy, facts.roleNames);
+  const pimActivation = judgePimActivation(roleIds, facts.pimSettings ?? null, facts.policies, { mfaStrengthIds: facts.mfaStrengthIds }, facts.pimUnreadable);
   return {
     tenantId: facts.tenantId,
     tenantName: facts.tenantName,
@@ -48,8 +50,11 @@ export function buildStatusReport(facts: TenantFacts, settings: StatusSettings, 
     securityDefaultsEnabled: facts.securityDefaultsEnabled,
     licence: facts.licence,
     secureScore: facts.secureScore,
-    advice: adviseOn(facts, admins, servicePrincipals, roles, adminCa),
+    advice: [...adviseOn(facts, admins, servicePrincipals, roles, adminCa), ...pimAdvice(pimActivation, admins, facts.roleNames)],
     createPolicy: createPolicyAvailability(facts, policy, adminCa),
+    pimActivation,
+    pimFix: pimFixAvailability(facts, pimActivation),
+    registrationSource: facts.registrationSource ?? (Object.keys(facts.registrations).length > 0 ? 'registrationReport' : null),
     caveats: facts.caveats,
     graphRequests: facts.graphRequests,
     ...(facts.membershipReads ? { membershipReads: facts.membershipReads } : {}),
@@ -330,4 +335,45 @@ function createPolicyAvailability(facts: TenantFacts, policy: CoverageReport, ad
     ? `${plural(adminCa.uncovered, 'admin', 'admins')} can sign in without MFA`
     : `${plural(policy.uncoveredRoleIds.length, 'admin role is', 'admin roles are')} not enforced`;
   return { allowed: true, reason: `${what}; a report-only policy can be created for approval.` };
+}
+
+/**
+ * Advice on PIM activation: the roles an eligible admin could activate without MFA (named worst
+ * first), and how many eligible admins hold them. Nothing when PIM's settings are unknown (the caveat
+ * says why) or every role demands MFA.
+ */
+function pimAdvice(verdicts: readonly PimActivationVerdict[], admins: readonly Admin[], roleNames: Record<string, string>): Advice[] {
+  const lacking = verdicts.filter((v) => v.requiresMfa === false);
+  if (lacking.length === 0) return [];
+  const ids = new Set(lacking.map((v) => v.roleId.toLowerCase()));
+  const eligible = admins.filter((a) => a.roles.some((r) => r.activation === 'eligible' && ids.has(r.roleId.toLowerCase()))).length;
+  const names = lacking.map((v) => roleInfo(v.roleId, roleNames)).sort((a, b) => a.rank - b.rank).map((r) => r.displayName);
+  const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ');
+  const who = eligible > 0 ? ` ${plural(eligible, 'eligible admin holds', 'eligible admins hold')} such a role.` : '';
+  return [{
+    kind: 'pimActivation',
+    severity: eligible > 0 ? 'attention' : 'warning',
+    text: `PIM: ${plural(lacking.length, 'admin role', 'admin roles')} can be activated without MFA (${shown}). Conditional Access sees a role only once it is active, so activation is where an eligible admin should prove it is them.${who}`,
+  }];
+}
+
+/** "Require MFA on activation" is offered on Entra ID P2 tenants, for the roles MfaBot can change (pim.ts, `fixable`). */
+function pimFixAvailability(facts: TenantFacts, verdicts: readonly PimActivationVerdict[]): PolicyActionAvailability & { roleIds: string[] } {
+  const roleIds = fixableRoleIds(verdicts);
+  if (facts.licence !== 'p2') {
+    return { allowed: false, roleIds: [], reason: 'PIM needs Microsoft Entra ID P2 (or Entra ID Governance), which this tenant does not have.' };
+  }
+  if (!facts.pimSettings) {
+    return { allowed: false, roleIds: [], reason: `PIM role settings could not be read${facts.pimUnreadable ? ` (${facts.pimUnreadable})` : ''}.` };
+  }
+  if (roleIds.length === 0) {
+    const context = verdicts.some((v) => v.requiresMfa === false);
+    return {
+      allowed: false, roleIds: [],
+      reason: context
+        ? 'The roles whose activation does not demand MFA require an authentication context instead: fix its Conditional Access policy.'
+        : 'Activating every admin role in scope already demands MFA.',
+    };
+  }
+  return { allowed: true, roleIds, reason: `${plural(roleIds.length, 'admin role', 'admin roles')} can be activated without MFA.` };
 }

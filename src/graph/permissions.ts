@@ -12,7 +12,7 @@
  * What a permission is for. `diagnostics` covers calls only tools make (the benchmark's per-user
  * baseline), never the bot: doctor does not ask for them.
  */
-export type Feature = 'status' | 'policy' | 'nudge' | 'signInImpact' | 'diagnostics';
+export type Feature = 'status' | 'policy' | 'pim' | 'nudge' | 'signInImpact' | 'diagnostics';
 
 export interface PermissionNeed {
   feature: Feature;
@@ -39,6 +39,7 @@ export interface PermissionNeed {
 
 const P1 = 'Entra ID P1 or P2';
 const CA_LICENCE = 'Entra ID P1';
+const PIM_LICENCE = 'Entra ID P2 or Entra ID Governance';
 
 const ROLE_ASSIGNMENTS = ['RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const USER_FULL = ['User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
@@ -75,6 +76,10 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
   {
     feature: 'status', route: 'GET /reports/authenticationMethods/userRegistrationDetails/{id}', what: 'read MFA registration',
     permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
+  },
+  {
+    feature: 'status', route: 'GET /users/{id}/authentication/methods', what: "read admins' MFA registration from their authentication methods where the registration report cannot be read (tenants without Entra ID P1 or P2)",
+    permission: 'UserAuthenticationMethod.Read.All', alternatives: ['UserAuthenticationMethod.ReadWrite.All'], optional: true,
   },
   {
     feature: 'status', route: 'GET /identity/conditionalAccess/policies', what: 'read Conditional Access policies',
@@ -146,6 +151,24 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
     permission: 'Application.Read.All', alternatives: ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'], optional: true,
   },
 
+  // Require MFA on PIM activation.
+  {
+    feature: 'pim', route: 'GET /policies/roleManagementPolicyAssignments', what: 'read PIM role settings: does activating each admin role demand MFA',
+    permission: 'RoleManagement.Read.Directory', alternatives: ['RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory'],
+    because: 'it is needed for role assignments anyway; the map marks RoleManagement.Read.All least privileged here',
+    licence: PIM_LICENCE,
+  },
+  {
+    feature: 'pim', route: 'GET /policies/roleManagementPolicies/{id}', what: "read a role's PIM settings again just before changing them",
+    permission: 'RoleManagement.Read.Directory', alternatives: ['RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory'], licence: PIM_LICENCE,
+  },
+  {
+    feature: 'pim', route: 'PATCH /policies/roleManagementPolicies/{policyId}/rules/{ruleId}', what: "require MFA on activation of an admin role (the role's activation rule)",
+    permission: 'RoleManagementPolicy.ReadWrite.Directory', alternatives: [],
+    because: "Microsoft's permission map lists this call for delegated access only; Microsoft365DSC makes it with this application permission, and `mfabot sim --fault pim-write-app-403` plays Graph refusing it",
+    licence: PIM_LICENCE,
+  },
+
   // Nudges in 1:1 chats.
   {
     feature: 'nudge', route: 'GET /appCatalogs/teamsApps', what: "find MfaBot's id in your org's app catalog",
@@ -168,7 +191,7 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
 
   // Report-only sign-in impact.
   {
-    feature: 'signInImpact', route: 'GET /auditLogs/signIns', what: 'read sign-in logs: who would be prompted once the policy is enforced',
+    feature: 'signInImpact', route: 'GET /auditLogs/signIns', what: 'read sign-in logs: who would be prompted once the policy is enforced, and whom it stopped after',
     permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
   },
   {
@@ -220,7 +243,7 @@ export function permissionFor(method: string, url: string): PermissionNeed | und
 }
 
 /** The needs of the features a running bot uses (diagnostics aside). */
-export function botNeeds(features: readonly Feature[] = ['status', 'policy', 'nudge', 'signInImpact']): PermissionNeed[] {
+export function botNeeds(features: readonly Feature[] = ['status', 'policy', 'pim', 'nudge', 'signInImpact']): PermissionNeed[] {
   return PERMISSION_NEEDS.filter((n) => features.includes(n.feature));
 }
 
