@@ -406,7 +406,7 @@ resource ssoConnection 'Microsoft.BotService/botServices/connections@2022-09-15'
     serviceProviderId: '30dd229c-58e3-4a48-bdfd-91ec48eb906c'
     clientId: botAppId
     clientSecret: botAppPassword
-    scopes: 'Policy.ReadWrite.ConditionalAccess Policy.Read.All'
+    scopes: 'Policy.Read.All Policy.ReadWrite.ConditionalAccess RoleManagementPolicy.ReadWrite.Directory'
     parameters: [
       {
         key: 'tenantID'
@@ -427,5 +427,5 @@ output BOT_ENDPOINT string = 'https://${webApp.properties.defaultHostName}'
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
 // The Microsoft Graph application permissions of every feature (docs/permissions.md), for granting them
 // to the managed identity as app role assignments. Written by `npm run permissions` from src/graph/permissions.ts.
-output GRAPH_APPLICATION_PERMISSIONS string = mfabotWriteMode == 'delegated' ? 'AppCatalog.Read.All,AuditLog.Read.All,GroupMember.ReadBasic.All,LicenseAssignment.Read.All,Policy.Read.All,RoleManagement.Read.Directory,SecurityEvents.Read.All,TeamsAppInstallation.ReadWriteSelfForUser.All,User.Read.All' : 'AppCatalog.Read.All,AuditLog.Read.All,GroupMember.ReadBasic.All,LicenseAssignment.Read.All,Policy.Read.All,Policy.ReadWrite.ConditionalAccess,RoleManagement.Read.Directory,SecurityEvents.Read.All,TeamsAppInstallation.ReadWriteSelfForUser.All,User.Read.All'
+output GRAPH_APPLICATION_PERMISSIONS string = mfabotWriteMode == 'delegated' ? 'AppCatalog.Read.All,AuditLog.Read.All,GroupMember.ReadBasic.All,LicenseAssignment.Read.All,Policy.Read.All,RoleManagement.Read.Directory,SecurityEvents.Read.All,TeamsAppInstallation.ReadWriteSelfForUser.All,User.Read.All' : 'AppCatalog.Read.All,AuditLog.Read.All,GroupMember.ReadBasic.All,LicenseAssignment.Read.All,Policy.Read.All,Policy.ReadWrite.ConditionalAccess,RoleManagement.Read.Directory,RoleManagementPolicy.ReadWrite.Directory,SecurityEvents.Read.All,TeamsAppInstallation.ReadWriteSelfForUser.All,User.Read.All'
 output STORAGE_CONTAINER_URL string = '${storage.properties.primaryEndpoints.blob}${storageContainerName}'

@@ -45,7 +45,7 @@ const USAGE = `usage:
   mfabot status [--tenant FIXTURE | --graph-url URL] [--json] [--roles ...] [--break-glass ...] [--exclusion-group ID,...]
   mfabot sim [--tenant FIXTURE | --users N --admins M --seed S] [--latency-ms L] [--port P]
              [--grant PERM,...] [--fault NAME[,NAME...]]   (faults: ${GRAPH_FAULT_NAMES.join(', ')})
-  mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]`;
+  mfabot doctor [--graph-url URL] [--features status,policy,pim,nudge,signInImpact] [--json]`;
 
 function ids(value: string | undefined, flag: string): string[] {
   const list = (value ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0);
@@ -184,7 +184,9 @@ function reportRoleRank(report: StatusReport): (roleId: string) => number {
  * beside them: `caGap` (the gap in one sentence), `caEvaluatedAsActivated` (eligible roles judged as
  * if activated), `caExclusion` (the declared break-glass or exclusion id that leaves them out on
  * purpose) and `caUncertainGroups` (groups whose members could not all be read, which the verdict
- * did not count on).
+ * did not count on). `registrationSource` says where `mfaRegistered` came from (the registration
+ * report, or each admin's authentication methods where the licence keeps the report closed), and
+ * `pimActivation` has one entry per role in scope: whether activating it in PIM demands MFA, and how.
  */
 export function statusJson(report: StatusReport) {
   const roleName = reportRoleName(report);
@@ -212,6 +214,8 @@ export function statusJson(report: StatusReport) {
     securityDefaultsEnabled: report.securityDefaultsEnabled,
     licence: report.licence,
     secureScore: report.secureScore,
+    registrationSource: report.registrationSource,
+    pimActivation: report.pimActivation.map((v) => ({ roleId: v.roleId, requiresMfa: v.requiresMfa, how: v.how })),
     caveats: report.caveats,
     graphRequests: report.graphRequests,
   };
@@ -254,6 +258,17 @@ function conditionalAccessText(report: StatusReport): string[] {
   return lines;
 }
 
+/** PIM activation per role, roles alike in one line: demands MFA, and how; does not, and why. */
+function pimText(report: StatusReport): string[] {
+  const roleName = reportRoleName(report);
+  if (report.pimActivation.every((v) => v.requiresMfa === null)) return [`PIM activation: unknown (${report.pimActivation[0]?.reason ?? 'no roles in scope'}).`];
+  const lines = ['PIM activation:'];
+  const byReason = new Map<string, string[]>();
+  for (const v of report.pimActivation) byReason.set(v.reason, [...(byReason.get(v.reason) ?? []), roleName(v.roleId)]);
+  for (const [reason, roles] of byReason) lines.push(`  ${roles.join(', ')}: ${reason}.`);
+  return lines;
+}
+
 function statusText(report: StatusReport): string {
   const t = report.totals;
   const lines = [
@@ -266,6 +281,8 @@ function statusText(report: StatusReport): string {
     const roles = a.roles.map((r) => `${roleInfo(r.roleId).displayName}${r.activation === 'eligible' ? ' (eligible)' : ''}${r.via === 'group' ? ' (via group)' : ''}`);
     lines.push(`  ${a.userPrincipalName}${a.mfaRegistered === null ? ' [unknown]' : ''}: ${[...new Set(roles)].join(', ')}`);
   }
+  lines.push(...pimText(report));
+  if (report.registrationSource === 'authenticationMethods') lines.push('Registration: from each admin\'s authentication methods (the registration report needs Entra ID P1 or P2).');
   lines.push(`Licence: ${report.licence ?? 'unknown'}; security defaults: ${report.securityDefaultsEnabled === null ? 'unknown' : report.securityDefaultsEnabled ? 'on' : 'off'}.`);
   for (const c of report.caveats) lines.push(`Caveat: ${c.message}`);
   for (const a of report.advice) lines.push(`- ${a.text}`);
@@ -383,7 +400,7 @@ Graph-compatible server (not Microsoft's); with neither, the configured credenti
 
 Runs the simulated tenant alone and prints its base URL. --grant sets the application permissions its
 tokens carry; --fault turns on a documented-but-unverified Graph behaviour (${GRAPH_FAULT_NAMES.join(', ')}).`,
-  doctor: `usage: mfabot doctor [--graph-url URL] [--features status,policy,nudge,signInImpact] [--json]
+  doctor: `usage: mfabot doctor [--graph-url URL] [--features status,policy,pim,nudge,signInImpact] [--json]
 
 Checks the Graph permissions MfaBot's app holds and says, per feature, which are missing and where to
 grant them.`,

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './log';
 import { createGraphClient } from './graph/client';
 import { createGraphCredential } from './graph/credentials';
 import { GraphTenantGateway } from './graph/gateway';
+import { GraphPimGateway } from './graph/pimGateway';
 import { GraphPolicyGateway } from './graph/policyGateway';
 import { GraphTeamsGateway, type TeamsGateway } from './graph/teamsGateway';
 import { graphGet } from './graph/requests';
@@ -21,6 +22,7 @@ import { SingleFlight } from './services/cache';
 import { PolicyService, type PolicyFeatureSettings } from './services/policy';
 import { NudgeService, policyOutlookFrom, type NudgeSettings } from './services/nudge';
 import { DigestService } from './services/digest';
+import { stuckAdmins, type EnforcementAftermath } from './domain/aftermath';
 import type { ImpactSummary } from './domain/impact';
 import { createBotApp } from './bot/app';
 import { BackgroundWork } from './bot/background';
@@ -165,6 +167,7 @@ function buildCore(config: Config, overrides: Overrides) {
 type Core = ReturnType<typeof buildCore>;
 
 /**
+/**
  * The single sign-on settings: Entra ID's as configured, or in demo mode the simulated tenant's own
  * identity provider (its login host answered by the simulator).
  */
@@ -177,41 +180,49 @@ function ssoSettings(config: Config): NonNullable<Config['writes']['sso']> & { n
 }
 
 /** How changes are made: with the approver's own identity (exchanged on their behalf), or the app's permissions. */
-function buildWriteIdentity(core: Core, gateway: GraphPolicyGateway): WriteIdentity {
+function buildWriteIdentity(core: Core, gateway: GraphPolicyGateway, pim: GraphPimGateway): WriteIdentity {
   const { config, logger } = core;
-  if (config.writes.mode === 'application') return applicationWrites(gateway);
+  if (config.writes.mode === 'application') return applicationWrites(gateway, pim);
   const sso = ssoSettings(config);
   const access = new DelegatedAccess({ ...sso, tenantId: config.tenantId ?? '', now: core.now });
   return delegatedWrites(access, { baseUrl: config.graph.baseUrl, timeoutMs: config.graph.timeoutMs, maxRetries: config.graph.maxRetries, logger });
 }
 
-/** The policy use cases, and the report-only impact every status card shows (one sign-in read serves them all). */
+/**
+ * The policy use cases, and what every status card shows of the policy's effect: the report-only
+ * impact, and who got stuck after enforcement (one sign-in read serves all the cards of a while).
+ */
 function buildPolicy(core: Core) {
   const { config, overrides, store, now, status } = core;
   let impact: SingleFlight<ImpactSummary | null> | null = null;
+  let aftermath: SingleFlight<EnforcementAftermath | null> | null = null;
   const gateway = new GraphPolicyGateway({ client: core.client, baseUrl: config.graph.baseUrl });
+  const pim = new GraphPimGateway({ client: core.client, baseUrl: config.graph.baseUrl });
   const policy = new PolicyService({
-    gateway, writeIdentity: buildWriteIdentity(core, gateway), proposals: core.proposals, audit: new AuditLog(store),
+    gateway, pim, writeIdentity: buildWriteIdentity(core, gateway, pim), proposals: core.proposals, audit: new AuditLog(store),
     lock: new OperationLock(store, now), settings: policySettings(config, overrides), logger: core.logger, now, auditRetryDelaysMs: overrides.auditRetryDelaysMs,
     admins: async () => (await status.get()).admins,
     onChanged: () => {
       status.invalidate();
       impact?.invalidate();
+      aftermath?.invalidate();
     },
   });
   impact = new SingleFlight(() => policy.impactSummary(), config.statusCacheSeconds * 1000, () => now().getTime());
+  aftermath = new SingleFlight(() => policy.afterEnforcement(), config.statusCacheSeconds * 1000, () => now().getTime());
   const isApprover = async (id: string) => (await policy.approverStatus(id)).approver;
-  return { policy, impact, isApprover };
+  return { policy, impact, aftermath, isApprover };
 }
 
-/** Nudges and digests. */
-function buildNudging(core: Core, isApprover: (id: string) => Promise<boolean>) {
+/** Nudges and digests; `aftermath` says who the enforced policy stopped at sign-in (they may be nudged too). */
+function buildNudging(core: Core, isApprover: (id: string) => Promise<boolean>, aftermath: (opts?: { fresh?: boolean }) => Promise<EnforcementAftermath | null>) {
   const { config, overrides, store, now, status, messenger, logger } = core;
   const nudgeStore = new NudgeStore(store);
   const policyOutlook = () => policyOutlookFrom(core.proposals, now());
   const teams: TeamsGateway = new GraphTeamsGateway({ client: core.client, baseUrl: config.graph.baseUrl });
   const nudges = new NudgeService({
     status, teams, messenger, conversations: new ConversationStore(store), nudges: nudgeStore, isApprover, policyOutlook, logger, now, sleep: overrides.sleep,
+    stuck: async () => stuckAdmins(await aftermath({ fresh: true }).catch(() => null)),
     settings: {
       teamsAppExternalId: config.teamsAppId, windowMs: config.nudgeWindowHours * 3_600_000, nudgers: config.nudgers, breakGlassUserIds: config.breakGlassUserIds,
       ...overrides.nudge,
@@ -220,6 +231,7 @@ function buildNudging(core: Core, isApprover: (id: string) => Promise<boolean>) 
   const digests = new DigestService({
     subscriptions: new SubscriptionStore(store), lock: new OperationLock(store, now), status, messenger, isApprover, logger, now, policyOutlook,
     nudgeHistory: () => nudgeStore.history(),
+    aftermath: () => aftermath({ fresh: true }),
     settings: { hourUtc: config.digestHourUtc, weekday: config.digestWeekday, maxAdminsListed: config.maxAdminsListed },
   });
   return { nudges, digests, nudgeStore };
@@ -230,8 +242,8 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
   const core = buildCore(config, overrides);
   const { logger, now, store, background, messenger } = core;
   const budgetMs = overrides.invokeBudgetMs ?? DEFAULT_INVOKE_BUDGET_MS;
-  const { policy, impact, isApprover } = buildPolicy(core);
-  const { nudges, digests, nudgeStore } = buildNudging(core, isApprover);
+  const { policy, impact, aftermath, isApprover } = buildPolicy(core);
+  const { nudges, digests, nudgeStore } = buildNudging(core, isApprover, (opts) => aftermath.get(opts));
   const teamsIds = new TeamsIdStore(store);
   const lifecycle = createLifecycle({ conversations: new ConversationStore(store), teamsIds, forgetDigests: (where) => digests.forget(where), tenantId: core.tenantId, now, logger });
   const sso = ssoSettings(config);
@@ -255,6 +267,7 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
     extraCommands: { ...policyHandlers.commands, ...nudgeHandlers.commands },
     nudgeHistory: () => nudgeStore.history(), isApprover, lifecycle, signIn,
     policyImpact: (opts) => impact.get(opts),
+    policyAftermath: (opts) => aftermath.get(opts),
   });
   const server = createServer({ adapter: core.adapter, app, logger, ready: readiness(core.client, store, logger), loopbackOnly: config.demo });
   return {

@@ -34,6 +34,7 @@ export interface DoctorDeps {
 export const FEATURES: ReadonlyArray<{ feature: Feature; title: string }> = [
   { feature: 'status', title: 'Read-only status' },
   { feature: 'policy', title: 'Create and enforce the CA policy' },
+  { feature: 'pim', title: 'Require MFA on PIM activation' },
   { feature: 'nudge', title: 'Nudges in 1:1 chats' },
   { feature: 'signInImpact', title: 'Report-only sign-in impact' },
 ];
@@ -248,26 +249,30 @@ function writeModeOf(flag: string | undefined, configured: WriteMode | undefined
 
 export interface WritesReport {
   mode: WriteMode;
-  /** Delegated mode: what the approvers' own tokens need. */
+  /** Delegated mode: the delegated permissions to grant MfaBot (what the approvers' own tokens need). */
   delegatedScopes: string[];
-  approverRoles: string[];
+  /** Delegated mode: per change, the directory roles one of which the approving admin must hold actively. */
+  approverRoles: Array<{ change: string; roles: string[] }>;
   /** Delegated mode: application permissions the app holds that only write, and that nothing uses. */
   unneeded: string[];
 }
 
 function writesReport(mode: WriteMode, granted: readonly string[], features: readonly Feature[]): WritesReport {
-  const { scopes, roles } = mode === 'delegated' ? delegatedNeeds(features) : { scopes: [], roles: [] };
+  if (mode === 'application') return { mode, delegatedScopes: [], approverRoles: [], unneeded: [] };
+  const approverRoles = FEATURES.filter((f) => features.includes(f.feature))
+    .map(({ feature, title }) => ({ change: title, roles: delegatedNeeds([feature]).roles }))
+    .filter((c) => c.roles.length > 0);
   const have = new Set(granted.map((p) => p.toLowerCase()));
-  const unneeded = mode === 'delegated' ? writePermissions().filter((p) => have.has(p.toLowerCase())) : [];
-  return { mode, delegatedScopes: scopes, approverRoles: roles, unneeded };
+  return { mode, delegatedScopes: delegatedNeeds(features).scopes, approverRoles, unneeded: writePermissions().filter((p) => have.has(p.toLowerCase())) };
 }
 
 function writesLines(w: WritesReport): string[] {
   if (w.mode === 'application') {
     return ['Writes: with MfaBot\'s app permissions (MFABOT_WRITE_MODE=application): whoever holds the app\'s secret or certificate can change Conditional Access. Delegated mode (Teams single sign-on) needs no write permission: see docs/permissions.md.'];
   }
+  const roles = w.approverRoles.map((c) => `${c.change}: one of ${c.roles.join(', ')}`).join('; ');
   const lines = [
-    `Writes: with the approver's own identity (delegated): the app needs no write permission. Grant MfaBot the delegated permissions ${w.delegatedScopes.join(', ') || 'none'} with admin consent; approvers need one of the roles ${w.approverRoles.join(', ') || 'none'}.`,
+    `Writes: with the approver's own identity (delegated): the app needs no write permission. Grant MfaBot the delegated permissions ${w.delegatedScopes.join(', ') || 'none'} with admin consent. Approvers need, per change, an active role: ${roles || 'none'}.`,
   ];
   if (w.unneeded.length > 0) lines.push(`WARNING: the app holds ${w.unneeded.join(', ')}, which delegated mode never uses: remove ${w.unneeded.length === 1 ? 'it' : 'them'}, so that the app's credentials alone cannot change the tenant.`);
   return lines;

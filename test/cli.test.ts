@@ -429,14 +429,15 @@ describe('mfabot status on a minimal fixture', () => {
     assert.deepEqual(doc.totals, { admins: 2, registered: 1, unregistered: 1, unknown: 0 });
   });
 
-  it('takes an explicit empty licence list as a Free tenant: registration cannot be read, so every admin is unknown, with a caveat', async () => {
+  it('takes an explicit empty licence list as a Free tenant: the registration report is closed, so each admin\'s methods answer', async () => {
     const fixture = { ...(JSON.parse(readFileSync(MINIMAL, 'utf8')) as Record<string, unknown>), subscribedSkus: [] };
     const { code, stdout } = await cli('status', '--tenant', tmpFile('free.json', JSON.stringify(fixture)), '--json');
     assert.equal(code, 0);
-    const doc = JSON.parse(stdout) as { licence: string; totals: Record<string, number>; caveats: { area: string }[] };
+    const doc = JSON.parse(stdout) as { licence: string; registrationSource: string; totals: Record<string, number>; caveats: { area: string }[] };
     assert.equal(doc.licence, 'free');
-    assert.deepEqual(doc.totals, { admins: 2, registered: 0, unregistered: 0, unknown: 2 });
-    assert.ok(doc.caveats.some((c) => c.area === 'registration'));
+    assert.equal(doc.registrationSource, 'authenticationMethods');
+    assert.deepEqual(doc.totals, { admins: 2, registered: 1, unregistered: 1, unknown: 0 });
+    assert.ok(!doc.caveats.some((c) => c.area === 'registration'));
   });
 });
 

@@ -55,6 +55,7 @@ describe('mfabot doctor', () => {
       assert.deepEqual(STATUS, ['AuditLog.Read.All', 'GroupMember.ReadBasic.All', 'LicenseAssignment.Read.All', 'Policy.Read.All', 'RoleManagement.Read.Directory', 'SecurityEvents.Read.All', 'User.Read.All']);
       assert.deepEqual(needs('policy'), ['GroupMember.ReadBasic.All', 'Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'User.Read.All']);
       assert.deepEqual(needs('signInImpact'), ['AuditLog.Read.All', 'Policy.Read.All']);
+      assert.deepEqual(needs('pim'), ['RoleManagement.Read.Directory', 'RoleManagementPolicy.ReadWrite.Directory']);
       assert.deepEqual(NUDGE, ['AppCatalog.Read.All', 'AuditLog.Read.All', 'TeamsAppInstallation.ReadWriteSelfForUser.All']);
       const roles = featureRequirements('status').find((r) => r.permission === 'RoleManagement.Read.Directory');
       assert.deepEqual(roles?.neededTo, ['list active admin role assignments', 'list PIM-eligible admins (with Entra ID P2 or Entra ID Governance)']);
@@ -267,11 +268,15 @@ describe('mfabot doctor', () => {
       const s = await start(readOnly);
       const io = capture();
       assert.equal(await runDoctor(['--json', '--graph-url', s.url, '--write-mode', 'delegated'], io), 0, io.err);
-      const report = JSON.parse(io.out) as { features: FeatureCheck[]; writes: { mode: string; delegatedScopes: string[]; approverRoles: string[]; unneeded: string[] } };
+      const report = JSON.parse(io.out) as { features: FeatureCheck[]; writes: { mode: string; delegatedScopes: string[]; approverRoles: Array<{ change: string; roles: string[] }>; unneeded: string[] } };
       assert.ok(report.features.every((f) => f.ok), JSON.stringify(report.features));
       assert.deepEqual(report.writes, {
-        mode: 'delegated', delegatedScopes: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess'],
-        approverRoles: ['Conditional Access Administrator', 'Security Administrator', 'Global Administrator'], unneeded: [],
+        mode: 'delegated', delegatedScopes: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'RoleManagementPolicy.ReadWrite.Directory'],
+        approverRoles: [
+          { change: 'Create and enforce the CA policy', roles: ['Conditional Access Administrator', 'Security Administrator', 'Global Administrator'] },
+          { change: 'Require MFA on PIM activation', roles: ['Privileged Role Administrator', 'Global Administrator'] },
+        ],
+        unneeded: [],
       });
       const application = capture();
       assert.equal(await runDoctor(['--graph-url', s.url], application), 1, 'application mode needs the write permission');
@@ -300,6 +305,7 @@ describe('mfabot doctor', () => {
       assert.equal(code, 1);
       assert.deepEqual(missingOf(report.features, 'status'), []);
       assert.deepEqual(missingOf(report.features, 'policy'), ['Policy.ReadWrite.ConditionalAccess']);
+      assert.deepEqual(missingOf(report.features, 'pim'), ['RoleManagementPolicy.ReadWrite.Directory'], 'reading PIM settings is covered by status\'s RoleManagement.Read.Directory');
       assert.deepEqual(missingOf(report.features, 'nudge'), checkPermissions(STATUS, ['nudge'])[0]?.missing.map((m) => m.permission).sort());
       assert.ok(missingOf(report.features, 'nudge')?.includes('TeamsAppInstallation.ReadWriteSelfForUser.All'));
       assert.deepEqual(missingOf(report.features, 'signInImpact'), []);

@@ -63,7 +63,8 @@ describe('the permission table', () => {
   it('recommends a set in which nothing is redundant', () => {
     const all = permissionsToGrant();
     assert.deepEqual(all, ['AppCatalog.Read.All', 'AuditLog.Read.All', 'GroupMember.ReadBasic.All', 'LicenseAssignment.Read.All', 'Policy.Read.All',
-      'Policy.ReadWrite.ConditionalAccess', 'RoleManagement.Read.Directory', 'SecurityEvents.Read.All', 'TeamsAppInstallation.ReadWriteSelfForUser.All', 'User.Read.All']);
+      'Policy.ReadWrite.ConditionalAccess', 'RoleManagement.Read.Directory', 'RoleManagementPolicy.ReadWrite.Directory', 'SecurityEvents.Read.All',
+      'TeamsAppInstallation.ReadWriteSelfForUser.All', 'User.Read.All']);
     assert.ok(!all.includes('Directory.Read.All') && !all.includes('Organization.Read.All'));
   });
 

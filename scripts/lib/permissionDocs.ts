@@ -37,7 +37,7 @@ export function renderPermissionsDoc(): string {
     const delegatedGrant = list(permissionsToGrant([feature], { mode: 'delegated' }));
     const grant = writes.scopes.length === 0
       ? `Grant: ${list(permissionsToGrant([feature]))}.`
-      : `Grant, with changes made as the approver (delegated, the default with single sign-on): ${delegatedGrant || 'no application permission'}, and the delegated permissions ${list(writes.scopes)}; approvers need one of the roles ${writes.roles.join(', ')}. With changes made as the app (MFABOT_WRITE_MODE=application): ${list(permissionsToGrant([feature]))}.`;
+      : `Grant, with changes made as the approver (delegated, the default with single sign-on): ${delegatedGrant || 'no application permission'}, and the delegated permission${writes.scopes.length === 1 ? '' : 's'} ${list(writes.scopes)}; approvers need one of the roles ${writes.roles.join(', ')}. With changes made as the app (MFABOT_WRITE_MODE=application): ${list(permissionsToGrant([feature]))}.`;
     out.push(`### ${title(feature)}`, '', `${grant}${optional.length ? ` Optional: ${list([...new Set(optional)])}.` : ''}`, '');
     out.push('| what MfaBot does | Graph call | MfaBot asks for | Microsoft\'s map also accepts | licence the data needs |', '|---|---|---|---|---|');
     for (const n of needs) {
@@ -127,12 +127,17 @@ export function renderAadManifest(text: string): string {
 }
 
 const BICEP_OUTPUT = /^output GRAPH_APPLICATION_PERMISSIONS string = [^\n]*$/m;
+/** The OAuth connection's scopes: what approvers' tokens need, exchanged on their behalf. */
+const BICEP_SCOPES = /^(\s*)scopes: '[^'\n]*'$/m;
 
 /** infra/azure.bicep with its GRAPH_APPLICATION_PERMISSIONS output set to the full set. */
 export function renderBicep(text: string): string {
   if (!BICEP_OUTPUT.test(text)) throw new Error('infra/azure.bicep has no GRAPH_APPLICATION_PERMISSIONS output');
+  if (!BICEP_SCOPES.test(text)) throw new Error('infra/azure.bicep has no OAuth connection scopes');
   const delegated = permissionsToGrant(undefined, { mode: 'delegated' }).join(',');
-  return text.replace(BICEP_OUTPUT, `output GRAPH_APPLICATION_PERMISSIONS string = mfabotWriteMode == 'delegated' ? '${delegated}' : '${permissionsToGrant().join(',')}'`);
+  return text
+    .replace(BICEP_OUTPUT, `output GRAPH_APPLICATION_PERMISSIONS string = mfabotWriteMode == 'delegated' ? '${delegated}' : '${permissionsToGrant().join(',')}'`)
+    .replace(BICEP_SCOPES, (_m, indent: string) => `${indent}scopes: '${delegatedNeeds().scopes.join(' ')}'`);
 }
 
 /** Every file the table is rendered into, with its current and its expected text. */

@@ -9,6 +9,7 @@ import type { AdaptiveCard } from '../cards/types';
 import { errorCard, helpCard, noticeCard, statusCard } from '../cards';
 import type { NudgeHistoryEntry } from '../cards/status';
 import { ALL_VERBS, VERBS, type Verb } from '../cards/verbs';
+import type { EnforcementAftermath } from '../domain/aftermath';
 import type { ImpactSummary } from '../domain/impact';
 import type { Logger } from '../log';
 import type { StatusService } from '../services/status';
@@ -42,6 +43,8 @@ export interface BotDeps {
   extraVerbs?: Partial<Record<Verb, VerbHandler>>;
   /** The report-only impact of MfaBot's policy, while it exists and is report-only. */
   policyImpact?: (opts: { fresh?: boolean }) => Promise<ImpactSummary | null>;
+  /** For the days after MfaBot enforced its policy: the admins it stopped at sign-in. */
+  policyAftermath?: (opts: { fresh?: boolean }) => Promise<EnforcementAftermath | null>;
   /** Whether an Entra object id is an approver (for the help card); errors count as unknown. */
   isApprover?: (aadObjectId: string) => Promise<boolean>;
   /** Nudges already sent, by admin id, for "nudged 2× · last 3 h ago" on the status card. */
@@ -131,12 +134,13 @@ type StatusReplier = (fresh: boolean) => Promise<AdaptiveCard>;
 function statusReplier(deps: BotDeps): StatusReplier {
   return async (fresh) => {
     try {
-      const [report, impact, nudgeHistory] = await Promise.all([
+      const [report, impact, aftermath, nudgeHistory] = await Promise.all([
         deps.status.get({ fresh }),
         deps.policyImpact ? deps.policyImpact({ fresh }).catch(() => null) : Promise.resolve(null),
+        deps.policyAftermath ? deps.policyAftermath({ fresh }).catch(() => null) : Promise.resolve(null),
         deps.nudgeHistory ? deps.nudgeHistory().catch(() => undefined) : Promise.resolve(undefined),
       ]);
-      return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed, impact, nudgeHistory });
+      return statusCard(report, { now: new Date(), maxAdminsListed: deps.maxAdminsListed, impact, aftermath, nudgeHistory });
     } catch (err) {
       deps.logger.error({ err: errorSummary(err) }, 'status failed');
       return failureCard(err);
@@ -154,6 +158,7 @@ function routeCardActions(app: Application<TurnState>, deps: BotDeps, statusRepl
     [VERBS.policyEnable]: notAvailable('Enforcing the policy'),
     [VERBS.nudgeSend]: notAvailable('Nudging admins'),
     [VERBS.nudgeConfirm]: notAvailable('Confirming MFA registration'),
+    [VERBS.pimRequireMfa]: notAvailable('Requiring MFA on PIM activation'),
     ...deps.extraVerbs,
   };
   for (const verb of ALL_VERBS) {

@@ -1,14 +1,16 @@
 /**
- * The policy feature's Teams handlers: the verbs policy.create, policy.enable, policy.approve and
- * policy.reject, and the `audit` command. Thin: who clicked (from the activity, never from card data)
- * → use case → presentation. Card data names at most a proposal id; the policy comes from
+ * The Teams handlers of MfaBot's changes: the verbs policy.create, policy.enable, pim.requireMfa,
+ * policy.approve and policy.reject, and the `audit` command. Thin: who clicked (from the activity,
+ * never from card data) → use case → presentation. Card data names at most a proposal id, or the
+ * roles a button offered (which can only narrow what the server finds); the policy comes from
  * configuration.
  *
  * A click's work races the invoke budget: in time, the answer is the final card; otherwise the clicker
  * gets a "working" card at once and the result is shown proactively when Graph has answered.
  */
 import type { TurnContext } from 'botbuilder';
-import { cleanReason } from '../domain/approval';
+import { cleanReason, type ProposalKind } from '../domain/approval';
+import { isGuid } from '../domain/roles';
 import { auditCard, REFRESH_FLAG, proposalClosedCard, workingCard } from '../cards/policy';
 import type { AdaptiveCard } from '../cards/types';
 import { VERBS, type Verb } from '../cards/verbs';
@@ -44,7 +46,7 @@ async function answer(deps: PolicyHandlerDeps, context: TurnContext, outcome: Ou
 }
 
 /** Answers within the budget, or with a "working" card while the rest is shown when it is done. */
-async function inTimeOrLater(deps: PolicyHandlerDeps, context: TurnContext, kind: 'create' | 'enable', work: Promise<Outcome>): Promise<AdaptiveCard | string> {
+async function inTimeOrLater(deps: PolicyHandlerDeps, context: TurnContext, kind: ProposalKind, work: Promise<Outcome>): Promise<AdaptiveCard | string> {
   const { logger, presenter } = deps;
   const raced = await withinBudget(work, deps.invokeBudgetMs);
   if (raced.inTime) return answer(deps, context, raced.value);
@@ -82,6 +84,13 @@ async function refreshView(deps: PolicyHandlerDeps, context: TurnContext, propos
   return answerClick(context, { forAll: false, card: proposalClosedCard(proposal) }, logger);
 }
 
+/** The role ids a card offered: GUIDs only, at most the size of any scope; anything else is ignored. */
+function offeredRoleIds(value: unknown): string[] | undefined {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (!list) return undefined;
+  return [...new Set(list.filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()).filter(isGuid))].slice(0, 100);
+}
+
 const isRefresh = (context: TurnContext, data: Record<string, unknown>): boolean =>
   data[REFRESH_FLAG] === true || (context.activity.value as { trigger?: unknown } | undefined)?.trigger === 'automatic';
 
@@ -109,6 +118,9 @@ export function createPolicyHandlers(deps: PolicyHandlerDeps): { verbs: Partial<
       // Card data is ignored: the policy comes from configuration and the clicker from the activity.
       [VERBS.policyCreate]: guarded(VERBS.policyCreate, (context) => inTimeOrLater(deps, context, 'create', service.requestCreate(actorOf(context), deps.signIn.proofOf(context)))),
       [VERBS.policyEnable]: guarded(VERBS.policyEnable, (context) => inTimeOrLater(deps, context, 'enable', service.requestEnable(actorOf(context), deps.signIn.proofOf(context)))),
+      // The roles come from PIM's settings read now; the card's list can only narrow them.
+      [VERBS.pimRequireMfa]: guarded(VERBS.pimRequireMfa, (context, data) =>
+        inTimeOrLater(deps, context, 'pimMfa', service.requestPimMfa(actorOf(context), offeredRoleIds(data.roleIds), deps.signIn.proofOf(context)))),
       [VERBS.policyApprove]: decide(VERBS.policyApprove, async (context, proposalId) => {
         const proposal = await service.proposal(proposalId);
         return inTimeOrLater(deps, context, proposal?.kind ?? 'create', service.approve(proposalId, actorOf(context), deps.signIn.proofOf(context)));

@@ -7,7 +7,7 @@ import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Proposal } from '../domain/approval';
 import { noticeCard } from '../cards/message';
 import {
-  approvalCard, policyBlockedCard, policyCreatedCard, policyEnforcedCard, policyFailedCard, proposalClosedCard, refusalCard,
+  approvalCard, pimResultCard, policyBlockedCard, policyCreatedCard, policyEnforcedCard, policyFailedCard, proposalClosedCard, refusalCard,
 } from '../cards/policy';
 import type { AdaptiveCard } from '../cards/types';
 import type { Outcome, PolicyService } from '../services/policy';
@@ -22,6 +22,9 @@ export interface PolicyPresenterDeps {
 
 const UNKNOWN = { id: '', name: 'unknown' };
 const expiry = (p: Proposal): string => `${p.expiresAt.slice(0, 16).replace('T', ' ')} UTC`;
+/** What a request asks the approvers to do, after "to". */
+const asked = (p: Proposal): string => (p.kind === 'create' ? 'create the policy' : p.kind === 'enable' ? 'enforce the policy'
+  : `require MFA on PIM activation of ${p.roleIds?.length === 1 ? '1 admin role' : `${p.roleIds?.length ?? 0} admin roles`}`);
 
 export function createPolicyPresenter(deps: PolicyPresenterDeps) {
   const { service } = deps;
@@ -39,8 +42,7 @@ export function createPolicyPresenter(deps: PolicyPresenterDeps) {
     const posted = await context.sendActivity(cardActivity(approvalCard({ ...view, refreshUserIds, actionable: false })));
     await service.rememberCard(proposal.id, { conversationId: context.activity.conversation?.id ?? '', activityId: posted?.id ?? null, refreshUserIds });
     const names = view.approvers.map((a) => a.displayName).join(', ') || 'nobody (no approver is configured)';
-    const verb = proposal.kind === 'create' ? 'create' : 'enforce';
-    return { forAll: false, message: `MfaBot asked the approvers to ${verb} the policy: ${names}. The request is in this conversation and expires ${expiry(proposal)}.` };
+    return { forAll: false, message: `MfaBot asked the approvers to ${asked(proposal)}: ${names}. The request is in this conversation and expires ${expiry(proposal)}.` };
   };
 
   /** Turns an outcome into what the clicker (or everyone) sees; posts the approval card for new requests. */
@@ -57,7 +59,7 @@ export function createPolicyPresenter(deps: PolicyPresenterDeps) {
       case 'proposed': {
         if (outcome.isNew) return postApproval(context, outcome.proposal);
         const p = outcome.proposal;
-        return { forAll: false, message: `A request to ${p.kind === 'create' ? 'create' : 'enforce'} the policy is already waiting for an approver (asked by ${p.requestedBy.name}, expires ${expiry(p)}).` };
+        return { forAll: false, message: `A request to ${asked(p)} is already waiting for an approver (asked by ${p.requestedBy.name}, expires ${expiry(p)}).` };
       }
       case 'rejected':
       case 'expired':
@@ -77,8 +79,12 @@ export function createPolicyPresenter(deps: PolicyPresenterDeps) {
         return { forAll: false, card: policyBlockedCard(outcome.action, outcome.blockers) };
       case 'signInRequired':
         return { forAll: false, signIn: true, message: 'Sign in to MfaBot, then click again: the change is made with your own identity. Nothing was changed yet.' };
+      case 'pimApplied':
+        return { forAll: true, card: pimResultCard({ roles: outcome.roles, requestedBy: outcome.requestedBy, approvedBy: outcome.approvedBy, at: deps.now().toISOString() }) };
+      case 'pimUpToDate':
+        return { forAll: outcome.proposal !== undefined, card: noticeCard('Nothing to change', 'Activating every admin role in scope already demands MFA (or an authentication context its Conditional Access policy protects). Nothing was changed.') };
       case 'busy':
-        return { forAll: false, card: noticeCard('Already in progress', 'Another click is creating or enforcing the policy right now. This card will not change anything; type "status" in a moment to see the result.') };
+        return { forAll: false, card: noticeCard('Already in progress', 'Another click is making this change right now. This card will not change anything; type "status" in a moment to see the result.') };
       case 'failed':
         return { forAll: false, card: policyFailedCard(outcome.action, outcome.failure) };
     }

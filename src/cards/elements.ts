@@ -158,6 +158,19 @@ export interface NudgeCandidate {
   id: string;
   displayName: string;
   userPrincipalName: string;
+  /** Said after the name in the picker, e.g. "stopped at sign-in". */
+  note?: string;
+}
+
+/**
+ * The picker's candidates: unregistered (and unknown) admins, then those the enforced policy stopped
+ * at sign-in who are not among them yet, each once.
+ */
+export function nudgeCandidates(missing: readonly NudgeCandidate[], stuck: ReadonlyArray<{ userId: string; displayName: string; userPrincipalName: string }>): NudgeCandidate[] {
+  const seen = new Set(missing.map((a) => a.id.toLowerCase()));
+  const extra = stuck.filter((a) => !seen.has(a.userId.toLowerCase()))
+    .map((a) => ({ id: a.userId, displayName: a.displayName, userPrincipalName: a.userPrincipalName, note: 'stopped at sign-in' }));
+  return [...missing, ...extra];
 }
 
 /**
@@ -169,7 +182,7 @@ export function nudgePickerSection(candidates: readonly NudgeCandidate[], maxCho
   const choices: Choice[] = [
     { title: 'All unregistered admins', value: NUDGE_ALL },
     ...candidates.slice(0, maxChoices).map((a) => ({
-      title: truncate(`${truncate(a.displayName || a.userPrincipalName, 64)} (${a.userPrincipalName})`, 90),
+      title: truncate(`${truncate(a.displayName || a.userPrincipalName, 64)} (${a.userPrincipalName})${a.note ? ` · ${a.note}` : ''}`, 90),
       value: a.id,
     })),
   ];

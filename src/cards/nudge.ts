@@ -7,8 +7,9 @@ import type { Digest, Cadence } from '../domain/digest';
 import type { PolicyOutlook, SkipReason } from '../domain/nudge';
 import { ROLE, roleInfo } from '../domain/roles';
 import type { AdminRole } from '../domain/types';
-import { card, execute, fitCard, heading, joinCapped, literal, nudgePickerSection, para, plural, run, text, truncate } from './elements';
-import { utc } from './policy';
+import { card, execute, fitCard, heading, joinCapped, literal, nudgeCandidates, nudgePickerSection, para, plural, run, text, truncate } from './elements';
+import { aftermathSection, utc } from './policy';
+import { stuckAdmins, type EnforcementAftermath, type StuckAdmin } from '../domain/aftermath';
 import { relativeTime } from './status';
 import type { ActionExecute, ActionOpenUrl, AdaptiveCard, CardAction, CardElement, TextRun } from './types';
 import { VERBS } from './verbs';
@@ -69,6 +70,8 @@ export interface NudgeCardInput {
   /** This admin's roles for which Conditional Access already requires MFA. */
   enforcedRoleIds: readonly string[];
   outlook: PolicyOutlook;
+  /** ISO time the enforced policy first stopped this admin at sign-in, when it did. */
+  stoppedAt?: string;
 }
 
 function outlookText(input: NudgeCardInput, roleName: (id: string) => string): TextRun[] {
@@ -105,12 +108,18 @@ export function nudgeCard(input: NudgeCardInput): AdaptiveCard {
   const roleName = (id: string): string => names[id] ?? roleInfo(id).displayName;
   const name = truncate(input.admin.displayName || input.admin.userPrincipalName, CAP.name);
   const roles = [...input.admin.roles].sort((a, b) => roleInfo(a.roleId).rank - roleInfo(b.roleId).rank).slice(0, 10);
-  const state = input.admin.mfaRegistered === null
-    ? 'MfaBot cannot find any MFA method registered for your account'
-    : 'your account has no MFA method registered';
+  const stopped = input.stoppedAt !== undefined;
+  const state = stopped
+    ? `your admin sign-in on ${utc(input.stoppedAt)} was stopped because MFA is now required, and you have not signed in with MFA since`
+    : input.admin.mfaRegistered === null
+      ? 'MfaBot cannot find any MFA method registered for your account'
+      : 'your account has no MFA method registered';
+  const title = stopped && input.admin.mfaRegistered === true
+    ? 'Please complete multifactor authentication (MFA) when you sign in'
+    : 'Please register for multifactor authentication (MFA)';
   const tenant = input.tenantName ? ` in ${truncate(input.tenantName, CAP.tenant)}` : '';
   const body: CardElement[] = [
-    text('Please register for multifactor authentication (MFA)', { size: 'large', weight: 'bolder' }),
+    text(title, { size: 'large', weight: 'bolder' }),
     para([
       run('Hi '), run(name, { weight: 'bolder' }), run(', '),
       run(truncate(input.requestedBy, CAP.name), { weight: 'bolder' }),
@@ -256,6 +265,8 @@ export interface DigestCardOptions {
   schedule: { hourUtc: number; weekday: number };
   /** The policy button the status card would offer now. */
   policyAction: 'create' | 'enable' | null;
+  /** For the days after MfaBot enforced its policy: who it stopped at sign-in, and who got through. */
+  aftermath?: EnforcementAftermath | null;
   maxAdminsListed: number;
   now: Date;
   nudgeHistory?: Readonly<Record<string, { count: number; lastAt: string }>>;
@@ -311,7 +322,8 @@ export function digestCard(digest: Digest, opts: DigestCardOptions): AdaptiveCar
         ? run('MFA is enforced for every admin role in scope.', { color: 'good' })
         : run(`MFA is not enforced for ${plural(digest.uncoveredRoles, 'admin role')} in scope. Type "status" for the details.`, { color: 'attention' }),
     ], { spacing: 'medium' }));
-    body.push(...nudgePicker(digest, limit));
+    if (opts.aftermath) body.push(...aftermathSection(opts.aftermath, Math.max(limit, 3)));
+    body.push(...nudgePicker(digest, limit, stuckAdmins(opts.aftermath)));
     const when = opts.cadence === 'daily'
       ? `every day at ${String(opts.schedule.hourUtc).padStart(2, '0')}:00 UTC`
       : `every ${WEEKDAYS[opts.schedule.weekday] ?? 'Monday'} at ${String(opts.schedule.hourUtc).padStart(2, '0')}:00 UTC`;
@@ -325,6 +337,6 @@ export function digestCard(digest: Digest, opts: DigestCardOptions): AdaptiveCar
   return fitCard(build, [...new Set([top, Math.min(top, 10), Math.min(top, 5), 0])]);
 }
 
-function nudgePicker(digest: Digest, limit: number): CardElement[] {
-  return nudgePickerSection(digest.missing, Math.min(limit * 4, 100));
+function nudgePicker(digest: Digest, limit: number, stuck: readonly StuckAdmin[]): CardElement[] {
+  return nudgePickerSection(nudgeCandidates(digest.missing, stuck), Math.min(limit * 4, 100));
 }

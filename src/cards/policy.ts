@@ -1,13 +1,15 @@
 /**
- * Cards of the policy feature: the approval card (actionable for approvers, read-only for others),
- * what happened (created, enforced, rejected, expired, refused, blocked), the audit log and the
- * report-only impact section the status card can include. Pure functions of their inputs; names from
+ * Cards of the changes MfaBot makes: the approval card (actionable for approvers, read-only for
+ * others), what happened (created, enforced, MFA required on PIM activation, rejected, expired,
+ * refused, blocked), the audit log and the report-only impact section the status card can include. Pure functions of their inputs; names from
  * the tenant and from Teams go into TextRuns (no markdown) except the @mentions, which are cleaned.
  */
-import { STATUS_WORDS, type Blocker, type Person, type Proposal } from '../domain/approval';
+import { STATUS_WORDS, type Blocker, type Person, type Proposal, type ProposalKind } from '../domain/approval';
 import type { AuditEntry } from '../domain/audit';
+import type { EnforcementAftermath, StuckAdmin } from '../domain/aftermath';
 import type { ImpactSummary, ImpactUser } from '../domain/impact';
 import type { DraftDescription } from '../domain/policyDraft';
+import { roleInfo } from '../domain/roles';
 import { card, execute, fitCard, heading, joinCapped, literal, para, plural, run, text, truncate } from './elements';
 import type { ActionOpenUrl, AdaptiveCard, CardAction, CardElement, Container, InputText, Mention, TextRun } from './types';
 import { VERBS } from './verbs';
@@ -46,6 +48,16 @@ function person(p: Person | undefined): string {
   return p ? truncate(p.name || p.id, CAP.name) : 'unknown';
 }
 
+/** What a request asks for, after "Approval needed: " and "the request to". */
+const CHANGE_WORDS: Readonly<Record<ProposalKind, string>> = {
+  create: 'create the admin-MFA Conditional Access policy (report-only)',
+  enable: 'enforce the admin-MFA Conditional Access policy',
+  pimMfa: 'require MFA on PIM activation of admin roles',
+};
+
+const roleName = (roleId: string): string => truncate(roleInfo(roleId).displayName, CAP.name);
+const ruleWords = (rules: readonly string[] | null): string => (rules === null ? 'unknown' : rules.length > 0 ? rules.join(', ') : 'nothing');
+
 export interface ApprovalCardInput {
   proposal: Proposal;
   description: DraftDescription | null;
@@ -58,6 +70,8 @@ export interface ApprovalCardInput {
   actionable: boolean;
   /** A line shown in attention colour, e.g. a personal refusal. */
   note?: string;
+  /** pimMfa: per role, what activation asks for now and after the change. */
+  pim?: { roleId: string; before: string[] | null; after: string[] | null }[] | null;
 }
 
 /**
@@ -66,9 +80,7 @@ export interface ApprovalCardInput {
  */
 export function approvalCard(input: ApprovalCardInput): AdaptiveCard {
   const { proposal } = input;
-  const what = proposal.kind === 'create'
-    ? 'create the admin-MFA Conditional Access policy (report-only)'
-    : 'enforce the admin-MFA Conditional Access policy';
+  const what = CHANGE_WORDS[proposal.kind];
   const approvers = input.approvers.slice(0, CAP.people);
   const mentions: Mention[] = approvers.map((a) => ({
     type: 'mention',
@@ -94,6 +106,7 @@ export function approvalCard(input: ApprovalCardInput): AdaptiveCard {
     body.push(labelled('Policy', `${input.policy.displayName} (${input.policy.id})`));
     body.push(labelled('State', 'Report-only → On (enforced): admins in scope must use MFA at every sign-in'));
   }
+  if (proposal.kind === 'pimMfa') body.push(...pimChangeFacts(proposal, input.pim ?? null));
   if (input.impact) body.push(...impactSection(input.impact));
   if (proposal.lastError) body.push(labelled('Last attempt failed', proposal.lastError, { color: 'attention' }));
   if (input.note) body.push(literal(truncate(input.note, CAP.detail), { color: 'attention', weight: 'bolder' }));
@@ -123,11 +136,27 @@ function decisionActions(proposal: Proposal, actionable: boolean, body: CardElem
   };
   body.push(reason);
   return [
-    execute(VERBS.policyApprove, proposal.kind === 'create' ? 'Approve and create' : 'Approve and enforce', {
+    execute(VERBS.policyApprove, proposal.kind === 'create' ? 'Approve and create' : proposal.kind === 'enable' ? 'Approve and enforce' : 'Approve and require MFA', {
       data: { proposalId: proposal.id }, style: 'positive', associatedInputs: 'none',
     }),
     execute(VERBS.policyReject, 'Reject', { data: { proposalId: proposal.id }, style: 'destructive', associatedInputs: 'auto' }),
   ];
+}
+
+/** Which roles, and what their activation asks for now and after the change. */
+function pimChangeFacts(proposal: Proposal, pim: NonNullable<ApprovalCardInput['pim']> | null): CardElement[] {
+  const roles = pim ?? (proposal.roleIds ?? []).map((roleId) => ({ roleId, before: null, after: null }));
+  const items: CardElement[] = [heading(`What will change (${plural(roles.length, 'role')})`)];
+  for (const r of roles.slice(0, 20)) {
+    items.push(para([
+      run(`${roleName(r.roleId)}: `, { weight: 'bolder' }),
+      run(`on activation require ${ruleWords(r.after ?? (r.before ? [...r.before, 'MultiFactorAuthentication'] : null))}`),
+      run(` (now: ${ruleWords(r.before)})`, { isSubtle: true }),
+    ], { spacing: 'small' }));
+  }
+  if (roles.length > 20) items.push(text(`and ${roles.length - 20} more`, { isSubtle: true }));
+  items.push(text('Every future activation of these roles in PIM asks for Azure MFA. The other role settings (justification, ticketing, approval, duration, notifications) stay as they are. MfaBot reads each role\'s settings again before changing it.', { spacing: 'small' }));
+  return items;
 }
 
 function draftFacts(d: DraftDescription): CardElement[] {
@@ -204,7 +233,7 @@ function openInEntra(policyId: string): ActionOpenUrl {
 
 /** A proposal that was rejected, expired or already decided: read-only, for everyone. */
 export function proposalClosedCard(proposal: Proposal): AdaptiveCard {
-  const what = proposal.kind === 'create' ? 'create the Conditional Access policy' : 'enforce the Conditional Access policy';
+  const what = CHANGE_WORDS[proposal.kind];
   const body: CardElement[] = [];
   switch (proposal.status) {
     case 'rejected':
@@ -226,9 +255,10 @@ export function proposalClosedCard(proposal: Proposal): AdaptiveCard {
 }
 
 /** Why MfaBot will not create or enforce the policy now, and exactly what to fix. */
-export function policyBlockedCard(action: 'create' | 'enable', blockers: readonly Blocker[]): AdaptiveCard {
+export function policyBlockedCard(action: ProposalKind, blockers: readonly Blocker[]): AdaptiveCard {
+  const title = action === 'create' ? 'MfaBot did not create the policy' : action === 'enable' ? 'MfaBot did not enforce the policy' : 'MfaBot did not change the PIM role settings';
   const body: CardElement[] = [
-    text(action === 'create' ? 'MfaBot did not create the policy' : 'MfaBot did not enforce the policy', { size: 'medium', weight: 'bolder', color: 'attention' }),
+    text(title, { size: 'medium', weight: 'bolder', color: 'attention' }),
     text('Nothing was changed.', { spacing: 'none' }),
   ];
   for (const b of blockers.slice(0, 10)) {
@@ -252,17 +282,19 @@ export function refusalCard(reason: string): AdaptiveCard {
 }
 
 /** Shown while the work continues after the invoke was answered. */
-export function workingCard(action: 'create' | 'enable'): AdaptiveCard {
+export function workingCard(action: ProposalKind): AdaptiveCard {
+  const title = action === 'create' ? 'Creating the Conditional Access policy…' : action === 'enable' ? 'Enforcing the Conditional Access policy…' : 'Requiring MFA on PIM activation…';
   return card([
-    text(action === 'create' ? 'Creating the Conditional Access policy…' : 'Enforcing the Conditional Access policy…', { size: 'medium', weight: 'bolder' }),
+    text(title, { size: 'medium', weight: 'bolder' }),
     text('This card updates when Microsoft Graph has answered.', { isSubtle: true }),
   ]);
 }
 
 /** A Graph write that failed: what happened and whether anything changed. */
-export function policyFailedCard(action: 'create' | 'enable', failure: { message: string; changed: 'no' | 'unknown'; missing?: string; requestId?: string }): AdaptiveCard {
+export function policyFailedCard(action: ProposalKind, failure: { message: string; changed: 'no' | 'unknown'; missing?: string; requestId?: string }): AdaptiveCard {
+  const title = action === 'create' ? 'Creating the policy failed' : action === 'enable' ? 'Enforcing the policy failed' : 'Requiring MFA on PIM activation failed';
   const body: CardElement[] = [
-    text(action === 'create' ? 'Creating the policy failed' : 'Enforcing the policy failed', { size: 'medium', weight: 'bolder', color: 'attention' }),
+    text(title, { size: 'medium', weight: 'bolder', color: 'attention' }),
     literal(truncate(failure.message, 1_500)),
   ];
   if (failure.missing) {
@@ -272,6 +304,45 @@ export function policyFailedCard(action: 'create' | 'enable', failure: { message
     ], { spacing: 'medium' }));
   }
   if (failure.requestId) body.push(literal(`Request id: ${truncate(failure.requestId, 100)}`, { isSubtle: true, size: 'small' }));
+  return card(body);
+}
+
+export interface PimResultCardInput {
+  roles: ReadonlyArray<{ roleId: string; result: 'applied' | 'alreadyRequired' | 'skipped' | 'notDone' | 'failed'; enabledRules: string[]; failure?: { message: string; missing?: string; requestId?: string } }>;
+  requestedBy: Person;
+  approvedBy: Person;
+  /** ISO time of the change. */
+  at: string;
+}
+
+const PIM_RESULT_WORDS: Readonly<Record<PimResultCardInput['roles'][number]['result'], string>> = {
+  applied: 'activation now requires',
+  alreadyRequired: 'already required MFA; activation requires',
+  skipped: 'not changed: it now requires an authentication context instead; activation requires',
+  notDone: 'not changed',
+  failed: 'not changed',
+};
+
+/** What came of "Require MFA on activation": per role, changed or not and why; the first failure in full. */
+export function pimResultCard(input: PimResultCardInput): AdaptiveCard {
+  const changed = input.roles.filter((r) => r.result === 'applied').length;
+  const complete = input.roles.every((r) => r.result === 'applied' || r.result === 'alreadyRequired');
+  const title = complete
+    ? `Done: activating ${plural(input.roles.length, 'admin role')} in PIM now demands MFA`
+    : changed > 0 ? `Partly done: MFA required on activation of ${plural(changed, 'role')}, not of the others` : 'MfaBot did not change the PIM role settings';
+  const body: CardElement[] = [text(title, { size: 'medium', weight: 'bolder', color: complete ? 'good' : 'attention' })];
+  for (const r of input.roles.slice(0, 20)) {
+    const rest = r.result === 'notDone' || r.result === 'failed' ? '' : ` ${ruleWords(r.enabledRules)}`;
+    body.push(para([run(`${roleName(r.roleId)}: `, { weight: 'bolder' }), run(`${PIM_RESULT_WORDS[r.result]}${rest}`, r.result === 'failed' ? { color: 'attention' } : {})], { spacing: 'small' }));
+  }
+  if (input.roles.length > 20) body.push(text(`and ${input.roles.length - 20} more`, { isSubtle: true }));
+  body.push(labelled('Requested by', person(input.requestedBy)), labelled('Approved by', `${person(input.approvedBy)} · ${utc(input.at)}`));
+  const failure = input.roles.find((r) => r.failure)?.failure;
+  if (failure) {
+    body.push(literal(truncate(failure.message, 1_500), { color: 'attention' }));
+    if (failure.requestId) body.push(literal(`Request id: ${truncate(failure.requestId, 100)}`, { isSubtle: true, size: 'small' }));
+  }
+  body.push(text(complete ? 'Eligible admins of these roles now prove it is them with MFA each time they activate. Type "status" to see every role.' : 'Clicking again changes only the roles still lacking MFA.', { isSubtle: true }));
   return card(body);
 }
 
@@ -292,7 +363,8 @@ export function auditCard(entries: readonly AuditCardEntry[]): AdaptiveCard {
     const body: CardElement[] = [text(`Audit log: the last ${plural(shown.length, 'entry', 'entries')}`, { size: 'medium', weight: 'bolder' })];
     if (entries.length === 0) body.push(text('Nothing has been recorded yet.'));
     for (const e of shown) {
-      const color = e.result === 'refused' || e.result === 'failed' || e.result === 'unknown' ? 'attention' : e.result === 'created' || e.result === 'enforced' ? 'good' : 'default';
+      const color = e.result === 'refused' || e.result === 'failed' || e.result === 'unknown' || e.result === 'partial' ? 'attention'
+        : e.result === 'created' || e.result === 'enforced' || e.result === 'applied' ? 'good' : 'default';
       body.push(para([
         run(`${utc(e.at)} · `, { isSubtle: true }),
         run(truncate(e.actor.name || e.actor.id, limits.name), { weight: 'bolder' }),
@@ -336,5 +408,32 @@ export function impactSection(impact: ImpactSummary): CardElement[] {
     items.push(labelled('Not registered', 'none: every admin has an MFA method'));
   }
   if (impact.unknownAdmins) items.push(text(`${plural(impact.unknownAdmins, 'admin')} with unknown registration state.`, { isSubtle: true }));
+  return items;
+}
+
+/**
+ * "Since enforcing": the admins MfaBot's policy stopped at sign-in (MFA or registration required),
+ * those still stuck first, and those who have since signed in with MFA. For the status card and the
+ * digest, for the days after enforcement; `maxNames` caps each list.
+ */
+export function aftermathSection(aftermath: EnforcementAftermath, maxNames: number): CardElement[] {
+  const items: CardElement[] = [heading(`Since the policy was enforced (${utc(aftermath.enforcedAt)})`)];
+  if (!aftermath.readable) {
+    items.push(literal(truncate(aftermath.unavailable?.message ?? 'The sign-in logs could not be read.', CAP.detail), { color: 'warning' }));
+    return items;
+  }
+  const stuck = aftermath.admins.filter((a) => !a.through);
+  const through = aftermath.admins.filter((a) => a.through);
+  if (aftermath.admins.length === 0) {
+    items.push(text('No admin sign-in has been stopped by the policy so far.', { color: 'good', spacing: 'none' }));
+    return items;
+  }
+  const name = (a: StuckAdmin): string => `${truncate(a.displayName || a.userPrincipalName, CAP.name)}${a.mustRegister && !a.through ? ' (had no method: must register)' : ''}`;
+  const names = (list: readonly StuckAdmin[]): string => joinCapped(list.map(name), Math.max(1, maxNames), CAP.list);
+  if (stuck.length > 0) {
+    items.push(labelled(`Stopped at sign-in, not through yet (${stuck.length})`, names(stuck), { color: 'attention' }));
+    items.push(text('They cannot use their admin roles until they sign in with MFA. Nudge them from the picker below.', { isSubtle: true, spacing: 'none' }));
+  }
+  if (through.length > 0) items.push(labelled(`Stopped, then signed in with MFA (${through.length})`, names(through), { color: 'good' }));
   return items;
 }

@@ -8,12 +8,13 @@ import { describeGap } from '../domain/coverageWords';
 import { adminGapGroups, adminWithRoles, policyGapGroups, type AdminGapGroup } from '../domain/gapGroups';
 import { listWords } from '../domain/signInSpace';
 import type { ImpactSummary } from '../domain/impact';
-import { impactSection } from './policy';
+import { aftermathSection, impactSection } from './policy';
+import { stuckAdmins, type EnforcementAftermath } from '../domain/aftermath';
 import type { Admin, AdminRole, RoleCoverage } from '../domain/types';
 import type { Advice, RoleSummary, StatusReport } from '../domain/report';
 import { roleInfo } from '../domain/roles';
 import {
-  MAX_CARD_BYTES, card, execute, fitCard, heading, joinCapped, literal, nudgePickerSection, para, plural, run, text, truncate,
+  MAX_CARD_BYTES, card, execute, fitCard, heading, joinCapped, literal, nudgeCandidates, nudgePickerSection, para, plural, run, text, truncate,
 } from './elements';
 import type {
   ActionExecute, AdaptiveCard, CardElement, ChartDonut, Color, Container, Table,
@@ -44,6 +45,8 @@ export interface StatusCardOptions {
    * the card then offers Enforce instead of Create.
    */
   impact?: ImpactSummary | null;
+  /** For the days after MfaBot enforced its policy: who it stopped at sign-in, and who got through. */
+  aftermath?: EnforcementAftermath | null;
 }
 
 /** How much of each long list one rendering shows; `fitCard` walks these from large to small. */
@@ -198,7 +201,9 @@ function render(ctx: Context, limits: Limits): AdaptiveCard {
     ...roleTable(ctx),
     ...missingAdmins(ctx, limits),
     ...conditionalAccess(ctx, limits),
+    ...pimActivation(ctx, prose),
     ...(ctx.opts.impact ? impactSection(ctx.opts.impact) : []),
+    ...(ctx.opts.aftermath ? aftermathSection(ctx.opts.aftermath, Math.max(limits.namesPerGap * 3, 3)) : []),
     ...advice(ctx.report, prose),
     ...servicePrincipals(ctx.report, prose),
     ...actionNotes(ctx, prose),
@@ -211,6 +216,10 @@ function render(ctx: Context, limits: Limits): AdaptiveCard {
     actions.push(execute(VERBS.policyEnable, 'Enforce policy', { style: 'destructive', associatedInputs: 'none' }));
   } else if (canOfferCreate(ctx)) {
     actions.push(execute(VERBS.policyCreate, 'Create policy (report-only)', { style: 'positive', associatedInputs: 'none' }));
+  }
+  if (ctx.report.pimFix.allowed) {
+    // The roles are a wish: the server acts only on those it finds lacking MFA when the click arrives.
+    actions.push(execute(VERBS.pimRequireMfa, 'Require MFA on activation', { data: { roleIds: ctx.report.pimFix.roleIds }, associatedInputs: 'none' }));
   }
   return card(body, actions);
 }
@@ -225,6 +234,9 @@ function headline(report: StatusReport, prose: ProseCaps): CardElement[] {
     text(title, { size: 'large', weight: 'bolder' }),
     para([run(tenant), run(` · as of ${utcTime(report.generatedAt)}`, { isSubtle: true })], { spacing: 'none' }),
   ];
+  if (report.registrationSource === 'authenticationMethods') {
+    elements.push(text('Read from each admin\'s authentication methods: the registration report needs Entra ID P1 or P2.', { isSubtle: true, spacing: 'none' }));
+  }
   if (report.caveats.length > 0) {
     elements.push(text(
       `Partial data: ${plural(report.caveats.length, 'part')} of the tenant could not be read, so these numbers may be incomplete (details below).`,
@@ -362,7 +374,10 @@ function adminRow(ctx: Context, admin: Admin): CardElement {
     run(` · ${truncate(admin.userPrincipalName, CAP.upn)}`),
     run(` · ${adminRoles(ctx, admin.roles)}`, { isSubtle: true }),
   ];
-  if (admin.mfaRegistered === null) runs.push(run(' · unknown: no registration row', { color: 'warning' }));
+  if (admin.mfaRegistered === null) {
+    const why = ctx.report.registrationSource === 'authenticationMethods' ? 'methods could not be read' : 'no registration row';
+    runs.push(run(` · unknown: ${why}`, { color: 'warning' }));
+  }
   if (admin.accountEnabled === false) runs.push(run(' · account disabled', { isSubtle: true }));
   const nudged = ctx.opts.nudgeHistory?.[admin.id];
   if (nudged && nudged.count > 0) {
@@ -504,6 +519,42 @@ function uncoveredRoles(ctx: Context): RoleCoverage[] {
   return [...fromSummaries, ...extra];
 }
 
+/**
+ * PIM: per role, does activating it demand MFA (roles alike in one line: MFA, an authentication
+ * context a policy protects, neither and why, unknown). Left out where PIM's settings are unknown for
+ * want of P2: the caveat says so.
+ */
+function pimActivation(ctx: Context, prose: ProseCaps): CardElement[] {
+  const verdicts = ctx.report.pimActivation;
+  if (verdicts.length === 0 || (ctx.report.licence !== 'p2' && verdicts.every((v) => v.requiresMfa === null))) return [];
+  const groups = new Map<string, { requiresMfa: boolean | null; reason: string; roleIds: string[] }>();
+  for (const v of verdicts) {
+    const key = `${String(v.requiresMfa)}|${v.reason}`;
+    const group = groups.get(key) ?? { requiresMfa: v.requiresMfa, reason: v.reason, roleIds: [] };
+    group.roleIds.push(v.roleId);
+    groups.set(key, group);
+  }
+  // Roles that lack MFA first, then the unknown, then the good news.
+  const order = (g: { requiresMfa: boolean | null }): number => (g.requiresMfa === false ? 0 : g.requiresMfa === null ? 1 : 2);
+  const sorted = [...groups.values()].sort((a, b) => order(a) - order(b) || ctx.rankOf(a.roleIds[0] ?? '') - ctx.rankOf(b.roleIds[0] ?? ''));
+  const elements: CardElement[] = [heading('PIM: does activating a role demand MFA?')];
+  for (const g of sorted.slice(0, 6)) {
+    const roles = [...g.roleIds].sort((a, b) => ctx.rankOf(a) - ctx.rankOf(b)).map(ctx.roleName);
+    const label = g.requiresMfa === true ? 'Yes' : g.requiresMfa === false ? 'No' : 'Unknown';
+    const color = g.requiresMfa === true ? 'good' : g.requiresMfa === false ? 'attention' : 'warning';
+    elements.push(para([
+      run(`${label}: `, { weight: 'bolder', color }),
+      run(`${joinCapped(roles, 14, CAP.coveredListText)} · `),
+      run(truncate(g.reason, prose.reasonText), { isSubtle: true }),
+    ], { spacing: 'small' }));
+  }
+  if (sorted.length > 6) elements.push(text(`and ${sorted.length - 6} more`, { isSubtle: true }));
+  if (!ctx.report.pimFix.allowed && verdicts.some((v) => v.requiresMfa === false)) {
+    elements.push(para([run('Require MFA on activation: ', { weight: 'bolder' }), run(truncate(ctx.report.pimFix.reason, prose.reasonText))], { spacing: 'small' }));
+  }
+  return elements;
+}
+
 function advice(report: StatusReport, prose: ProseCaps): CardElement[] {
   if (report.advice.length === 0) return [];
   const shown = report.advice.slice(0, prose.advice);
@@ -538,7 +589,7 @@ function actionNotes(ctx: Context, prose: ProseCaps): CardElement[] {
 }
 
 function nudgePicker(ctx: Context, limits: Limits): CardElement[] {
-  return nudgePickerSection(ctx.missing, limits.choices);
+  return nudgePickerSection(nudgeCandidates(ctx.missing, stuckAdmins(ctx.opts.aftermath)), limits.choices);
 }
 
 /** "2025-11-26 06:05 UTC"; the raw value when it is not a date. */

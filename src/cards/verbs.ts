@@ -10,6 +10,8 @@ export const VERBS = {
   policyEnable: 'policy.enable',
   nudgeSend: 'nudge.send',
   nudgeConfirm: 'nudge.confirm',
+  /** Data `roleIds`: the roles the card offered; the server decides which of them still lack MFA on activation. */
+  pimRequireMfa: 'pim.requireMfa',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

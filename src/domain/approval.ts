@@ -11,9 +11,13 @@ export interface Person {
   name: string;
 }
 
-export type ProposalKind = 'create' | 'enable';
+/**
+ * The changes MfaBot makes, each through the same approval path: create its Conditional Access
+ * policy, enforce it, and require MFA on PIM activation of admin roles.
+ */
+export type ProposalKind = 'create' | 'enable' | 'pimMfa';
 
-export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'created' | 'enforced';
+export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'created' | 'enforced' | 'applied';
 
 /** A request awaiting an approver, stored server-side; cards carry only its id. */
 export interface Proposal {
@@ -27,6 +31,8 @@ export interface Proposal {
   /** Exactly what the approval card showed (create), or the policy to enforce (enable). */
   draft: PolicyDraft | null;
   policyId: string | null;
+  /** pimMfa: the roles MfaBot found lacking MFA on activation when the request was made (never from a card). */
+  roleIds?: string[];
   decidedBy?: Person;
   decidedAt?: string;
   /** Rejection reason, as typed. */
@@ -42,11 +48,12 @@ export const DEFAULT_PROPOSAL_TTL_MS = 24 * 60 * 60 * 1000;
 /** Longest rejection reason kept. */
 export const MAX_REASON_CHARS = 500;
 
-export type Action = 'create' | 'enable' | 'approve' | 'reject' | 'audit';
+export type Action = ProposalKind | 'approve' | 'reject' | 'audit';
 
 export const ACTION_WORDS: Readonly<Record<Action, string>> = {
   create: 'create the Conditional Access policy',
   enable: 'enforce the Conditional Access policy',
+  pimMfa: 'require MFA on PIM activation of admin roles',
   approve: 'approve',
   reject: 'reject',
   audit: 'see the audit log',
@@ -108,6 +115,7 @@ export const STATUS_WORDS: Readonly<Record<ProposalStatus, string>> = {
   expired: 'expired',
   created: 'done: the policy was created',
   enforced: 'done: the policy is enforced',
+  applied: 'done: activating the roles now demands MFA',
 };
 
 /** Creation and expiry times of a new proposal. */

@@ -2,6 +2,7 @@
  * What the gateway reads from a tenant, normalised: the input of every status decision.
  * Built by `graph/` from Graph DTOs (or by tests by hand); consumed by pure functions in `domain/`.
  */
+import type { PimRolePolicy } from './pim';
 import type { NamedLocationInput } from './signInSpace';
 import type { AdminMfaSecureScore, Caveat, ConditionalAccessPolicy, Licence, Activation } from './types';
 
@@ -55,6 +56,9 @@ export interface MembershipReads {
   incomplete: number;
 }
 
+/** Where MFA registration states came from. */
+export type RegistrationSource = 'registrationReport' | 'authenticationMethods';
+
 export interface TenantFacts {
   tenantId: string;
   tenantName: string | null;
@@ -64,6 +68,17 @@ export interface TenantFacts {
   groupMembers: Record<string, DirectoryUser[]>;
   /** isMfaRegistered by user id; a missing id means the report has no row (unknown). */
   registrations: Record<string, boolean>;
+  /**
+   * Where `registrations` came from: the registration report, or (on tenants whose licence keeps the
+   * report closed) each admin's authentication methods; null when neither could be read.
+   */
+  registrationSource?: RegistrationSource | null;
+  /**
+   * PIM's settings of every directory role (the policy assigned to each role, with its rules); null
+   * when they could not be read (no Entra ID P2, no permission), `pimUnreadable` then says why.
+   */
+  pimSettings?: PimRolePolicy[] | null;
+  pimUnreadable?: string;
   policies: ConditionalAccessPolicy[];
   /**
    * Members of the groups Conditional Access policies or the declared exclusions name (groupsToRead),

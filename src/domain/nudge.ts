@@ -79,6 +79,11 @@ export interface NudgePlanInput {
   windowMs: number;
   /** Emergency access accounts: never nudged (nobody reads their chat). */
   breakGlassUserIds?: readonly string[];
+  /**
+   * Admins who may be nudged although registered, when chosen by id: those the enforced policy
+   * stopped at sign-in (lower-case ids). "All" still means every unregistered or unknown admin.
+   */
+  alsoNudge?: ReadonlySet<string>;
 }
 
 /** Parses the picker value Teams sends: a comma-separated string (or an array from other clients). */
@@ -145,7 +150,7 @@ export function planNudges(input: NudgePlanInput): NudgePlan {
     const skip = (reason: SkipReason): void => {
       skipped.push({ id, name: admin.displayName || null, userPrincipalName: admin.userPrincipalName || null, reason });
     };
-    if (!needsNudge(admin)) {
+    if (!needsNudge(admin) && !(explicit && input.alsoNudge?.has(id))) {
       // "All" never meant registered admins: only an explicit (tampered or stale) choice is reported.
       if (explicit) skip({ kind: 'registered' });
       return;

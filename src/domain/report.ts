@@ -2,7 +2,8 @@
  * The status report: everything the status card and `mfabot status --json` show, computed purely
  * from TenantFacts and settings.
  */
-import type { MembershipReads } from './facts';
+import type { MembershipReads, RegistrationSource } from './facts';
+import type { PimActivationVerdict } from './pim';
 import type {
   Admin, AdminMfaSecureScore, Caveat, CoverageReport, Licence, PrivilegedServicePrincipal, RoleCoverage,
 } from './types';
@@ -43,7 +44,7 @@ export interface AdminCaTotals {
   signatures: number;
 }
 
-export type AdviceKind = 'licence' | 'securityDefaults' | 'policy' | 'registration' | 'pim' | 'servicePrincipals';
+export type AdviceKind = 'licence' | 'securityDefaults' | 'policy' | 'registration' | 'pim' | 'pimActivation' | 'servicePrincipals';
 
 export interface Advice {
   kind: AdviceKind;
@@ -77,6 +78,12 @@ export interface StatusReport {
   secureScore: AdminMfaSecureScore | null;
   advice: Advice[];
   createPolicy: PolicyActionAvailability;
+  /** Per role in scope: does activating it in PIM demand MFA (unknown for every role without P2)? */
+  pimActivation: PimActivationVerdict[];
+  /** Whether "Require MFA on activation" is offered, for which roles (computed here, never taken from a card). */
+  pimFix: PolicyActionAvailability & { roleIds: string[] };
+  /** Where admins' MFA registration came from (null when it could not be read). */
+  registrationSource: RegistrationSource | null;
   caveats: Caveat[];
   graphRequests: number;
   /** What reading the members of groups Conditional Access names cost (absent when not read). */

@@ -16,12 +16,14 @@ import type {
 import { groupsToRead, type GroupsToRead } from '../domain/coverage';
 import type { NamedLocationInput } from '../domain/signInSpace';
 import type { Caveat } from '../domain/types';
-import type { DirectoryUser, GroupMembership, MembershipReads, RoleGrant, TenantFacts } from '../domain/facts';
+import type { DirectoryUser, GroupMembership, MembershipReads, RegistrationSource, RoleGrant, TenantFacts } from '../domain/facts';
 import { licenceFromSkus, secureScoreFromGraph } from '../domain/licence';
+import { mfaRegisteredFromMethods } from '../domain/methods';
 import { trace } from '../log';
 import { GraphFailure } from './errors';
 import { GraphBatcher, asPage, followPages, getAll, graphGet, relativeNextLink, type GraphPage } from './requests';
 import { toPrincipalRef, toDirectoryUser, type ExpandedPrincipal } from './mapping';
+import { readPimSettings } from './pimGateway';
 import { REGISTRATIONS, RegistrationLookup } from './registrations';
 
 export interface ReadTenantOptions {
@@ -223,7 +225,7 @@ export class GraphTenantGateway implements TenantGateway {
    * 2. members of the role-assignable groups found in them, then
    * 3. registration rows of admins the isAdmin-filtered report left out (20 per `$batch`).
    * Everything else (organization, licences, security defaults, Secure Score, authentication
-   * strengths, CA policies, PIM eligibility, the isAdmin-filtered report) runs alongside.
+   * strengths, CA policies, PIM eligibility and role settings, the isAdmin-filtered report) runs alongside.
    */
   async readTenant(opts: ReadTenantOptions): Promise<TenantFacts> {
     const counter = { count: 0 };
@@ -254,7 +256,7 @@ export class GraphTenantGateway implements TenantGateway {
     // Conditional Access policies are the largest bodies and the role-assignment chain is the
     // critical path: each travels on its own so neither waits for the slowest item of a batch
     // (the registration report is the slow one in real tenants).
-    const [active, policies, org, defaults, skus, strengths, score, eligible, adminRegs, named, membership] = await Promise.all([
+    const [active, policies, org, defaults, skus, strengths, score, eligible, adminRegs, named, membership, pim] = await Promise.all([
       settled(this.activeAssignments(roleIds, batch, (g) => followUp.grants(g))),
       policiesRead,
       optional(batch.get<unknown>('/organization?$select=id,displayName').then((b) => asPage<Organization>(b, '/organization'))),
@@ -269,6 +271,7 @@ export class GraphTenantGateway implements TenantGateway {
       })),
       optional(this.collect<IpNamedLocation | CountryNamedLocation>(batch, NAMED_LOCATIONS)),
       membershipRead,
+      optional(readPimSettings(batch.getter, this.opts.baseUrl)),
     ]);
     if (!active.ok) throw active.error;
     await followUp.settle();
@@ -277,13 +280,18 @@ export class GraphTenantGateway implements TenantGateway {
     if (eligible.ok) {
       grants.push(...eligible.value.filter((g) => inScope.has(g.roleId)));
     } else if (eligible.failure.kind === 'licence') {
+      const settingsToo = !pim.ok && pim.failure.kind === 'licence';
       caveats.push({
         area: 'pim',
-        message: 'PIM is not available (the tenant has no Entra ID P2 or Governance licence), so only active admins are listed.',
+        message: `PIM is not available (the tenant has no Entra ID P2 or Governance licence), so only active admins are listed${settingsToo ? ' and PIM role settings are not read' : ''}.`,
         missing: eligible.failure.details.missing,
       });
     } else {
       caveats.push(caveat('pim', 'PIM-eligible admins could not be read, so admins who are only eligible are missing:', eligible.failure));
+    }
+    const pimUnreadable = pim.ok ? undefined : pim.failure.kind === 'licence' ? 'the tenant has no Entra ID P2 or Governance licence' : pim.failure.message;
+    if (!pim.ok && !(pim.failure.kind === 'licence' && !eligible.ok && eligible.failure.kind === 'licence')) {
+      caveats.push(caveat('pim', 'PIM role settings could not be read, so whether activating an admin role demands MFA is unknown:', pim.failure));
     }
 
     const groupMembers: Record<string, DirectoryUser[]> = {};
@@ -294,9 +302,25 @@ export class GraphTenantGateway implements TenantGateway {
       else if (failure) caveats.push(caveat('groups', `Members of role-assignable group ${id} could not be read, so admins through it are missing:`, failure));
     }
 
+    let registrations: Record<string, boolean> = {};
+    let registrationSource: RegistrationSource | null = null;
     if (adminRegs.ok) {
+      registrations = followUp.registrations;
+      registrationSource = 'registrationReport';
       if (followUp.lookupFailure) {
         caveats.push(caveat('registration', 'MFA registration of some admins could not be read; they show as unknown.', followUp.lookupFailure));
+      }
+    } else if (adminRegs.failure.kind === 'licence') {
+      // No Entra ID P1/P2 (the SKUs read in this sweep say so): the registration report stays closed,
+      // while each admin's methods need no premium licence. Such tenants have few admins.
+      const fromMethods = await this.registrationsFromMethods(batch, adminUserIds(grants, groupMembers));
+      registrations = fromMethods.rows;
+      if (fromMethods.read > 0) registrationSource = 'authenticationMethods';
+      if (fromMethods.failure) {
+        const n = fromMethods.unread;
+        caveats.push(caveat('registration',
+          `The registration report needs Entra ID P1 or P2, so MFA registration comes from each admin's authentication methods, and those of ${n === 1 ? '1 admin' : `${n} admins`} could not be read; they show as unknown.`,
+          fromMethods.failure));
       }
     } else {
       caveats.push(caveat('registration', 'MFA registration could not be read, so every admin shows as unknown.', adminRegs.failure));
@@ -327,7 +351,10 @@ export class GraphTenantGateway implements TenantGateway {
       tenantName: organization?.displayName ?? null,
       grants,
       groupMembers,
-      registrations: adminRegs.ok ? followUp.registrations : {},
+      registrations,
+      registrationSource,
+      pimSettings: pim.ok ? pim.value : null,
+      ...(pimUnreadable ? { pimUnreadable } : {}),
       policies: policies.ok ? policies.value : [],
       groupMembership: membership.groups,
       membershipReads: membership.reads,
@@ -528,6 +555,29 @@ export class GraphTenantGateway implements TenantGateway {
     }
   }
 
+  /**
+   * MFA registration of `userIds` from their authentication methods (UserAuthenticationMethod.Read.All,
+   * no premium licence): one read per admin, asked together so they travel twenty to a `$batch`. A
+   * user whose methods cannot be read stays unknown; the first failure is kept for the caveat.
+   */
+  private async registrationsFromMethods(batch: GraphBatcher, userIds: readonly string[]): Promise<{ rows: Record<string, boolean>; read: number; unread: number; failure: GraphFailure | null }> {
+    const rows: Record<string, boolean> = {};
+    let failure: GraphFailure | null = null;
+    let unread = 0;
+    await Promise.all(userIds.map(async (id) => {
+      const methods: Array<{ '@odata.type'?: unknown }> = [];
+      const read = await optional(followPages<{ '@odata.type'?: unknown }>(batch.getter, this.opts.baseUrl,
+        `/users/${encodeURIComponent(id)}/authentication/methods`, (items) => methods.push(...items)));
+      if (read.ok) {
+        rows[id.toLowerCase()] = mfaRegisteredFromMethods(methods);
+        return;
+      }
+      unread += 1;
+      failure ??= read.failure;
+    }));
+    return { rows, read: Object.keys(rows).length, unread, failure };
+  }
+
   private async secureScore(batch: GraphBatcher) {
     const [scores, profile] = await Promise.all([
       batch.get<unknown>('/security/secureScores?$top=1').then((b) => asPage<SecureScore>(b, '/security/secureScores')),
@@ -546,6 +596,16 @@ export class GraphTenantGateway implements TenantGateway {
     }
     return null;
   }
+}
+
+/** Every user who holds a role in scope, directly or through a group, each once (lower case). */
+function adminUserIds(grants: readonly RoleGrant[], groupMembers: Record<string, DirectoryUser[]>): string[] {
+  const ids = new Set<string>();
+  for (const g of grants) {
+    if (g.principal.kind === 'user') ids.add(g.principal.id.toLowerCase());
+    else if (g.principal.kind === 'group') for (const m of groupMembers[g.principal.id] ?? []) ids.add(m.id.toLowerCase());
+  }
+  return [...ids];
 }
 
 /** "group a", "groups a, b, c and 2 more". */

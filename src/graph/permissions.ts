@@ -12,7 +12,7 @@
  * What a permission is for. `diagnostics` covers calls only tools make (the benchmark's per-user
  * baseline), never the bot: doctor does not ask for them.
  */
-export type Feature = 'status' | 'policy' | 'nudge' | 'signInImpact' | 'diagnostics';
+export type Feature = 'status' | 'policy' | 'pim' | 'nudge' | 'signInImpact' | 'diagnostics';
 
 export interface PermissionNeed {
   feature: Feature;
@@ -46,13 +46,25 @@ export interface PermissionNeed {
 /** How changes to the tenant are made: with the approver's own identity, or the app's permissions. */
 export type WriteMode = 'delegated' | 'application';
 
-const CA_WRITER = {
+/** What an approver's own token and role need to create or change a Conditional Access policy. */
+export const CA_WRITER = {
   scopes: ['Policy.ReadWrite.ConditionalAccess', 'Policy.Read.All'],
   roles: ['Conditional Access Administrator', 'Security Administrator', 'Global Administrator'],
 } as const;
 
+/**
+ * What an approver's own token and role need to change a role's PIM settings
+ * (learn.microsoft.com/graph/api/unifiedrolemanagementpolicyrule-update: Privileged Role
+ * Administrator is the least privileged role).
+ */
+export const PIM_WRITER = {
+  scopes: ['RoleManagementPolicy.ReadWrite.Directory'],
+  roles: ['Privileged Role Administrator', 'Global Administrator'],
+} as const;
+
 const P1 = 'Entra ID P1 or P2';
 const CA_LICENCE = 'Entra ID P1';
+const PIM_LICENCE = 'Entra ID P2 or Entra ID Governance';
 
 const ROLE_ASSIGNMENTS = ['RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const USER_FULL = ['User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
@@ -89,6 +101,10 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
   {
     feature: 'status', route: 'GET /reports/authenticationMethods/userRegistrationDetails/{id}', what: 'read MFA registration',
     permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
+  },
+  {
+    feature: 'status', route: 'GET /users/{id}/authentication/methods', what: "read admins' MFA registration from their authentication methods where the registration report cannot be read (tenants without Entra ID P1 or P2)",
+    permission: 'UserAuthenticationMethod.Read.All', alternatives: ['UserAuthenticationMethod.ReadWrite.All'], optional: true,
   },
   {
     feature: 'status', route: 'GET /identity/conditionalAccess/policies', what: 'read Conditional Access policies',
@@ -160,6 +176,24 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
     permission: 'Application.Read.All', alternatives: ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'], optional: true,
   },
 
+  // Require MFA on PIM activation.
+  {
+    feature: 'pim', route: 'GET /policies/roleManagementPolicyAssignments', what: 'read PIM role settings: does activating each admin role demand MFA',
+    permission: 'RoleManagement.Read.Directory', alternatives: ['RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory'],
+    because: 'it is needed for role assignments anyway; the map marks RoleManagement.Read.All least privileged here',
+    licence: PIM_LICENCE,
+  },
+  {
+    feature: 'pim', route: 'GET /policies/roleManagementPolicies/{id}', what: "read a role's PIM settings again just before changing them",
+    permission: 'RoleManagement.Read.Directory', alternatives: ['RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory'], licence: PIM_LICENCE,
+  },
+  {
+    feature: 'pim', route: 'PATCH /policies/roleManagementPolicies/{policyId}/rules/{ruleId}', what: "require MFA on activation of an admin role (the role's activation rule)",
+    permission: 'RoleManagementPolicy.ReadWrite.Directory', alternatives: [],
+    because: "Microsoft's permission map lists this call for delegated access only; Microsoft365DSC makes it with this application permission, and `mfabot sim --fault pim-write-app-403` plays Graph refusing it",
+    licence: PIM_LICENCE, delegated: PIM_WRITER,
+  },
+
   // Nudges in 1:1 chats.
   {
     feature: 'nudge', route: 'GET /appCatalogs/teamsApps', what: "find MfaBot's id in your org's app catalog",
@@ -182,7 +216,7 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
 
   // Report-only sign-in impact.
   {
-    feature: 'signInImpact', route: 'GET /auditLogs/signIns', what: 'read sign-in logs: who would be prompted once the policy is enforced',
+    feature: 'signInImpact', route: 'GET /auditLogs/signIns', what: 'read sign-in logs: who would be prompted once the policy is enforced, and whom it stopped after',
     permission: 'AuditLog.Read.All', alternatives: [], licence: P1,
   },
   {
@@ -233,16 +267,19 @@ export function permissionFor(method: string, url: string): PermissionNeed | und
   });
 }
 
+/** Every feature a running bot uses (diagnostics aside). */
+const BOT_FEATURES: readonly Feature[] = ['status', 'policy', 'pim', 'nudge', 'signInImpact'];
+
 /**
  * The application permissions' needs of the features a running bot uses (diagnostics aside): with
  * writes in delegated mode, the changes are the approver's and need nothing of the app.
  */
-export function botNeeds(features: readonly Feature[] = ['status', 'policy', 'nudge', 'signInImpact'], mode: WriteMode = 'application'): PermissionNeed[] {
+export function botNeeds(features: readonly Feature[] = BOT_FEATURES, mode: WriteMode = 'application'): PermissionNeed[] {
   return PERMISSION_NEEDS.filter((n) => features.includes(n.feature) && !(mode === 'delegated' && n.delegated));
 }
 
 /** What the approvers' own tokens need in delegated mode: the delegated scopes and the roles, sorted. */
-export function delegatedNeeds(features: readonly Feature[] = ['status', 'policy', 'nudge', 'signInImpact']): { scopes: string[]; roles: string[] } {
+export function delegatedNeeds(features: readonly Feature[] = BOT_FEATURES): { scopes: string[]; roles: string[] } {
   const writes = PERMISSION_NEEDS.filter((n) => features.includes(n.feature) && n.delegated);
   return {
     scopes: [...new Set(writes.flatMap((n) => n.delegated?.scopes ?? []))].sort(),

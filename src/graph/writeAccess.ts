@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import type { WriteIdentity } from '../services/writeAccess';
 import { createGraphClient } from './client';
 import type { DelegatedAccess } from './delegated';
+import { GraphPimGateway } from './pimGateway';
 import { GraphPolicyGateway } from './policyGateway';
 
 /** A credential that hands out one token it was given (it expires long after one change). */
@@ -22,7 +23,7 @@ export function delegatedWrites(access: DelegatedAccess, graph: { baseUrl: strin
     async forChange(actor: Person, proof, scopes) {
       const token = await access.graphToken(actor.id, proof?.token, scopes);
       const client = createGraphClient({ ...graph, credential: fixedToken(token) });
-      return { as: 'approver', writes: new GraphPolicyGateway({ client, baseUrl: graph.baseUrl }) };
+      return { as: 'approver', writes: new GraphPolicyGateway({ client, baseUrl: graph.baseUrl }), pim: new GraphPimGateway({ client, baseUrl: graph.baseUrl }) };
     },
   };
 }

@@ -79,10 +79,21 @@ export class AuditTrail {
     } catch (err) {
       this.deps.logger.error({ err: err instanceof Error ? err.message : String(err), audit: entry }, 'could not write to the audit log: the change was not made');
       return {
-        message: 'MfaBot records every change to Conditional Access in its audit log before making it, and could not write to the audit log just now. Nothing was changed. Check MfaBot\'s storage (MFABOT_DATA_DIR, or the blob container), then try again.',
+        message: 'MfaBot records every change to the tenant in its audit log before making it, and could not write to the audit log just now. Nothing was changed. Check MfaBot\'s storage (MFABOT_DATA_DIR, or the blob container), then try again.',
         changed: 'no',
       };
     }
+  }
+
+  /**
+   * Records what came of one part of a change (one role of a PIM change), after it was made or
+   * refused. Never fails the change: a lost entry is logged loudly.
+   */
+  async part(actor: Person, action: string, result: string, detail: string, about: { proposal?: Proposal; policyId?: string } = {}): Promise<void> {
+    await this.append({
+      at: this.deps.now().toISOString(), actor, action, result, detail,
+      ...(about.policyId ? { policyId: about.policyId } : {}), ...(about.proposal ? { proposalId: about.proposal.id } : {}),
+    });
   }
 
   /** The last `n` entries, for approvers only; `approver` comes from the caller's check. */

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Person } from '../domain/approval';
 import { buildDigest, digestSnapshot, duePeriod, type Cadence, type DigestSchedule } from '../domain/digest';
+import type { EnforcementAftermath } from '../domain/aftermath';
 import type { PolicyOutlook } from '../domain/nudge';
 import type { StatusReport } from '../domain/report';
 import { digestCard } from '../cards/nudge';
@@ -34,6 +35,8 @@ export interface DigestServiceDeps {
   logger: Logger;
   nudgeHistory?: () => Promise<Record<string, NudgeCount>>;
   policyOutlook?: () => Promise<PolicyOutlook>;
+  /** For the days after MfaBot enforced its policy: who it stopped at sign-in (null outside them). */
+  aftermath?: () => Promise<EnforcementAftermath | null>;
   now?: () => Date;
   newId?: () => string;
 }
@@ -130,6 +133,7 @@ export class DigestService {
           maxAdminsListed: settings.maxAdminsListed,
           now,
           nudgeHistory: await this.deps.nudgeHistory?.().catch(() => undefined),
+          aftermath: await this.deps.aftermath?.().catch(() => null),
         });
         // A slow tenant read can outlast the lease; another instance may then have posted this period.
         if (!(await lease.renew())) continue;

@@ -14,6 +14,7 @@
  * next instance to start (or any running one) takes with `resumeQueued()`.
  */
 import { randomUUID } from 'node:crypto';
+import type { StuckAdmin } from '../domain/aftermath';
 import { effectiveStatus, type Person } from '../domain/approval';
 import {
   isEmptySelection, mayNudge, nextRecheckAt, parseNudgeSelection, planNudges, RECHECK_DELAYS_MS,
@@ -95,6 +96,11 @@ export interface NudgeServiceDeps {
   isApprover(userId: string): Promise<boolean>;
   /** Whether a policy enforcing MFA is coming; "none" when unknown. */
   policyOutlook?: () => Promise<PolicyOutlook>;
+  /**
+   * Admins MfaBot's enforced policy stopped at sign-in who have not got through yet: they may be
+   * nudged even when registered (they may have given up at the MFA prompt).
+   */
+  stuck?: () => Promise<StuckAdmin[]>;
   logger: Logger;
   now?: () => Date;
   newId?: () => string;
@@ -227,6 +233,7 @@ export class NudgeService {
 
     // The current report, not the one the card was drawn from: someone may have registered since.
     const report = await this.deps.status.get({ fresh: true });
+    const stuck = await this.stuckNow();
     const now = this.now();
     const plan = planNudges({
       selection,
@@ -235,6 +242,7 @@ export class NudgeService {
       now,
       windowMs: this.settings.windowMs,
       breakGlassUserIds: this.settings.breakGlassUserIds,
+      alsoNudge: new Set(stuck.keys()),
     });
     const batchId = this.deps.newId ? this.deps.newId() : randomUUID();
     const { targets, skipped } = await this.claimTargets(batchId, plan, now);
@@ -254,8 +262,14 @@ export class NudgeService {
     });
     hooks.planned?.(targets.length);
     logger.info({ batchId, targets: targets.length, skipped: skipped.length }, 'nudging admins');
-    const finished = await this.deliverBatch(batch, targets, request, report, skipped);
+    const finished = await this.deliverBatch(batch, targets, request, report, skipped, stuck);
     return { kind: 'done', batch: finished };
+  }
+
+  /** The admins stopped at sign-in after enforcement, by lower-case id (none when that cannot be read). */
+  private async stuckNow(): Promise<Map<string, StuckAdmin>> {
+    const stuck = this.deps.stuck ? await this.deps.stuck().catch(() => []) : [];
+    return new Map(stuck.map((a) => [a.userId.toLowerCase(), a]));
   }
 
   /** Claims the plan's targets for `batchId`: the ones claimed, and a row for every admin skipped or refused. */
@@ -279,7 +293,9 @@ export class NudgeService {
    * Delivers to the claimed `targets` of `batch`, records the results (releasing the claims), saves
    * the batch with `earlier` rows plus the new ones, and queues the admins left when MfaBot is stopping.
    */
-  private async deliverBatch(batch: NudgeBatch, targets: readonly Admin[], route: Route, report: StatusReport, earlier: readonly DeliveryResult[]): Promise<NudgeBatch> {
+  private async deliverBatch(
+    batch: NudgeBatch, targets: readonly Admin[], route: Route, report: StatusReport, earlier: readonly DeliveryResult[], stuck: ReadonlyMap<string, StuckAdmin> = new Map(),
+  ): Promise<NudgeBatch> {
     let delivered: (DeliveryResult | typeof LEFT_FOR_LATER)[] | null = null;
     try {
       const outlook = this.deps.policyOutlook ? await this.deps.policyOutlook().catch((): PolicyOutlook => ({ kind: 'none' })) : { kind: 'none' as const };
@@ -299,6 +315,7 @@ export class NudgeService {
             // CA's includeRoles applies to active holders; an eligible admin is covered only once activated.
             enforcedRoleIds: admin.roles.filter((r) => r.activation === 'active' && enforcedRoles.has(r.roleId.toLowerCase())).map((r) => r.roleId),
             outlook,
+            stoppedAt: stuck.get(admin.id.toLowerCase())?.firstInterruptedAt,
           }));
         } finally {
           claims.finished(admin);
@@ -412,6 +429,7 @@ export class NudgeService {
       id: entry.batchId, requestedBy: entry.requestedBy, createdAt: entry.queuedAt, finishedAt: null, tenantId: entry.tenantId,
       channel: null, cardActivityId: null, results: [],
     };
+    const stuck = await this.stuckNow();
     const plan = planNudges({
       selection: { all: false, ids: entry.userIds, invalid: [] },
       admins: report.admins,
@@ -419,11 +437,12 @@ export class NudgeService {
       now,
       windowMs: this.settings.windowMs,
       breakGlassUserIds: this.settings.breakGlassUserIds,
+      alsoNudge: new Set(stuck.keys()),
     });
     // The batch still holds these claims, so re-claiming succeeds unless they expired and another nudge took over.
     const { targets, skipped } = await this.claimTargets(entry.batchId, plan, now);
     const kept = batch.results.filter((r) => !ids.has(r.userId.toLowerCase()));
-    return this.deliverBatch(batch, targets, entry, report, [...skipped, ...kept]);
+    return this.deliverBatch(batch, targets, entry, report, [...skipped, ...kept], stuck);
   }
 
   /** One admin: never throws; a result, or LEFT_FOR_LATER when MfaBot started stopping during a retry. */

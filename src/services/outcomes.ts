@@ -3,7 +3,7 @@
  * words for each outcome.
  */
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
-import type { Action, Blocker, Person, Proposal } from '../domain/approval';
+import type { Action, Blocker, Person, Proposal, ProposalKind } from '../domain/approval';
 import type { GraphFailure } from '../graph/errors';
 import type { PolicyRecord } from '../store/proposals';
 
@@ -20,6 +20,21 @@ export interface WriteFailure {
 /** Who Graph saw making a change: MfaBot's app, or the approver with their own identity. */
 export type ChangedAs = 'application' | 'approver';
 
+/** What happened to one role's activation rule when MfaBot required MFA on activation. */
+export interface PimRoleResult {
+  roleId: string;
+  policyId: string;
+  /**
+   * applied: MfaBot added MFA; alreadyRequired: it was there when MfaBot looked again; skipped: an
+   * authentication context is required instead now; notDone: MfaBot stopped before this role
+   * (an earlier one failed in a way that would fail it too); failed: Graph refused or did not answer.
+   */
+  result: 'applied' | 'alreadyRequired' | 'skipped' | 'notDone' | 'failed';
+  /** What the activation rule asks for after the change (or as found). */
+  enabledRules: string[];
+  failure?: WriteFailure;
+}
+
 export type Outcome =
   | { kind: 'created'; record: PolicyRecord; approvedBy: Person; proposal?: Proposal; as?: ChangedAs }
   | { kind: 'exists'; policy: ConditionalAccessPolicy; record?: PolicyRecord; proposal?: Proposal }
@@ -32,11 +47,19 @@ export type Outcome =
   | { kind: 'closed'; proposal: Proposal }
   | { kind: 'unknownProposal' }
   | { kind: 'refused'; action: Action; reason: string; proposal?: Proposal }
-  | { kind: 'blocked'; action: 'create' | 'enable'; blockers: Blocker[]; proposal?: Proposal }
+  | { kind: 'pimApplied'; roles: PimRoleResult[]; requestedBy: Person; approvedBy: Person; proposal?: Proposal; as?: ChangedAs }
+  /** Nothing to change: activating every role in scope (of those asked about) already demands MFA. */
+  | { kind: 'pimUpToDate'; proposal?: Proposal }
+  | { kind: 'blocked'; action: ProposalKind; blockers: Blocker[]; proposal?: Proposal }
   | { kind: 'busy' }
   /** The change is to be made with the approver's own identity, and Teams has not signed them in yet. */
-  | { kind: 'signInRequired'; action: 'create' | 'enable'; reason: string }
-  | { kind: 'failed'; action: 'create' | 'enable'; failure: WriteFailure; proposal?: Proposal };
+  | { kind: 'signInRequired'; action: ProposalKind; reason: string }
+  | { kind: 'failed'; action: ProposalKind; failure: WriteFailure; proposal?: Proposal };
+
+/** Whether every role of a PIM change ended with MFA required on activation. */
+export function pimComplete(roles: readonly PimRoleResult[]): boolean {
+  return roles.every((r) => r.result === 'applied' || r.result === 'alreadyRequired');
+}
 
 /** The policy an outcome is about, if any. */
 export function policyIdOf(outcome: Outcome): string | undefined {
@@ -68,7 +91,19 @@ export function describeOutcome(outcome: Outcome): { result: string; detail: str
     case 'noPolicy':
       return { result: 'refused', detail: 'MfaBot\'s policy does not exist, so there is nothing to enforce' };
     case 'proposed':
-      return { result: outcome.isNew ? 'proposed' : 'joined', detail: `${outcome.proposal.kind} request ${outcome.isNew ? 'sent to the approvers' : 'already waiting for an approver'}` };
+      return { result: outcome.isNew ? 'proposed' : 'joined', detail: `${outcome.proposal.kind} request ${outcome.isNew ? 'sent to the approvers' : 'already waiting for an approver'}${outcome.proposal.roleIds ? ` (roles ${outcome.proposal.roleIds.join(', ')})` : ''}` };
+    case 'pimApplied': {
+      const count = (r: PimRoleResult['result']) => outcome.roles.filter((x) => x.result === r).length;
+      const applied = count('applied');
+      const result = pimComplete(outcome.roles) ? 'applied' : applied > 0 ? 'partial' : 'failed';
+      const parts = [`MFA now required on activation of ${applied} role${applied === 1 ? '' : 's'}`];
+      if (count('alreadyRequired') > 0) parts.push(`${count('alreadyRequired')} already required it`);
+      if (count('skipped') > 0) parts.push(`${count('skipped')} now require an authentication context instead`);
+      if (count('failed') + count('notDone') > 0) parts.push(`${count('failed') + count('notDone')} not changed`);
+      return { result, detail: `${parts.join('; ')}; requested by ${outcome.requestedBy.name}, approved by ${outcome.approvedBy.name}` };
+    }
+    case 'pimUpToDate':
+      return { result: 'exists', detail: 'activating every admin role in scope already demands MFA; nothing was changed' };
     case 'rejected':
       return { result: 'rejected', detail: `rejected${outcome.proposal.reason ? `: ${outcome.proposal.reason}` : ''}` };
     case 'expired':
@@ -82,7 +117,7 @@ export function describeOutcome(outcome: Outcome): { result: string; detail: str
     case 'blocked':
       return { result: 'refused', detail: outcome.blockers.map((b) => b.problem).join(' ') };
     case 'busy':
-      return { result: 'busy', detail: 'another create or enforce was in progress; nothing was changed by this click' };
+      return { result: 'busy', detail: 'another change was in progress; nothing was changed by this click' };
     case 'signInRequired':
       return { result: 'signIn', detail: `asked Teams to sign the approver in (${outcome.reason}); nothing was changed yet` };
     case 'failed':
@@ -100,9 +135,9 @@ export function asWords(as: ChangedAs | undefined, approver: Person): string {
  * A Graph failure as the card tells it. `changed: 'no'` (a read failed, or Graph refused the write)
  * says nothing was changed; 'unknown' says so and how to check.
  */
-export function writeFailure(err: GraphFailure, changed: 'no' | 'unknown'): WriteFailure {
+export function writeFailure(err: GraphFailure, changed: 'no' | 'unknown', what = 'the policy'): WriteFailure {
   const message = err.kind === 'badRequest'
-    ? `Graph rejected the policy: ${err.details.graphMessage ?? err.message} Nothing was changed.`
+    ? `Graph rejected ${what}: ${err.details.graphMessage ?? err.message} Nothing was changed.`
     : changed === 'unknown'
       ? `${err.message} MfaBot could not confirm whether the change was made, and did not find it when it looked again. Check the Conditional Access policies in the Entra admin center before trying again; MfaBot looks for its policy first, so clicking again will not create a second one.`
       : `${err.message} Nothing was changed.`;

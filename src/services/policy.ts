@@ -1,7 +1,7 @@
 /**
- * The policy use cases: a click on Create or Enforce (carried out at once for an approver, proposed
- * to the approvers otherwise), an approver's Approve or Reject, the approval card's content, the
- * audit log, and the report-only impact. This class only coordinates the parts that decide:
+ * The change use cases: a click on Create, Enforce or Require MFA on activation (carried out at once
+ * for an approver, proposed to the approvers otherwise), an approver's Approve or Reject, the
+ * approval card's content, the audit log, and the report-only impact. This class only coordinates the parts that decide:
  * approvers (who may), proposals (the request's life), the writer (the one path that changes the
  * tenant), the audit trail and the impact reader.
  *
@@ -10,11 +10,14 @@
  * policy in Graph, and every attempt (allowed or not) is audited.
  */
 import { clickIsApproval, type Person, type Proposal, type ProposalKind } from '../domain/approval';
+import { ACTIVATION_RULE_ID, activationRuleWithMfa, fixableRoleIds, judgePimActivation, ruleOf } from '../domain/pim';
+import type { EnforcementAftermath } from '../domain/aftermath';
 import type { AuditEntry } from '../domain/audit';
 import type { ImpactSummary } from '../domain/impact';
 import { buildPolicyDraft, describeDraft, type DraftDescription, type PolicyDraftSettings } from '../domain/policyDraft';
 import type { Admin } from '../domain/types';
 import { GraphFailure } from '../graph/errors';
+import type { PimGateway } from '../graph/pimGateway';
 import type { NamedUser, PolicyGateway } from '../graph/policyGateway';
 import type { Logger } from '../log';
 import type { AuditLog } from '../store/audit';
@@ -27,7 +30,7 @@ import { writeFailure, type Outcome } from './outcomes';
 import { PolicyWriter } from './policyWriter';
 import { ProposalFlow } from './proposals';
 import { ExchangeFailed, SignInRequired, TokenRefused } from '../graph/delegated';
-import { applicationWrites, CA_WRITE_SCOPES, type SignInProof, type WriteAccess, type WriteIdentity } from './writeAccess';
+import { applicationWrites, CA_WRITE_SCOPES, PIM_WRITE_SCOPES, type SignInProof, type WriteAccess, type WriteIdentity } from './writeAccess';
 
 export { describeOutcome, type Outcome, type WriteFailure } from './outcomes';
 
@@ -44,6 +47,8 @@ export interface PolicyFeatureSettings extends PolicyDraftSettings {
 
 export interface PolicyServiceDeps {
   gateway: PolicyGateway;
+  /** PIM role settings (Require MFA on activation); absent: that change is not available. */
+  pim?: PimGateway;
   proposals: ProposalStore;
   audit: AuditLog;
   lock: OperationLock;
@@ -70,7 +75,12 @@ export interface ApprovalView {
   policy: { id: string; displayName: string } | null;
   impact: ImpactSummary | null;
   approvers: NamedUser[];
+  /** pimMfa: per role, what activation asks for now and after the change (null when it could not be read). */
+  pim: { roleId: string; before: string[] | null; after: string[] | null }[] | null;
 }
+
+/** The audit log's name for each change. */
+const CHANGE_ACTIONS: Readonly<Record<ProposalKind, string>> = { create: 'policy.create', enable: 'policy.enable', pimMfa: 'pim.requireMfa' };
 
 export class PolicyService {
   private readonly approverList: Approvers;
@@ -85,11 +95,13 @@ export class PolicyService {
     this.approverList = new Approvers(deps.gateway, deps.settings, now);
     this.trail = new AuditTrail({ log: deps.audit, logger: deps.logger, now, retryDelaysMs: deps.auditRetryDelaysMs });
     this.writer = new PolicyWriter({
-      gateway: deps.gateway, proposals: deps.proposals, lock: deps.lock, audit: this.trail, settings: deps.settings, logger: deps.logger, now, newId: deps.newId, onChanged: deps.onChanged,
+      gateway: deps.gateway, pim: deps.pim, proposals: deps.proposals, lock: deps.lock, audit: this.trail, settings: deps.settings, logger: deps.logger, now, newId: deps.newId, onChanged: deps.onChanged,
     });
     this.requests = new ProposalFlow({ proposals: deps.proposals, rules: deps.settings, logger: deps.logger, now, newId: deps.newId });
-    this.impact = new ImpactReader({ gateway: deps.gateway, findPolicy: () => this.writer.findExisting(), admins: deps.admins });
-    this.writeIdentity = deps.writeIdentity ?? applicationWrites(deps.gateway);
+    this.impact = new ImpactReader({
+      gateway: deps.gateway, findPolicy: () => this.writer.findExisting(), admins: deps.admins, record: () => deps.proposals.policyRecord(), now,
+    });
+    this.writeIdentity = deps.writeIdentity ?? applicationWrites(deps.gateway, deps.pim);
   }
 
   /** Whether `userId` is an approver; `note` explains a membership check that could not be made. */
@@ -110,6 +122,14 @@ export class PolicyService {
   /** "Enforce" clicked by `actor`. */
   requestEnable(actor: Person, proof?: SignInProof): Promise<Outcome> {
     return this.request('enable', actor, proof);
+  }
+
+  /**
+   * "Require MFA on activation" clicked by `actor`. `wish` is the roles the card named: it can only
+   * narrow the roles MfaBot finds lacking MFA now, never add one.
+   */
+  requestPimMfa(actor: Person, wish?: readonly string[], proof?: SignInProof): Promise<Outcome> {
+    return this.request('pimMfa', actor, proof, wish);
   }
 
   /** An approver's Approve on an approval card. */
@@ -178,30 +198,51 @@ export class PolicyService {
     return this.impact.summary();
   }
 
+  /** For the days after MfaBot enforced its policy: the admins it stopped at sign-in; null outside them. */
+  afterEnforcement(): Promise<EnforcementAftermath | null> {
+    return this.impact.afterEnforcement();
+  }
+
   /** Everything the approval card shows. */
   async approvalView(proposal: Proposal): Promise<ApprovalView> {
     const enforcing = proposal.kind === 'enable' && proposal.policyId ? proposal.policyId : null;
-    const [approvers, description, impact, record] = await Promise.all([
+    const [approvers, description, impact, record, pim] = await Promise.all([
       this.approvers().catch(() => this.deps.settings.approverIds.map((id) => ({ id, displayName: id }))),
       proposal.draft ? this.describe(proposal.draft) : Promise.resolve(null),
       enforcing ? this.impact.forPolicy(enforcing) : Promise.resolve(null),
       enforcing ? this.deps.proposals.policyRecord() : Promise.resolve(undefined),
+      proposal.kind === 'pimMfa' ? this.pimChange(proposal.roleIds ?? []) : Promise.resolve(null),
     ]);
     const policy = enforcing ? { id: enforcing, displayName: record?.displayName ?? enforcing } : null;
-    return { proposal, description, policy, impact, approvers };
+    return { proposal, description, policy, impact, approvers, pim };
   }
 
-  /** A click on Create or Enforce: carried out for an approver, proposed otherwise; audited either way. */
-  private async request(kind: ProposalKind, actor: Person, proof?: SignInProof): Promise<Outcome> {
+  /** What activation of each role asks for now, and would after the change; unknown when PIM cannot be read. */
+  private async pimChange(roleIds: readonly string[]): Promise<ApprovalView['pim']> {
+    const settings = this.deps.pim ? await this.deps.pim.settings().catch(() => null) : null;
+    return roleIds.map((roleId) => {
+      const rule = settings?.find((s) => s.roleId.toLowerCase() === roleId.toLowerCase());
+      const activation = rule ? ruleOf(rule, ACTIVATION_RULE_ID) : undefined;
+      if (!activation) return { roleId, before: null, after: null };
+      const before = (activation.enabledRules ?? []).filter((r): r is string => typeof r === 'string');
+      return { roleId, before, after: activationRuleWithMfa(activation).enabledRules };
+    });
+  }
+
+  /**
+   * A click on a change: carried out for an approver, proposed otherwise; audited either way. `proof`
+   * is the clicker's sign-in, `wish` the roles a PIM click named.
+   */
+  private async request(kind: ProposalKind, actor: Person, proof?: SignInProof, wish?: readonly string[]): Promise<Outcome> {
     const { approver, note } = await this.approverStatus(actor.id);
-    const action = kind === 'create' ? 'policy.create' : 'policy.enable';
+    const action = CHANGE_ACTIONS[kind];
     if (!clickIsApproval(approver, this.deps.settings)) {
-      const outcome = await this.propose(kind, actor);
+      const outcome = await this.propose(kind, actor, wish);
       await this.trail.record(actor, action, outcome, note);
       return outcome;
     }
     const access = await this.accessFor(kind, actor, proof);
-    const outcome = 'kind' in access ? access : await this.carryOut(kind, actor, actor, access);
+    const outcome = 'kind' in access ? access : await this.carryOut(kind, actor, actor, access, undefined, wish);
     await this.trail.record(actor, action, outcome);
     return outcome;
   }
@@ -212,23 +253,30 @@ export class PolicyService {
    */
   private async accessFor(kind: ProposalKind, actor: Person, proof?: SignInProof): Promise<WriteAccess | Outcome> {
     try {
-      return await this.writeIdentity.forChange(actor, proof, CA_WRITE_SCOPES);
+      return await this.writeIdentity.forChange(actor, proof, kind === 'pimMfa' ? PIM_WRITE_SCOPES : CA_WRITE_SCOPES);
     } catch (err) {
-      const action = kind === 'create' ? 'create' : 'enable';
-      if (err instanceof SignInRequired) return { kind: 'signInRequired', action, reason: err.reason };
-      if (err instanceof TokenRefused) return { kind: 'refused', action, reason: `${err.reason} Nothing was changed.` };
-      if (err instanceof ExchangeFailed) return { kind: 'failed', action, failure: { message: `${err.reason} Nothing was changed.`, changed: 'no' } };
+      if (err instanceof SignInRequired) return { kind: 'signInRequired', action: kind, reason: err.reason };
+      if (err instanceof TokenRefused) return { kind: 'refused', action: kind, reason: `${err.reason} Nothing was changed.` };
+      if (err instanceof ExchangeFailed) return { kind: 'failed', action: kind, failure: { message: `${err.reason} Nothing was changed.`, changed: 'no' } };
       throw err;
     }
   }
 
-  private carryOut(kind: ProposalKind, requestedBy: Person, approvedBy: Person, access: WriteAccess, proposal?: Proposal): Promise<Outcome> {
-    return kind === 'create' ? this.writer.create(requestedBy, approvedBy, access, proposal) : this.writer.enable(requestedBy, approvedBy, access, proposal);
+  private carryOut(kind: ProposalKind, requestedBy: Person, approvedBy: Person, access: WriteAccess, proposal?: Proposal, wish?: readonly string[]): Promise<Outcome> {
+    switch (kind) {
+      case 'create':
+        return this.writer.create(requestedBy, approvedBy, access, proposal);
+      case 'enable':
+        return this.writer.enable(requestedBy, approvedBy, access, proposal);
+      case 'pimMfa':
+        return this.writer.requireMfaOnActivation(requestedBy, approvedBy, access, proposal, wish);
+    }
   }
 
   /** Opens a request (or joins the open one) after checking it could be carried out. */
-  private async propose(kind: ProposalKind, actor: Person): Promise<Outcome> {
+  private async propose(kind: ProposalKind, actor: Person, wish?: readonly string[]): Promise<Outcome> {
     try {
+      if (kind === 'pimMfa') return await this.proposePimMfa(actor, wish);
       const existing = await this.writer.findExisting();
       const record = () => this.deps.proposals.policyRecord();
       if (kind === 'create') {
@@ -246,6 +294,16 @@ export class PolicyService {
       if (err instanceof GraphFailure) return { kind: 'failed', action: kind, failure: writeFailure(err, 'no') };
       throw err;
     }
+  }
+
+  /** A request for the roles whose activation lacks MFA now (narrowed to `wish`), computed here: the proposal stores them. */
+  private async proposePimMfa(actor: Person, wish?: readonly string[]): Promise<Outcome> {
+    if (!this.deps.pim) return { kind: 'failed', action: 'pimMfa', failure: { message: 'PIM role settings are not available to this MfaBot. Nothing was changed.', changed: 'no' } };
+    const wanted = new Set((wish ?? []).map((id) => id.toLowerCase()));
+    const roleIds = fixableRoleIds(judgePimActivation(this.deps.settings.roleIds, await this.deps.pim.settings(), []))
+      .filter((id) => wanted.size === 0 || wanted.has(id.toLowerCase()));
+    if (roleIds.length === 0) return { kind: 'pimUpToDate' };
+    return this.requests.open('pimMfa', actor, { draft: null, policyId: null, roleIds });
   }
 
   /** The draft in words, with break-glass accounts and the exclusion group by name (looked up in Graph). */

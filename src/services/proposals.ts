@@ -11,7 +11,7 @@ import {
 import { sameDraft, type PolicyDraft } from '../domain/policyDraft';
 import type { Logger } from '../log';
 import type { ProposalStore } from '../store/proposals';
-import { policyIdOf, type Outcome } from './outcomes';
+import { pimComplete, policyIdOf, type Outcome } from './outcomes';
 
 export interface ProposalFlowDeps {
   proposals: ProposalStore;
@@ -28,7 +28,7 @@ export class ProposalFlow {
   constructor(private readonly deps: ProposalFlowDeps) {}
 
   /** Opens a request for `kind` (or joins the open one for the same change). */
-  async open(kind: ProposalKind, actor: Person, what: { draft: PolicyDraft | null; policyId: string | null }): Promise<Outcome> {
+  async open(kind: ProposalKind, actor: Person, what: { draft: PolicyDraft | null; policyId: string | null; roleIds?: readonly string[] }): Promise<Outcome> {
     const now = this.deps.now();
     const proposal: Proposal = {
       id: this.deps.newId ? this.deps.newId() : randomUUID(),
@@ -38,12 +38,15 @@ export class ProposalFlow {
       ...proposalTimes(now, this.deps.rules.proposalTtlMs ?? DEFAULT_PROPOSAL_TTL_MS),
       draft: what.draft,
       policyId: what.policyId,
+      ...(what.roleIds ? { roleIds: [...what.roleIds] } : {}),
     };
     // A pending request for another draft (configuration changed) or another policy cannot be carried
     // out any more: a new click opens a new request rather than joining it until it expires.
     const sameRequest = (p: Proposal): boolean => (kind === 'create'
       ? p.draft !== null && what.draft !== null && sameDraft(p.draft, what.draft)
-      : (p.policyId ?? '').toLowerCase() === (what.policyId ?? '').toLowerCase());
+      : kind === 'pimMfa'
+        ? sameSet(p.roleIds ?? [], what.roleIds ?? [])
+        : (p.policyId ?? '').toLowerCase() === (what.policyId ?? '').toLowerCase());
     const isOpen = (p: Proposal) => effectiveStatus(p, this.deps.now()) === 'pending' && sameRequest(p);
     const stored = await this.deps.proposals.createOpen(proposal, isOpen);
     return { kind: 'proposed', proposal: stored.proposal, isNew: stored.created };
@@ -77,10 +80,12 @@ export class ProposalFlow {
   /** Records what an approved request came to: done, or back to pending with the reason. */
   async settle(approved: Proposal, outcome: Outcome): Promise<Outcome> {
     const done = outcome.kind === 'created' || outcome.kind === 'exists' ? 'created'
-      : outcome.kind === 'enforced' || outcome.kind === 'alreadyEnforced' ? 'enforced' : null;
+      : outcome.kind === 'enforced' || outcome.kind === 'alreadyEnforced' ? 'enforced'
+        : outcome.kind === 'pimUpToDate' || (outcome.kind === 'pimApplied' && pimComplete(outcome.roles)) ? 'applied' : null;
     const lastError = outcome.kind === 'failed' ? outcome.failure.message
       : outcome.kind === 'blocked' ? outcome.blockers.map((b) => b.problem).join(' ')
-        : outcome.kind === 'busy' ? 'Another create or enforce was in progress.' : outcome.kind === 'noPolicy' ? 'The policy no longer exists.' : undefined;
+        : outcome.kind === 'pimApplied' ? outcome.roles.find((r) => r.failure)?.failure?.message ?? 'Some roles were not changed.'
+          : outcome.kind === 'busy' ? 'Another change was in progress.' : outcome.kind === 'noPolicy' ? 'The policy no longer exists.' : undefined;
     const final = await this.deps.proposals.update(approved.id, (p) => (p.status !== 'approved' ? undefined
       : done ? { ...p, status: done, policyId: policyIdOf(outcome) ?? p.policyId }
         : { ...p, status: 'pending', decidedBy: undefined, decidedAt: undefined, lastError }));
@@ -117,4 +122,10 @@ export class ProposalFlow {
     if (reason && proposal.status === 'pending') return { kind: 'refused', action: 'approve', reason, proposal };
     return { kind: 'closed', proposal };
   }
+}
+
+/** The same ids, whatever the order and letter case. */
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const norm = (ids: readonly string[]) => [...new Set(ids.map((id) => id.toLowerCase()))].sort().join(',');
+  return norm(a) === norm(b);
 }

@@ -15,6 +15,7 @@ export const GRAPH_FAULTS = {
   'batch-503-once': 'the first $batch POST answers 503',
   'licence-403-once': 'the first registration read of a premium tenant answers 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant',
   'members-id-only': 'transitive members come back as id and @odata.type only unless User.Read.All is granted',
+  'pim-write-app-403': 'PIM rule updates answer 403 to application tokens (Microsoft\'s permission map lists them as delegated only)',
 } as const;
 
 export type GraphFaultName = keyof typeof GRAPH_FAULTS;

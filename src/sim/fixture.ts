@@ -235,6 +235,59 @@ const namedLocation = z.discriminatedUnion('@odata.type', [
   }).strict(),
 ]);
 
+/** The kinds of rule a role management policy holds (learn.microsoft.com/graph/api/resources/unifiedrolemanagementpolicyrule). */
+export const PIM_RULE_TYPES = [
+  '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule',
+  '#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule',
+  '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule',
+  '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule',
+  '#microsoft.graph.unifiedRoleManagementPolicyNotificationRule',
+] as const;
+
+const pimRuleTarget = z.object({
+  caller: z.string().nullable().optional(),
+  operations: z.array(z.string()).nullable().optional(),
+  level: z.string().nullable().optional(),
+  inheritableSettings: z.array(z.string()).nullable().optional(),
+  enforcedSettings: z.array(z.string()).nullable().optional(),
+}).passthrough();
+
+/** One rule of a PIM policy, Graph-shaped; the properties MfaBot reads must have Graph's types. */
+const pimRule = z.object({
+  '@odata.type': z.enum(PIM_RULE_TYPES),
+  id,
+  target: pimRuleTarget.nullable().optional(),
+  enabledRules: z.array(z.string()).nullable().optional(),
+  isEnabled: z.boolean().nullable().optional(),
+  claimValue: z.string().nullable().optional(),
+}).passthrough();
+
+/**
+ * A PIM policy (role settings) as Graph serves it, with its rules. A rule the fixture leaves out
+ * keeps Microsoft's default (src/sim/pim.ts).
+ */
+const roleManagementPolicy = z.object({
+  id,
+  displayName: z.string().default('DirectoryRole'),
+  description: z.string().default('DirectoryRole'),
+  isOrganizationDefault: z.boolean().nullable().default(false),
+  scopeId: z.literal('/').default('/'),
+  scopeType: z.enum(['Directory', 'DirectoryRole']).default('DirectoryRole'),
+  lastModifiedDateTime: dateTime.nullable().default(null),
+  lastModifiedBy: z.object({ displayName: z.string().nullable().optional(), id: z.string().nullable().optional() }).passthrough().nullable().default(null),
+  rules: z.array(pimRule).default([]),
+}).passthrough();
+
+/** Which policy holds the settings of which directory role (tenant-wide scope only). */
+const roleManagementPolicyAssignment = z.object({
+  /** Graph's id is the policy id and the role id joined by `_`; filled in when left out. */
+  id: id.optional(),
+  policyId: id,
+  roleDefinitionId: id,
+  scopeId: z.literal('/').default('/'),
+  scopeType: z.enum(['Directory', 'DirectoryRole']).default('DirectoryRole'),
+}).passthrough();
+
 const teamsApp = z.object({
   id,
   externalId: z.string().nullable(),
@@ -277,6 +330,9 @@ const TOP_LEVEL = {
   signIns: z.array(signIn).optional(),
   /** Conditional Access named locations; left out, the tenant has none. */
   namedLocations: z.array(namedLocation).default([]),
+  /** PIM role settings; left out, every role has Microsoft's defaults for a new tenant (src/sim/pim.ts). */
+  roleManagementPolicies: z.array(roleManagementPolicy).optional(),
+  roleManagementPolicyAssignments: z.array(roleManagementPolicyAssignment).optional(),
   teamsApps: z.array(teamsApp).optional(),
   /** userId → catalog ids of the Teams apps installed in the user's personal scope. */
   userInstalledApps: z.record(z.string(), z.array(id)).optional(),
@@ -313,6 +369,15 @@ function checkReferences(t: Shape, ctx: z.RefinementCtx): void {
   unique('authenticationStrengthPolicies', t.authenticationStrengthPolicies);
   unique('namedLocations', t.namedLocations);
   unique('teamsApps', t.teamsApps ?? []);
+  const pimPolicies = unique('roleManagementPolicies', t.roleManagementPolicies ?? []);
+  (t.roleManagementPolicies ?? []).forEach((p, i) => unique(`roleManagementPolicies[${i}].rules`, p.rules));
+  const assignedRoles = new Set<string>();
+  (t.roleManagementPolicyAssignments ?? []).forEach((a, i) => {
+    if (!pimPolicies.has(a.policyId.toLowerCase())) problem(['roleManagementPolicyAssignments', i, 'policyId'], `no roleManagementPolicies entry with id '${a.policyId}'`);
+    if (!roleIds.has(a.roleDefinitionId.toLowerCase()) && !GUID.test(a.roleDefinitionId)) problem(['roleManagementPolicyAssignments', i, 'roleDefinitionId'], `unknown role definition id '${a.roleDefinitionId}'`);
+    if (assignedRoles.has(a.roleDefinitionId.toLowerCase())) problem(['roleManagementPolicyAssignments', i, 'roleDefinitionId'], `role '${a.roleDefinitionId}' has a policy already`);
+    assignedRoles.add(a.roleDefinitionId.toLowerCase());
+  });
 
   // Group members are not checked against the directory: a group may hold devices and contacts,
   // which a fixture does not describe. They are simply never served as users.
@@ -381,6 +446,9 @@ export type FixturePolicy = TenantFixture['conditionalAccessPolicies'][number];
 export type FixtureSignIn = NonNullable<TenantFixture['signIns']>[number];
 export type FixtureTeamsApp = NonNullable<TenantFixture['teamsApps']>[number];
 export type FixtureNamedLocation = TenantFixture['namedLocations'][number];
+export type FixturePimPolicy = NonNullable<TenantFixture['roleManagementPolicies']>[number];
+export type FixturePimRule = FixturePimPolicy['rules'][number];
+export type FixturePimAssignment = NonNullable<TenantFixture['roleManagementPolicyAssignments']>[number];
 
 /** The top-level keys a fixture may have. */
 export const FIXTURE_KEYS: readonly string[] = Object.keys(TOP_LEVEL);

@@ -69,7 +69,7 @@ export class SimIdentity {
     const now = Math.floor(this.now().getTime() / 1000);
     return this.sign({
       aud: resource, iss: this.issuer(), tid: this.tenantId, oid: userId.toLowerCase(), sub: userId.toLowerCase(), scp: 'access_as_user', ver: '2.0',
-      iat: now, nbf: now, exp: now + 3600, ...overrides,
+      iat: now, nbf: now, exp: now + 3600, uti: randomUUID(), ...overrides,
     });
   }
 
@@ -134,7 +134,8 @@ export class SimIdentity {
     if (scopes.length === 0 || foreign.length > 0) return oauthError(400, 'invalid_scope', `AADSTS70011: The provided value for scope ${foreign.join(' ') || '(none)'} is not valid.`);
     const scp = scopes.map((s) => s.slice(GRAPH_AUDIENCE.length + 1)).join(' ');
     const now = Math.floor(this.now().getTime() / 1000);
-    const common = { iss: this.issuer(), tid: this.tenantId, oid: userId, sub: userId, iat: now, nbf: now, exp: now + 3600 };
+    // `uti`: every token Entra ID issues is unique, even two for the same user in the same second.
+    const common = { iss: this.issuer(), tid: this.tenantId, oid: userId, sub: userId, iat: now, nbf: now, exp: now + 3600, uti: randomUUID() };
     const accessToken = this.sign({ ...common, aud: GRAPH_AUDIENCE, scp, appid: clientId, ver: '1.0' });
     const idToken = this.sign({ ...common, aud: clientId, preferred_username: `${userId}@${this.tenantId}`, ver: '2.0' });
     return {

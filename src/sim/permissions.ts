@@ -59,6 +59,15 @@ export const PERMISSION = {
   roleAssignments: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   roleDefinitions: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All', 'RoleManagement.Read.All'],
   roleEligibility: ROLE_ELIGIBILITY,
+  /** List role management policy assignments (PIM role settings): the map marks RoleManagement.Read.All least privileged. */
+  roleManagementPolicyAssignments: ['RoleManagement.Read.All', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory'],
+  roleManagementPolicy: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory'],
+  /**
+   * Update a role management policy rule: the map lists no application permission (delegated only);
+   * Microsoft365DSC updates these rules with this one as an application permission, so it is accepted
+   * here, and the fault `pim-write-app-403` plays Graph refusing application tokens.
+   */
+  roleManagementPolicyRuleWrite: ['RoleManagementPolicy.ReadWrite.Directory'],
   registrationReport: ['AuditLog.Read.All'],
   authenticationMethods: ['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'],
   /** Listing and reading CA policies: Policy.Read.All only (not Policy.Read.ConditionalAccess, not the ReadWrite scope). */

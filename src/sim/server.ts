@@ -14,6 +14,7 @@ import type { TenantFixture } from './fixture';
 import { createRouter } from './handlers';
 import { normalisePolicy } from './conditionalAccess';
 import { MFABOT_TEAMS_APP_EXTERNAL_ID } from './defaults';
+import { withPimDefaults } from './pim';
 import { Grants } from './permissions';
 import { splitTarget, type AppInstalledHook, type GraphRequest, type GraphResponse, type SimContext } from './router';
 import { TenantState } from './state';
@@ -124,6 +125,7 @@ function createContext(opts: SimulatorOptions) {
   const tenant = cloneJson(opts.tenant);
   const state = new TenantState(tenant);
   tenant.conditionalAccessPolicies = tenant.conditionalAccessPolicies.map((p) => normalisePolicy(p, state));
+  withPimDefaults(tenant);
   const closing = new AbortController();
   // Every request waiting out latencyMs listens for the close; hundreds can wait at once.
   setMaxListeners(0, closing.signal);

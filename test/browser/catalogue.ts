@@ -8,9 +8,10 @@
  */
 import { statusCard } from '../../src/cards';
 import {
-  approvalCard, auditCard, policyBlockedCard, policyCreatedCard, policyEnforcedCard, policyFailedCard, proposalClosedCard,
+  approvalCard, auditCard, pimResultCard, policyBlockedCard, policyCreatedCard, policyEnforcedCard, policyFailedCard, proposalClosedCard,
   refusalCard, workingCard, type ApprovalCardInput, type PolicyDoneInput,
 } from '../../src/cards/policy';
+import { ROLE } from '../../src/domain/roles';
 import type { AdaptiveCard } from '../../src/cards/types';
 import type { Proposal } from '../../src/domain/approval';
 import type { ImpactSummary } from '../../src/domain/impact';
@@ -37,6 +38,9 @@ const SCREENSHOTS: Readonly<Record<string, string>> = {
   'nudge result: sent, skipped and failed': 'nudge-result',
   'nudge: not confirmed yet': 'nudge-not-yet',
   'digest: changes since the last one, weekly, enforcement to approve': 'digest',
+  'status: PIM activation per role, Require MFA on activation offered': 'status-pim',
+  'status: after enforcing, who the policy stopped': 'status-after-enforcing',
+  'status: Free tenant, registration from authentication methods': 'status-free-methods',
 };
 
 const BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b1';
@@ -110,6 +114,49 @@ const POLICY_CARDS: readonly BrowserCard[] = [
     ]),
   },
   { name: 'audit log, empty', card: () => auditCard([]) },
+  {
+    name: 'approval to require MFA on PIM activation',
+    card: () => approvalCard(approval({
+      proposal: proposal({ kind: 'pimMfa', draft: null, roleIds: [ROLE.sharePointAdministrator, ROLE.userAdministrator, ROLE.billingAdministrator] }), description: null,
+      pim: [
+        { roleId: ROLE.sharePointAdministrator, before: ['Justification', 'Ticketing'], after: ['Justification', 'Ticketing', 'MultiFactorAuthentication'] },
+        { roleId: ROLE.userAdministrator, before: ['Justification'], after: ['Justification', 'MultiFactorAuthentication'] },
+        { roleId: ROLE.billingAdministrator, before: null, after: null },
+      ],
+      actionable: true,
+    })),
+    screenshot: 'approval-pim',
+  },
+  {
+    name: 'PIM: MFA now required on activation',
+    card: () => pimResultCard({
+      roles: [
+        { roleId: ROLE.sharePointAdministrator, result: 'applied', enabledRules: ['Justification', 'Ticketing', 'MultiFactorAuthentication'] },
+        { roleId: ROLE.userAdministrator, result: 'alreadyRequired', enabledRules: ['MultiFactorAuthentication'] },
+      ],
+      requestedBy: { id: 'b', name: 'Alan Steiner' }, approvedBy: { id: 'a', name: 'Megan Bowen' }, at: '2026-11-26T09:05:00Z',
+    }),
+    screenshot: 'pim-done',
+  },
+  {
+    name: 'PIM: Graph refused the application path',
+    card: () => pimResultCard({
+      roles: [
+        {
+          roleId: ROLE.sharePointAdministrator, result: 'failed', enabledRules: ['Justification'],
+          failure: { message: "Microsoft Graph refused to let MfaBot's app change PIM role settings (403). Microsoft documents this change for a signed-in admin only (delegated permissions); the fix is MfaBot acting as the approving admin (delegated mode). Nothing was changed.", requestId: 'r-9' },
+        },
+        { roleId: ROLE.userAdministrator, result: 'notDone', enabledRules: [] },
+        { roleId: ROLE.billingAdministrator, result: 'skipped', enabledRules: ['Justification'] },
+      ],
+      requestedBy: { id: 'a', name: 'Megan Bowen' }, approvedBy: { id: 'a', name: 'Megan Bowen' }, at: '2026-11-26T09:05:00Z',
+    }),
+    screenshot: 'pim-refused',
+  },
+  { name: 'PIM request already handled', card: () => proposalClosedCard(proposal({ kind: 'pimMfa', draft: null, roleIds: [ROLE.userAdministrator], status: 'applied' })) },
+  { name: 'working: PIM', card: () => workingCard('pimMfa') },
+  { name: 'PIM blocked', card: () => policyBlockedCard('pimMfa', [{ problem: 'PIM needs Entra ID P2.', fix: 'Buy Entra ID P2 or Entra ID Governance.' }]) },
+  { name: 'PIM failed', card: () => policyFailedCard('pimMfa', { message: 'The tenant needs Entra ID P2 or Entra ID Governance to read PIM role settings.', changed: 'no' }) },
 ];
 
 export const BROWSER_CATALOGUE: readonly BrowserCard[] = [

@@ -10,8 +10,8 @@ import {
 import type { AdaptiveCard } from '../../src/cards/types';
 import { buildDigest } from '../../src/domain/digest';
 import {
-  NOW, ROLE, admin, allRegisteredAndCovered, freeLicenceNoneCovered, generatedTenant, hugeTenant, makeReport, p2WithEligibleAdmins, role,
-  securityDefaultsOn, tailspin, userId, withCaveats,
+  NOW, ROLE, admin, aftermath, allRegisteredAndCovered, freeFromMethods, freeLicenceNoneCovered, generatedTenant, hugeTenant, makeReport,
+  p2WithEligibleAdmins, p2WithPimGaps, pimVerdicts, role, securityDefaultsOn, tailspin, userId, withCaveats,
 } from './fixtures';
 
 export interface NamedCard {
@@ -31,6 +31,13 @@ export const CATALOGUE: readonly NamedCard[] = [
   { name: 'status: no admins', card: () => statusCard(hugeTenant(0), { now: NOW }) },
   { name: 'status: admins who can sign in without MFA (Tailspin)', card: () => statusCard(tailspin(), { now: NOW }) },
   { name: 'status: 5,000 generated admins, gaps grouped', card: () => statusCard(generatedTenant(5_000), { now: NOW }) },
+  { name: 'status: PIM activation per role, Require MFA on activation offered', card: () => statusCard(p2WithPimGaps(), { now: NOW }) },
+  { name: 'status: after enforcing, who the policy stopped', card: () => statusCard(p2WithEligibleAdmins(), { now: NOW, aftermath: aftermath() }) },
+  {
+    name: 'status: 5,000 admins, PIM gaps and 400 stopped after enforcing',
+    card: () => statusCard({ ...hugeTenant(), pimActivation: pimVerdicts(), pimFix: { allowed: true, roleIds: pimVerdicts().filter((v) => v.fixable).map((v) => v.roleId), reason: '' } }, { now: NOW, aftermath: aftermath(400) }),
+  },
+  { name: 'status: Free tenant, registration from authentication methods', card: () => statusCard(freeFromMethods(), { now: NOW }) },
   { name: 'help', card: () => helpCard({ botName: 'MfaBot' }) },
   { name: 'help for an approver', card: () => helpCard({ botName: 'MfaBot', isApprover: true }) },
   { name: 'help after an unknown command', card: () => helpCard({ botName: 'MfaBot', unknownCommand: 'stauts please' }) },
@@ -119,6 +126,10 @@ function nudgeCards(): NamedCard[] {
       })),
     },
     { name: 'nudge: policy enforced', card: () => nudgeCard(nudge({ outlook: { kind: 'enforced', since: '2025-11-21T09:00:00Z' } })) },
+    {
+      name: 'nudge: registered, stopped at sign-in after enforcement',
+      card: () => nudgeCard(nudge({ admin: { ...nudge().admin, mfaRegistered: true }, outlook: { kind: 'enforced', since: '2025-11-21T09:00:00Z' }, stoppedAt: '2025-11-22T07:30:00Z' })),
+    },
     { name: 'nudge result: sent, skipped and failed', card: () => nudgeResultCard({ requestedBy: 'Adele Vance', at, results, now: NOW, windowHours: 24 }) },
     { name: 'nudge result: 5,000 admins', card: () => nudgeResultCard({ requestedBy: 'Adele Vance', at, results: hugeResults(), now: NOW, windowHours: 24 }) },
     { name: 'nudge result: nobody messaged', card: () => nudgeResultCard({ requestedBy: 'Adele Vance', at, results: results.filter((r) => r.status === 'skipped'), now: NOW, windowHours: 24 }) },
@@ -140,6 +151,7 @@ function nudgeCards(): NamedCard[] {
       ),
     },
     { name: 'digest: everyone registered and covered', card: () => digestCard(buildDigest(allRegisteredAndCovered(), null), digestOptions({ policyAction: null })) },
+    { name: 'digest: who the policy stopped after enforcing', card: () => digestCard(buildDigest(small(), null), digestOptions({ policyAction: null, aftermath: aftermath(3) })) },
     {
       name: 'digest: 5,000 admins',
       card: () => digestCard(buildDigest(huge(), { at: '2025-11-25T08:00:00Z', admins: 5_000, registered: 0, missingIds: huge().admins.slice(0, 2_500).map((a) => a.id) }), digestOptions({ maxAdminsListed: 50 })),

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AdminCoverage } from '../../src/domain/coverageEngine';
+import type { PimActivationVerdict } from '../../src/domain/pim';
+import type { EnforcementAftermath, StuckAdmin } from '../../src/domain/aftermath';
 import { buildStatusReport } from '../../src/domain/status';
 import { parseFixture } from '../../src/sim/fixture';
 import { generateTenant } from '../../src/sim/generate';
@@ -75,6 +77,10 @@ export interface ReportSpec {
   createPolicy?: PolicyActionAvailability;
   caveats?: Caveat[];
   servicePrincipals?: PrivilegedServicePrincipal[];
+  /** PIM activation per role; unknown for every role (no P2) by default. */
+  pimActivation?: PimActivationVerdict[];
+  pimFix?: StatusReport['pimFix'];
+  registrationSource?: StatusReport['registrationSource'];
 }
 
 /** Builds a StatusReport whose totals and role summaries agree with its admins. */
@@ -139,6 +145,11 @@ export function makeReport(spec: ReportSpec): StatusReport {
     secureScore: spec.secureScore === undefined ? score(4.29, 10, 'Partially implemented') : spec.secureScore,
     advice: spec.advice ?? [],
     createPolicy: spec.createPolicy ?? { allowed: true, reason: '' },
+    pimActivation: spec.pimActivation ?? roleIds.map((roleId) => ({
+      roleId, requiresMfa: null, how: null, policyId: null, enabledRules: [], authenticationContext: null, fixable: false, reason: 'PIM settings could not be read',
+    })),
+    pimFix: spec.pimFix ?? { allowed: false, roleIds: [], reason: 'PIM needs Microsoft Entra ID P2.' },
+    registrationSource: spec.registrationSource === undefined ? 'registrationReport' : spec.registrationSource,
     caveats: spec.caveats ?? [],
     graphRequests: 12,
   };
@@ -337,4 +348,60 @@ export function hugeTenant(count = 5_000, chars = 'x'): StatusReport {
     servicePrincipals: Array.from({ length: 40 }, (_, k) => ({ id: `sp-${k}`, displayName: long(`App ${k}`, 300), appId: null, roleIds: [ROLE.globalAdministrator] })),
     createPolicy: { allowed: false, reason: long('Reason', 2_000) },
   });
+}
+
+/**
+ * PIM activation per role in scope: Global Administrator demands Azure MFA, Exchange an authentication
+ * context its policy protects, Security Administrator a context whose policy is report-only, and the
+ * others ask only for a justification (so MfaBot offers to require MFA for them).
+ */
+export function pimVerdicts(roleIds: readonly string[] = ROLE_LISTS.template): PimActivationVerdict[] {
+  return roleIds.map((roleId) => {
+    const base = { roleId, policyId: `DirectoryRole_t_${roleId}`, enabledRules: ['Justification'], authenticationContext: null, fixable: false };
+    if (roleId === ROLE.globalAdministrator) return { ...base, enabledRules: ['MultiFactorAuthentication', 'Justification'], requiresMfa: true, how: 'mfa', reason: 'activation requires Azure MFA' };
+    if (roleId === ROLE.exchangeAdministrator) {
+      return { ...base, requiresMfa: true, how: 'authenticationContext', authenticationContext: { claimValue: 'c1', protectedBy: ['ca-1'] }, reason: 'activation requires authentication context c1, which "PIM activation (c1)" protects with MFA' };
+    }
+    if (roleId === ROLE.securityAdministrator) {
+      return { ...base, requiresMfa: false, how: null, authenticationContext: { claimValue: 'c2', protectedBy: [] }, reason: 'activation requires authentication context c2, but "PIM activation (c2, trial)" is report-only' };
+    }
+    return { ...base, requiresMfa: false, how: null, fixable: true, reason: 'activation asks only for Justification, not MFA' };
+  });
+}
+
+/** P2 with eligible admins, and PIM activation that lacks MFA for most roles. */
+export function p2WithPimGaps(): StatusReport {
+  const report = p2WithEligibleAdmins();
+  const pimActivation = pimVerdicts();
+  const roleIds = pimActivation.filter((v) => v.fixable).map((v) => v.roleId);
+  return { ...report, pimActivation, pimFix: { allowed: true, roleIds, reason: `${roleIds.length} admin roles can be activated without MFA.` } };
+}
+
+/** A Free tenant with security defaults on, registration read from each admin's methods (one unreadable). */
+export function freeFromMethods(): StatusReport {
+  return makeReport({
+    admins: [
+      admin({ upn: 'ana@woodgrove.example', name: 'Ana Alvarez', roles: [role(ROLE.globalAdministrator)], mfa: true }),
+      admin({ upn: 'ben@woodgrove.example', name: 'Ben Bauer', roles: [role(ROLE.globalAdministrator)], mfa: false }),
+      admin({ upn: 'ema@woodgrove.example', name: 'Ema Eriksen', roles: [role(ROLE.helpdeskAdministrator)], mfa: null }),
+    ],
+    licence: 'free',
+    securityDefaultsEnabled: true,
+    covered: [],
+    registrationSource: 'authenticationMethods',
+    caveats: [{ area: 'registration', message: "The registration report needs Entra ID P1 or P2, so MFA registration comes from each admin's authentication methods, and those of 1 admin could not be read; they show as unknown.", missing: 'UserAuthenticationMethod.Read.All' }],
+  });
+}
+
+/** The days after enforcement: `stuck` admins stopped and not through (some had to register), one through. */
+export function aftermath(stuck = 2): EnforcementAftermath {
+  const person = (n: number, through: boolean): StuckAdmin => ({
+    userId: userId(9_000 + n), userPrincipalName: `stopped.admin.${n}@contoso.example`, displayName: `Stopped Admin ${n}`,
+    interruptions: 1 + (n % 3), firstInterruptedAt: '2025-11-24T10:00:00Z', errorCode: n % 2 === 0 ? 50079 : 50074, mustRegister: n % 2 === 0,
+    through, throughAt: through ? '2025-11-25T08:00:00Z' : null,
+  });
+  return {
+    policyId: POLICY_ID, enforcedAt: '2025-11-24T09:00:00Z', until: NOW.toISOString(), readable: true,
+    admins: [...Array.from({ length: stuck }, (_, i) => person(i, false)), person(stuck, true)],
+  };
 }

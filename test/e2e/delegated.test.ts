@@ -6,9 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { ROLE } from '../../src/domain/roles';
 import { PERMISSION_NEEDS } from '../../src/graph/permissions';
 import { SIM_APP_ID } from '../../src/sim/control';
+import { loadFixtureFile } from '../../src/sim/fixture';
 import type { Simulator } from '../../src/sim/server';
 import { startFakeConnector, type FakeConnector } from '../support/connector';
 import { cardAction, message, post, type ActivityOptions } from '../support/activities';
@@ -149,6 +152,68 @@ describe('changes made with the approver\'s own identity (delegated mode)', func
     assert.ok(logs.length > 10, 'the bot logged at debug level');
     assert.ok(!all.includes(token), 'the sign-in token');
     assert.ok(!/eyJ[\w-]{10,}\.[\w-]{10,}\./.test(all), 'no JWT of any kind');
+  });
+});
+
+describe('PIM settings changed with the approver\'s own identity (delegated mode)', function () {
+  this.timeout(30_000);
+  let sim: Simulator;
+  let bot: PolicyBot;
+  let connector: FakeConnector;
+  const conversationId = `19:${randomUUID()}@thread.tacv2`;
+  const RULES_PATH = '/v1.0/policies/roleManagementPolicies/';
+
+  before(async () => {
+    connector = await startFakeConnector();
+    sim = await startSim(loadFixtureFile(path.join(__dirname, '..', 'fixtures', 'fabrikam-pim.json')), readOnlyGrants());
+    bot = await startPolicyBot({ sim, dataDir: tempDataDir(), settings: { approverIds: [ALICE, ERIN] }, env: { MFABOT_WRITE_MODE: 'delegated' } });
+  });
+  after(async () => {
+    await bot?.close();
+    await sim?.close();
+    await connector?.close();
+  });
+
+  const who = (id: string, name: string): ActivityOptions => ({ serviceUrl: connector.url, tenantId: TENANT, conversationId, fromAadObjectId: id, fromName: name });
+  const ruleWrites = () => sim.requests().filter((r) => r.method === 'PATCH' && r.path.startsWith(RULES_PATH));
+  const sharePointActivation = () => {
+    const assignment = (sim.state.roleManagementPolicyAssignments ?? []).find((a) => a.roleDefinitionId === ROLE.sharePointAdministrator);
+    return (sim.state.roleManagementPolicies ?? []).find((p) => p.id === assignment?.policyId)?.rules.find((r) => r.id === 'Enablement_EndUser_Assignment');
+  };
+
+  async function clickPim(as: ActivityOptions, token?: string): Promise<{ statusCode: number; text: string }> {
+    const activity = cardAction('pim.requireMfa', { roleIds: [ROLE.sharePointAdministrator] }, as);
+    if (token) (activity.value as Record<string, unknown>).authentication = { id: randomUUID(), connectionName: '', token };
+    const body = ((await post(bot.url, activity)).body ?? {}) as { statusCode?: number; type?: string; value?: unknown };
+    return { statusCode: body.statusCode ?? 0, text: body.type === 'application/vnd.microsoft.card.adaptive' ? cardText(body.value) : JSON.stringify(body.value) };
+  }
+
+  async function ssoToken(userId: string): Promise<string> {
+    const res = await fetch(`${sim.url}/_sim/sso`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, resource: RESOURCE, consent: true }) });
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  it('the app holds no permission that can change PIM settings', () => {
+    assert.ok(!readOnlyGrants().includes('RoleManagementPolicy.ReadWrite.Directory'));
+    assert.ok(!readOnlyGrants().includes('RoleManagement.ReadWrite.Directory'));
+  });
+
+  it('asks Teams to sign the approver in, then refuses one whose role may not change PIM settings, naming the roles that may', async () => {
+    assert.equal((await clickPim(who(ERIN, 'Erin Evans'))).statusCode, 401);
+    const refused = await clickPim(who(ERIN, 'Erin Evans'), await ssoToken(ERIN));
+    assert.match(refused.text, /Privileged Role Administrator, Global Administrator/, refused.text);
+    assert.deepEqual(ruleWrites().map((r) => r.status), [403], 'Graph refused the one write: her token, her role');
+    assert.ok(!sharePointActivation()?.enabledRules?.includes('MultiFactorAuthentication'));
+  });
+
+  it('requires MFA on activation as a Global Administrator approver, and the audit log says whose identity made the change', async () => {
+    const applied = await clickPim(who(ALICE, 'Alice Ahmed'), await ssoToken(ALICE));
+    assert.match(applied.text, /SharePoint Administrator/, applied.text);
+    assert.ok(sharePointActivation()?.enabledRules?.includes('MultiFactorAuthentication'), 'the rule now demands MFA');
+    assert.deepEqual(ruleWrites().map((r) => r.status), [403, 204]);
+    await post(bot.url, message('audit', who(ALICE, 'Alice Ahmed')));
+    const reply = await connector.waitFor((a) => a.conversationId === conversationId && attachedCard(a.body) !== undefined && cardText(attachedCard(a.body)).startsWith('Audit log'));
+    assert.match(cardText(attachedCard(reply.body)), /SharePoint Administrator: on activation require .*made with Alice Ahmed's own identity/);
   });
 });
 

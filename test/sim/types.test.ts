@@ -14,6 +14,8 @@ import { generateTenant } from '../../src/sim/generate';
 import { ROUTES } from '../../src/sim/handlers';
 import { installationId } from '../../src/sim/handlers/teams';
 import { MFABOT_TEAMS_APP_EXTERNAL_ID } from '../../src/sim/defaults';
+import { defaultPolicyId } from '../../src/sim/pim';
+import { PIM_SETTINGS_QUERY } from '../../src/graph/pimGateway';
 import type { Simulator } from '../../src/sim/server';
 import { checkGraphBody, GRAPH_TYPES, type CheckOptions } from '../support/graphTypes';
 import { call, withSim } from './helpers';
@@ -37,7 +39,7 @@ interface Case {
   status?: number;
 }
 
-type Ids = Record<'user' | 'group' | 'sp' | 'role' | 'policy' | 'strength' | 'profile' | 'app' | 'installed' | 'installation', string>;
+type Ids = Record<'user' | 'group' | 'sp' | 'role' | 'policy' | 'strength' | 'profile' | 'app' | 'installed' | 'installation' | 'pimPolicy', string>;
 
 function idsOf(t: TenantFixture): Ids {
   const catalogApp = (t.teamsApps ?? []).find((a) => a.externalId === MFABOT_TEAMS_APP_EXTERNAL_ID)?.id ?? '';
@@ -56,6 +58,7 @@ function idsOf(t: TenantFixture): Ids {
     app,
     installed,
     installation: installationId(installed, app),
+    pimPolicy: t.roleManagementPolicies?.[0]?.id ?? defaultPolicyId(t.organization.id, '62e90394-69f5-4237-9190-012177145e10'),
   };
 }
 
@@ -125,6 +128,18 @@ function cases(ids: Ids): Record<string, Case[]> {
     'GET /users/{id}/teamwork/installedApps/{installationId}': ids.app
       ? [{ path: `${installed}/${ids.installation}?$expand=teamsApp`, type: 'userScopeTeamsAppInstallation' }] : [],
     'GET /users/{id}/teamwork/installedApps/{installationId}/chat': ids.app ? [{ path: `${installed}/${ids.installation}/chat`, type: 'chat' }] : [],
+    'GET /policies/roleManagementPolicyAssignments': [
+      { path: PIM_SETTINGS_QUERY, type: 'Collection(unifiedRoleManagementPolicyAssignment)' },
+      { path: "/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'", type: 'Collection(unifiedRoleManagementPolicyAssignment)' },
+    ],
+    'GET /policies/roleManagementPolicies/{id}': [{ path: `/policies/roleManagementPolicies/${ids.pimPolicy}?$expand=rules`, type: 'unifiedRoleManagementPolicy' }],
+    'PATCH /policies/roleManagementPolicies/{policyId}/rules/{ruleId}': [{
+      path: `/policies/roleManagementPolicies/${ids.pimPolicy}/rules/Enablement_EndUser_Assignment`, method: 'PATCH', type: null, status: 204,
+      body: {
+        '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule', id: 'Enablement_EndUser_Assignment', enabledRules: ['Justification', 'Ticketing'],
+        target: { '@odata.type': 'microsoft.graph.unifiedRoleManagementPolicyRuleTarget', caller: 'EndUser', operations: ['All'], level: 'Assignment', inheritableSettings: [], enforcedSettings: [] },
+      },
+    }],
     'POST /$batch': [],
   };
 }

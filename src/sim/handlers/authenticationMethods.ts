@@ -1,7 +1,8 @@
 /**
  * A user's registered authentication methods (docs/graph-notes.md, "Authentication methods"): the per-user alternative to the
- * registration report, one request per user. MfaBot does not call it; the benchmark's naive
- * baseline does. Methods are derived from the user's registration row, so both views agree.
+ * registration report, one request per user. MfaBot reads it only where the report is closed (no
+ * Entra ID P1/P2); the benchmark's naive baseline reads it too. Methods are derived from the user's
+ * registration row, so both views agree.
  */
 import { createHash } from 'node:crypto';
 import { resourceNotFound } from '../errors';
@@ -54,11 +55,17 @@ function methodView(user: FixtureUser, registered: string): JsonObject | null {
   }
 }
 
-/** Every user has a password method; the rest follows the registration row (none without one). */
+/**
+ * Every user has a password method; the rest follows the registration row (none without one). A row
+ * that says registered for MFA without naming a second factor gets Microsoft Authenticator, so the
+ * two views never disagree.
+ */
 export function authenticationMethods(user: FixtureUser, row: FixtureRegistration | undefined): JsonObject[] {
   const methods: JsonObject[] = [{ '@odata.type': type('password'), id: PASSWORD_METHOD_ID, password: null, createdDateTime: CREATED }];
-  for (const registered of new Set(row?.methodsRegistered ?? [])) {
-    const view = methodView(user, registered);
+  const registered = new Set(row?.methodsRegistered ?? []);
+  if (row?.isMfaRegistered && [...registered].every((m) => m === 'email')) registered.add('microsoftAuthenticatorPush');
+  for (const method of registered) {
+    const view = methodView(user, method);
     if (view) methods.push(view);
   }
   return methods;

@@ -5,6 +5,7 @@ import { authenticationMethodRoutes } from './authenticationMethods';
 import { batchRoutes } from './batch';
 import { conditionalAccessRoutes } from './conditionalAccess';
 import { directoryRoutes } from './directory';
+import { pimRoutes } from './pim';
 import { policyRoutes } from './policies';
 import { registrationRoutes } from './registration';
 import { roleRoutes } from './roles';
@@ -18,6 +19,7 @@ export const ROUTES: readonly Route[] = [
   ...registrationRoutes,
   ...conditionalAccessRoutes,
   ...policyRoutes,
+  ...pimRoutes,
   ...securityRoutes,
   ...teamsRoutes,
   ...batchRoutes,
