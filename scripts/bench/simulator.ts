@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     users, admins, seed: Number(values.seed ?? 42), eligibleShare: 0.1, groupShare: 0.05, unregisteredShare: 0.2, policies: 300,
   });
   const generateMs = Date.now() - started;
-  const sim = await startSimulator({ tenant, port: 0, host: '127.0.0.1', latencyMs: Number(values['latency-ms'] ?? 100), graphFaults: faults });
+  const sim = await startSimulator({ tenant, adoptTenant: true, port: 0, host: '127.0.0.1', latencyMs: Number(values['latency-ms'] ?? 100), graphFaults: faults });
   await warmUp(sim, tenant);
   // The warm-up must not use up a fault that fires once.
   sim.rearmGraphFaults();
