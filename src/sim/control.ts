@@ -88,8 +88,9 @@ export function registerUser(state: TenantState, userId: string, now: Date): Fix
   }
   row.isMfaRegistered = true;
   row.isMfaCapable = true;
-  if (!row.methodsRegistered.includes('microsoftAuthenticatorPush')) row.methodsRegistered.push('microsoftAuthenticatorPush');
-  if (row.systemPreferredAuthenticationMethods.length === 0) row.systemPreferredAuthenticationMethods.push('push');
+  // New lists, never changed in place: generated rows share theirs.
+  if (!row.methodsRegistered.includes('microsoftAuthenticatorPush')) row.methodsRegistered = [...row.methodsRegistered, 'microsoftAuthenticatorPush'];
+  if (row.systemPreferredAuthenticationMethods.length === 0) row.systemPreferredAuthenticationMethods = ['push'];
   row.userPreferredMethodForSecondaryAuthentication = row.userPreferredMethodForSecondaryAuthentication || 'push';
   row.lastUpdatedDateTime = stamp;
   return row;

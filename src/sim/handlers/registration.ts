@@ -7,7 +7,7 @@ import type { FixtureRegistration } from '../fixture';
 import { equalityValues, fields, type FilterSpec } from '../odata/filter';
 import { PERMISSION } from '../permissions';
 import type { HandlerContext, Route } from '../router';
-import { registrationView } from '../views';
+import { registrationSelected, registrationView } from '../views';
 
 const PATH = '/reports/authenticationMethods/userRegistrationDetails';
 const CONTEXT = 'reports/authenticationMethods/userRegistrationDetails';
@@ -51,6 +51,7 @@ export const registrationRoutes: Route[] = [
     handle: (ctx) => {
       applyFaults(ctx);
       const admins = ctx.sim.state.directAdminUserIds();
+      const { select } = ctx.query;
       const isAdmin = (r: FixtureRegistration): boolean => admins.has(r.id.toLowerCase());
       // Rows named by id, or the admins', come from an index, not a scan of every row on every page
       // (the filter still runs over them: same answer, far less work).
@@ -65,7 +66,7 @@ export const registrationRoutes: Route[] = [
           if (path === 'isMfaCapable') return r.isMfaCapable ?? r.isMfaRegistered;
           return r[path];
         },
-        project: (r) => registrationView(r, isAdmin(r)),
+        project: (r) => (select ? registrationSelected(r, isAdmin(r), select) : registrationView(r, isAdmin(r))),
       });
     },
   },
