@@ -102,6 +102,25 @@ export async function startMfaBot(env: Record<string, string | undefined> = proc
 }
 
 /**
+ * The playground in front of a bot in demo mode, showing its simulated tenant as the bot is configured
+ * (approvers, roles). Null otherwise: the playground never runs beside a bot with real credentials.
+ */
+export async function startPlaygroundFor(bot: RunningBot, opts: { port?: number; logger?: Logger } = {}): Promise<Playground | null> {
+  if (!bot.config.demo || !bot.simulator || !bot.config.tenantId) return null;
+  return startPlayground({
+    botUrl: bot.url,
+    simulator: bot.simulator,
+    tenantId: bot.config.tenantId,
+    approverIds: bot.config.approverIds,
+    approverGroupId: bot.config.approverGroupId,
+    roleIds: bot.config.roleIds,
+    port: opts.port ?? 0,
+    host: '127.0.0.1',
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+}
+
+/**
  * The process entry point: starts MfaBot (and the playground in demo mode), sends console output of
  * libraries through the scrubbing logger, and shuts down gracefully on SIGTERM or SIGINT (a second
  * signal exits at once).
@@ -114,21 +133,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   // and one that is not must not stop the bot for every other conversation.
   process.on('unhandledRejection', (reason) => bot.logger.error({ err: errorSummary(reason) }, 'unhandled rejection: MfaBot keeps serving'));
   process.on('uncaughtException', (err) => bot.logger.error({ err: errorSummary(err) }, 'uncaught exception: MfaBot keeps serving'));
-  // The playground exists only in demo mode: never beside a bot with real credentials.
-  let playground: Playground | null = null;
-  if (bot.config.demo && bot.simulator && bot.config.tenantId) {
-    playground = await startPlayground({
-      botUrl: bot.url,
-      simulator: bot.simulator,
-      tenantId: bot.config.tenantId,
-      approverIds: bot.config.approverIds,
-      approverGroupId: bot.config.approverGroupId,
-      roleIds: bot.config.roleIds,
-      port: bot.config.playgroundPort,
-      host: '127.0.0.1',
-      logger: bot.logger,
-    });
-  }
+  const playground = await startPlaygroundFor(bot, { port: bot.config.playgroundPort, logger: bot.logger });
   if (bot.config.demo) {
     process.stdout.write(
       `\nMfaBot is running in demo mode on the simulated tenant.\n` +

@@ -76,19 +76,23 @@ export interface DraftVerdict {
   problems: string[];
 }
 
-/**
- * Runs the coverage rules on the draft as if it were enabled: it must cover every role in scope with
- * no gap. `mfaStrengthIds` are the authentication strengths known to require MFA.
- */
-export function verifyDraft(draft: PolicyDraft, settings: PolicyDraftSettings, mfaStrengthIds: readonly string[] = []): DraftVerdict {
-  const asEnabled = { ...structuredClone(draft), id: 'mfabot-draft', state: 'enabled' } as ConditionalAccessPolicy;
-  const report = evaluatePolicies([asEnabled], {
+/** The coverage rules on one policy alone, as if it were enabled (what it will do once switched on). */
+function judgeAsEnabled(policy: ConditionalAccessPolicy, settings: PolicyDraftSettings, mfaStrengthIds: readonly string[]) {
+  return evaluatePolicies([{ ...structuredClone(policy), state: 'enabled' } as ConditionalAccessPolicy], {
     roleIds: [...settings.roleIds],
     breakGlassUserIds: [...settings.breakGlassUserIds],
     exclusionGroupId: null,
     exclusionGroupIds: [...settings.exclusionGroupIds],
     mfaStrengthIds: [...mfaStrengthIds],
   });
+}
+
+/**
+ * Runs the coverage rules on the draft as if it were enabled: it must cover every role in scope with
+ * no gap. `mfaStrengthIds` are the authentication strengths known to require MFA.
+ */
+export function verifyDraft(draft: PolicyDraft, settings: PolicyDraftSettings, mfaStrengthIds: readonly string[] = []): DraftVerdict {
+  const report = judgeAsEnabled({ ...structuredClone(draft), id: 'mfabot-draft' } as ConditionalAccessPolicy, settings, mfaStrengthIds);
   const problems = report.roles
     .filter((r) => !r.covered)
     .map((r) => `${r.displayName}: ${r.gaps.map((g) => g.reason).join('; ') || 'not covered'}`);
@@ -133,14 +137,7 @@ export function enforceBlockers(policy: ConditionalAccessPolicy, settings: Polic
     problems.push(`the policy no longer excludes the break-glass account${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; enforcing it could lock everyone out`);
   }
   if (policy.state === 'enabled') problems.push('the policy is already enforced');
-  const asEnabled = { ...structuredClone(policy), state: 'enabled' } as ConditionalAccessPolicy;
-  const report = evaluatePolicies([asEnabled], {
-    roleIds: [...settings.roleIds],
-    breakGlassUserIds: [...settings.breakGlassUserIds],
-    exclusionGroupId: null,
-    exclusionGroupIds: [...settings.exclusionGroupIds],
-    mfaStrengthIds: [...mfaStrengthIds],
-  });
+  const report = judgeAsEnabled(policy, settings, mfaStrengthIds);
   const uncovered = report.roles.filter((r) => !r.covered);
   if (uncovered.length > 0) {
     problems.push(`the policy was changed and would no longer require MFA for ${uncovered.map((r) => `${r.displayName} (${r.gaps.map((g) => g.reason).join('; ')})`).join(', ')}`);

@@ -162,11 +162,7 @@ export function policyName(policy: Pick<ConditionalAccessPolicy, 'displayName' |
 export function readPolicyRegion(policy: ConditionalAccessPolicy, index: number, ctx: PolicyReadContext, warnings: string[]): PolicyRegion {
   const name = policyName(policy);
   const conditions = (conditionObject(policy.conditions) ?? {}) as Record<string, unknown>;
-  for (const key of CONDITION_OBJECTS) {
-    if (Array.isArray(conditions[key]) && (conditions[key] as unknown[]).length === 0) {
-      warnings.push(`Policy "${name}" writes "${key}": [] where Graph writes an object; it is read as no ${key} condition.`);
-    }
-  }
+  warnEmptyConditionArrays(conditions, name, warnings);
 
   const limits: Limit[] = [];
   const unjudgeableWords: string[] = [];
@@ -175,21 +171,7 @@ export function readPolicyRegion(policy: ConditionalAccessPolicy, index: number,
     unjudgeableWords.push(words);
   };
 
-  const state = policy.state as string | undefined | null;
-  const enabled = state === 'enabled';
-  let stateWords: string | null = null;
-  if (state === 'enabledForReportingButNotEnforced') {
-    limits.push({ kind: 'state', reason: 'report-only: it logs but does not enforce' });
-    stateWords = 'is report-only';
-  } else if (state === 'disabled') {
-    limits.push({ kind: 'state', reason: 'disabled' });
-    stateWords = 'is disabled';
-  } else if (!enabled) {
-    const shown = state === undefined || state === null ? 'missing' : `"${String(state)}"`;
-    limits.push({ kind: 'state', reason: `its state is ${shown}, not enabled` });
-    stateWords = 'is not enabled';
-    warnings.push(`Policy "${name}" has ${state === undefined || state === null ? 'no state' : `the state "${String(state)}"`}, which MfaBot does not know; it is judged as protecting nothing.`);
-  }
+  const { enabled, stateWords } = readState(policy.state as string | undefined | null, name, limits, warnings);
 
   const clientApplications = conditionObject(conditions.clientApplications);
   const servicePrincipals = strings(clientApplications?.includeServicePrincipals);
@@ -229,6 +211,32 @@ export function readPolicyRegion(policy: ConditionalAccessPolicy, index: number,
     volume: reach.reduce((v, r) => v * count(r.set), 1),
     canCover: enabled && grant.protects && judgeable && reach.every((r) => r.set !== 0n),
   };
+}
+
+/** Exporters write `"locations": []` where Graph writes an object or null: harmless, but worth saying. */
+function warnEmptyConditionArrays(conditions: Record<string, unknown>, name: string, warnings: string[]): void {
+  for (const key of CONDITION_OBJECTS) {
+    if (Array.isArray(conditions[key]) && (conditions[key] as unknown[]).length === 0) {
+      warnings.push(`Policy "${name}" writes "${key}": [] where Graph writes an object; it is read as no ${key} condition.`);
+    }
+  }
+}
+
+/** Only an enabled policy enforces; any other state is a limit, and an unknown one a warning too. */
+function readState(state: string | undefined | null, name: string, limits: Limit[], warnings: string[]): { enabled: boolean; stateWords: string | null } {
+  if (state === 'enabled') return { enabled: true, stateWords: null };
+  if (state === 'enabledForReportingButNotEnforced') {
+    limits.push({ kind: 'state', reason: 'report-only: it logs but does not enforce' });
+    return { enabled: false, stateWords: 'is report-only' };
+  }
+  if (state === 'disabled') {
+    limits.push({ kind: 'state', reason: 'disabled' });
+    return { enabled: false, stateWords: 'is disabled' };
+  }
+  const missing = state === undefined || state === null;
+  limits.push({ kind: 'state', reason: `its state is ${missing ? 'missing' : `"${String(state)}"`}, not enabled` });
+  warnings.push(`Policy "${name}" has ${missing ? 'no state' : `the state "${String(state)}"`}, which MfaBot does not know; it is judged as protecting nothing.`);
+  return { enabled: false, stateWords: 'is not enabled' };
 }
 
 function readUsers(conditions: Record<string, unknown>, name: string, warnings: string[]): PolicyUsers {

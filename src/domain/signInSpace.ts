@@ -205,6 +205,23 @@ export function conditionObject(value: unknown): Record<string, unknown> | null 
  * union of atoms.
  */
 export function buildSignInSpace(policies: readonly ConditionalAccessPolicy[], namedLocations: readonly NamedLocationInput[] = []): SignInSpace {
+  const named = namedInPolicies(policies);
+  const locations = locationDimension(named.locationIds, namedLocations);
+  const applications = applicationDimension(named.appIds, named.groups);
+  const atoms = [CLIENT_APP_ATOMS, PLATFORM_ATOMS, locations.atoms, applications.atoms, riskAtoms('sign-in'), riskAtoms('user')];
+  return {
+    atoms,
+    full: atoms.map((a) => allOf(a.length)),
+    locationTrust: locations.trust,
+    locationIndex: locations.index,
+    applicationIndex: applications.index,
+    applicationGroups: applications.groups,
+    namedGroups: applications.namedGroups,
+  };
+}
+
+/** Every named location, app and app group any policy includes or excludes. */
+function namedInPolicies(policies: readonly ConditionalAccessPolicy[]): { locationIds: Set<string>; appIds: Set<string>; groups: Set<AppGroup> } {
   const locationIds = new Set<string>();
   const appIds = new Set<string>();
   const groups = new Set<AppGroup>();
@@ -221,57 +238,58 @@ export function buildSignInSpace(policies: readonly ConditionalAccessPolicy[], n
       else if (!APP_KEYWORDS.has(key)) appIds.add(key);
     }
   }
+  return { locationIds, appIds, groups };
+}
 
+/** Untrusted and trusted "elsewhere", then one atom per named location a policy mentions. */
+function locationDimension(locationIds: ReadonlySet<string>, namedLocations: readonly NamedLocationInput[]): { atoms: Atom[]; trust: Trust[]; index: Map<string, number> } {
   const byId = new Map(namedLocations.filter((l) => typeof l.id === 'string').map((l) => [lower(l.id as string), l]));
-  const locationAtoms: Atom[] = [
+  const atoms: Atom[] = [
     { label: UNTRUSTED_ELSEWHERE, phrase: 'from an untrusted location', words: 'untrusted locations' },
     { label: TRUSTED_ELSEWHERE, phrase: 'from a trusted location', words: 'trusted locations' },
   ];
-  const locationTrust: Trust[] = ['untrusted', 'trusted'];
-  const locationIndex = new Map<string, number>();
+  const trust: Trust[] = ['untrusted', 'trusted'];
+  const index = new Map<string, number>();
   for (const id of [...locationIds].sort()) {
     const known = byId.get(id);
     const name = known?.displayName ? `"${known.displayName}"` : `named location ${id}`;
-    locationIndex.set(id, locationAtoms.length);
-    locationAtoms.push({ label: id, phrase: `from ${name}`, words: name });
-    locationTrust.push(trustOf(known));
+    index.set(id, atoms.length);
+    atoms.push({ label: id, phrase: `from ${name}`, words: name });
+    trust.push(trustOf(known));
   }
+  return { atoms, trust, index };
+}
 
+type GroupMembership = Record<AppGroup, 'yes' | 'no' | 'maybe'>;
+
+/**
+ * The apps no policy names, split by which of the named app groups they belong to (every subset),
+ * then one atom per app a policy names.
+ */
+function applicationDimension(appIds: ReadonlySet<string>, groups: ReadonlySet<AppGroup>): { atoms: Atom[]; groups: GroupMembership[]; index: Map<string, number>; namedGroups: AppGroup[] } {
   const namedGroups = GROUP_KEYS.filter((g) => groups.has(g));
-  const applicationAtoms: Atom[] = [];
-  const applicationGroups: Record<AppGroup, 'yes' | 'no' | 'maybe'>[] = [];
-  // The apps no policy names, split by which of the named groups they belong to (every subset).
+  const atoms: Atom[] = [];
+  const membership: GroupMembership[] = [];
   for (let mask = 0; mask < 1 << namedGroups.length; mask += 1) {
     const inGroups = namedGroups.filter((_, i) => (mask & (1 << i)) !== 0);
-    const membership = Object.fromEntries(GROUP_KEYS.map((g) => [g, inGroups.includes(g) ? 'yes' : 'no'])) as Record<AppGroup, 'yes' | 'no'>;
-    if (inGroups.length === 0) applicationAtoms.push({ label: OTHER_APPS, phrase: 'to an app no policy names', words: 'other apps' });
+    membership.push(Object.fromEntries(GROUP_KEYS.map((g) => [g, inGroups.includes(g) ? 'yes' : 'no'])) as GroupMembership);
+    if (inGroups.length === 0) atoms.push({ label: OTHER_APPS, phrase: 'to an app no policy names', words: 'other apps' });
     else if (inGroups.length === 1) {
       const group = APP_GROUPS[inGroups[0] as AppGroup];
-      applicationAtoms.push({ label: group.keyword, phrase: group.phrase, words: group.words });
+      atoms.push({ label: group.keyword, phrase: group.phrase, words: group.words });
     } else {
       const names = inGroups.map((g) => APP_GROUPS[g].words);
-      applicationAtoms.push({ label: inGroups.map((g) => APP_GROUPS[g].keyword).join('+'), phrase: `to an app in both ${listWords(names)}`, words: `apps in both ${listWords(names)}` });
+      atoms.push({ label: inGroups.map((g) => APP_GROUPS[g].keyword).join('+'), phrase: `to an app in both ${listWords(names)}`, words: `apps in both ${listWords(names)}` });
     }
-    applicationGroups.push(membership);
   }
-  const applicationIndex = new Map<string, number>();
+  const index = new Map<string, number>();
   for (const id of [...appIds].sort()) {
     const known = WELL_KNOWN_APPS[id];
-    applicationIndex.set(id, applicationAtoms.length);
-    applicationAtoms.push({ label: id, phrase: `to ${known?.name ?? `app ${id}`}`, words: known?.name ?? `app ${id}` });
-    applicationGroups.push(Object.fromEntries(GROUP_KEYS.map((g) => [g, known?.groups.includes(g) ? 'yes' : 'maybe'])) as Record<AppGroup, 'yes' | 'maybe'>);
+    index.set(id, atoms.length);
+    atoms.push({ label: id, phrase: `to ${known?.name ?? `app ${id}`}`, words: known?.name ?? `app ${id}` });
+    membership.push(Object.fromEntries(GROUP_KEYS.map((g) => [g, known?.groups.includes(g) ? 'yes' : 'maybe'])) as GroupMembership);
   }
-
-  const atoms = [CLIENT_APP_ATOMS, PLATFORM_ATOMS, locationAtoms, applicationAtoms, riskAtoms('sign-in'), riskAtoms('user')];
-  return {
-    atoms,
-    full: atoms.map((a) => allOf(a.length)),
-    locationTrust,
-    locationIndex,
-    applicationIndex,
-    applicationGroups,
-    namedGroups,
-  };
+  return { atoms, groups: membership, index, namedGroups };
 }
 
 /**

@@ -186,78 +186,76 @@ function adviseOn(
   roles: readonly RoleSummary[],
   adminCa: AdminCaTotals,
 ): Advice[] {
-  const advice: Advice[] = [];
-  const securityDefaults = facts.securityDefaultsEnabled;
+  return [
+    ...licenceAdvice(facts, admins),
+    ...securityDefaultsAdvice(facts.securityDefaultsEnabled),
+    ...policyAdvice(facts.securityDefaultsEnabled, admins, roles, adminCa),
+    ...registrationAdvice(admins),
+    ...servicePrincipalAdvice(servicePrincipals),
+  ];
+}
 
+/** What the licence allows, and on P2 how far admins already use PIM. */
+function licenceAdvice(facts: TenantFacts, admins: readonly Admin[]): Advice[] {
   switch (facts.licence) {
     case 'free':
-      advice.push({
+      return [{
         kind: 'licence',
         // Without P1 and without security defaults nothing at all makes admins use MFA.
-        severity: securityDefaults === true ? 'good' : 'attention',
+        severity: facts.securityDefaultsEnabled === true ? 'good' : 'attention',
         text: 'Conditional Access needs Microsoft Entra ID P1. Without it, turn on security defaults: they require MFA for admins for free.',
-      });
-      break;
+      }];
     case 'p1':
-      advice.push({
+      return [{
         kind: 'licence',
         severity: 'good',
         text: 'Entra ID P1: Conditional Access is available. P2 would add PIM so admins can be eligible and activate roles just in time.',
-      });
-      break;
+      }];
     case 'p2': {
-      advice.push({
-        kind: 'licence',
-        severity: 'good',
-        text: 'Entra ID P2: Conditional Access and PIM (Privileged Identity Management) are available.',
-      });
       const eligibleOnly = admins.filter((a) => a.roles.every((r) => r.activation === 'eligible')).length;
-      advice.push({
-        kind: 'pim',
-        severity: 'good',
-        text:
-          eligibleOnly > 0
-            ? `PIM: ${plural(eligibleOnly, 'admin is', 'admins are')} only eligible and activate roles just in time. Conditional Access asks them for MFA once they activate, so they still need MFA registered.`
-            : 'PIM: no admin is eligible-only yet. Making standing admins eligible lets them activate roles just in time.',
-      });
-      break;
+      return [
+        { kind: 'licence', severity: 'good', text: 'Entra ID P2: Conditional Access and PIM (Privileged Identity Management) are available.' },
+        {
+          kind: 'pim',
+          severity: 'good',
+          text:
+            eligibleOnly > 0
+              ? `PIM: ${plural(eligibleOnly, 'admin is', 'admins are')} only eligible and activate roles just in time. Conditional Access asks them for MFA once they activate, so they still need MFA registered.`
+              : 'PIM: no admin is eligible-only yet. Making standing admins eligible lets them activate roles just in time.',
+        },
+      ];
     }
     default:
-      advice.push({
+      return [{
         kind: 'licence',
         severity: 'warning',
         text: 'The Entra ID licence could not be read, so it is not known whether Conditional Access is available.',
-      });
+      }];
   }
+}
 
+function securityDefaultsAdvice(securityDefaults: boolean | null): Advice[] {
   if (securityDefaults === true) {
-    advice.push({
+    return [{
       kind: 'securityDefaults',
       severity: 'good',
       text: 'Security defaults are on: they already require MFA for admin roles. Conditional Access and security defaults cannot both be on; to use a Conditional Access policy instead, security defaults must be turned off first (and the tenant loses their other protections unless CA replaces them).',
-    });
-  } else if (securityDefaults === null) {
-    advice.push({
-      kind: 'securityDefaults',
-      severity: 'warning',
-      text: 'Whether security defaults are on could not be read.',
-    });
+    }];
   }
+  if (securityDefaults === null) return [{ kind: 'securityDefaults', severity: 'warning', text: 'Whether security defaults are on could not be read.' }];
+  return [];
+}
 
+/** Whether Conditional Access leaves any admin role, or any admin, able to sign in without MFA. */
+function policyAdvice(securityDefaults: boolean | null, admins: readonly Admin[], roles: readonly RoleSummary[], adminCa: AdminCaTotals): Advice[] {
+  const advice: Advice[] = [];
   // Roles arrive worst first, so the most dangerous uncovered role is named first.
   const uncovered = roles.filter((r) => !r.coverage.covered);
   // Security defaults still challenge admins, so a missing policy is then less urgent.
   const missingSeverity = securityDefaults === true ? 'warning' : 'attention';
-  const adminsWithout = adminCa.uncovered > 0
-    ? ` ${plural(adminCa.uncovered, 'admin', 'admins')} of ${admins.length} can sign in without MFA.`
-    : '';
   if (uncovered.length === 0 && adminCa.uncovered === 0) {
     const excluded = adminCa.excluded > 0 ? ` ${plural(adminCa.excluded, 'admin is', 'admins are')} left out on purpose (declared break-glass or exclusion).` : '';
-    advice.push({
-      kind: 'policy',
-      severity: 'good',
-      text: `Conditional Access requires MFA for every admin role in scope (${roles.length}).${excluded}`,
-    });
+    advice.push({ kind: 'policy', severity: 'good', text: `Conditional Access requires MFA for every admin role in scope (${roles.length}).${excluded}` });
   } else if (uncovered.length === 0) {
     advice.push({
       kind: 'policy',
@@ -266,6 +264,7 @@ function adviseOn(
     });
   } else {
     const names = uncovered.map((r) => r.displayName).join(', ');
+    const adminsWithout = adminCa.uncovered > 0 ? ` ${plural(adminCa.uncovered, 'admin', 'admins')} of ${admins.length} can sign in without MFA.` : '';
     advice.push({
       kind: 'policy',
       severity: missingSeverity,
@@ -279,29 +278,28 @@ function adviseOn(
       text: `${plural(adminCa.uncoveredEligible, 'admin who is', 'admins who are')} only eligible for a role could sign in without MFA once they activate it: Conditional Access sees a role only while it is active, so MfaBot judges them as if activated.`,
     });
   }
-
-  const notRegistered = admins.filter((a) => a.mfaRegistered !== true);
-  const unknown = notRegistered.filter((a) => a.mfaRegistered === null).length;
-  if (notRegistered.length > 0) {
-    const unknownNote = unknown > 0 ? ` (${unknown} of them have no registration record, so their state is unknown)` : '';
-    advice.push({
-      kind: 'registration',
-      severity: 'attention',
-      text: `${plural(notRegistered.length, 'admin is', 'admins are')} not registered for MFA${unknownNote}: nudge them.`,
-    });
-  } else if (admins.length > 0) {
-    advice.push({ kind: 'registration', severity: 'good', text: 'Every admin is registered for MFA.' });
-  }
-
-  if (servicePrincipals.length > 0) {
-    advice.push({
-      kind: 'servicePrincipals',
-      severity: 'warning',
-      text: `${plural(servicePrincipals.length, 'service principal holds', 'service principals hold')} admin roles. They are not counted as admins and Conditional Access policies for users do not cover them: review whether they need those roles.`,
-    });
-  }
-
   return advice;
+}
+
+function registrationAdvice(admins: readonly Admin[]): Advice[] {
+  const notRegistered = admins.filter((a) => a.mfaRegistered !== true);
+  if (notRegistered.length === 0) return admins.length > 0 ? [{ kind: 'registration', severity: 'good', text: 'Every admin is registered for MFA.' }] : [];
+  const unknown = notRegistered.filter((a) => a.mfaRegistered === null).length;
+  const unknownNote = unknown > 0 ? ` (${unknown} of them have no registration record, so their state is unknown)` : '';
+  return [{
+    kind: 'registration',
+    severity: 'attention',
+    text: `${plural(notRegistered.length, 'admin is', 'admins are')} not registered for MFA${unknownNote}: nudge them.`,
+  }];
+}
+
+function servicePrincipalAdvice(servicePrincipals: readonly PrivilegedServicePrincipal[]): Advice[] {
+  if (servicePrincipals.length === 0) return [];
+  return [{
+    kind: 'servicePrincipals',
+    severity: 'warning',
+    text: `${plural(servicePrincipals.length, 'service principal holds', 'service principals hold')} admin roles. They are not counted as admins and Conditional Access policies for users do not cover them: review whether they need those roles.`,
+  }];
 }
 
 /**

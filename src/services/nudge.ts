@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { StuckAdmin } from '../domain/aftermath';
 import { effectiveStatus, type Person } from '../domain/approval';
 import {
-  isEmptySelection, mayNudge, nextRecheckAt, parseNudgeSelection, planNudges, RECHECK_DELAYS_MS,
+  isEmptySelection, mayNudge, type NudgeSelection, nextRecheckAt, parseNudgeSelection, planNudges, RECHECK_DELAYS_MS,
   type NudgePlan, type NudgerPolicy, type PolicyOutlook, type SkipReason,
 } from '../domain/nudge';
 import type { StatusReport } from '../domain/report';
@@ -233,17 +233,8 @@ export class NudgeService {
 
     // The current report, not the one the card was drawn from: someone may have registered since.
     const report = await this.deps.status.get({ fresh: true });
-    const stuck = await this.stuckNow();
     const now = this.now();
-    const plan = planNudges({
-      selection,
-      admins: report.admins,
-      history: await this.deps.nudges.states(),
-      now,
-      windowMs: this.settings.windowMs,
-      breakGlassUserIds: this.settings.breakGlassUserIds,
-      alsoNudge: new Set(stuck.keys()),
-    });
+    const { plan, stuck } = await this.plan(selection, report, now);
     const batchId = this.deps.newId ? this.deps.newId() : randomUUID();
     const { targets, skipped } = await this.claimTargets(batchId, plan, now);
     const batch: NudgeBatch = {
@@ -264,6 +255,24 @@ export class NudgeService {
     logger.info({ batchId, targets: targets.length, skipped: skipped.length }, 'nudging admins');
     const finished = await this.deliverBatch(batch, targets, request, report, skipped, stuck);
     return { kind: 'done', batch: finished };
+  }
+
+  /**
+   * Who of `selection` to nudge now, from the report and the nudge history; admins the enforced policy
+   * stopped at sign-in may be nudged although registered.
+   */
+  private async plan(selection: NudgeSelection, report: StatusReport, now: Date): Promise<{ plan: NudgePlan; stuck: Map<string, StuckAdmin> }> {
+    const stuck = await this.stuckNow();
+    const plan = planNudges({
+      selection,
+      admins: report.admins,
+      history: await this.deps.nudges.states(),
+      now,
+      windowMs: this.settings.windowMs,
+      breakGlassUserIds: this.settings.breakGlassUserIds,
+      alsoNudge: new Set(stuck.keys()),
+    });
+    return { plan, stuck };
   }
 
   /** The admins stopped at sign-in after enforcement, by lower-case id (none when that cannot be read). */
@@ -429,16 +438,7 @@ export class NudgeService {
       id: entry.batchId, requestedBy: entry.requestedBy, createdAt: entry.queuedAt, finishedAt: null, tenantId: entry.tenantId,
       channel: null, cardActivityId: null, results: [],
     };
-    const stuck = await this.stuckNow();
-    const plan = planNudges({
-      selection: { all: false, ids: entry.userIds, invalid: [] },
-      admins: report.admins,
-      history: await this.deps.nudges.states(),
-      now,
-      windowMs: this.settings.windowMs,
-      breakGlassUserIds: this.settings.breakGlassUserIds,
-      alsoNudge: new Set(stuck.keys()),
-    });
+    const { plan, stuck } = await this.plan({ all: false, ids: entry.userIds, invalid: [] }, report, now);
     // The batch still holds these claims, so re-claiming succeeds unless they expired and another nudge took over.
     const { targets, skipped } = await this.claimTargets(entry.batchId, plan, now);
     const kept = batch.results.filter((r) => !ids.has(r.userId.toLowerCase()));

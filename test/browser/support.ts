@@ -10,8 +10,8 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startMfaBot, type RunningBot } from '../../src/index';
-import { startPlayground, type Playground } from '../../src/playground';
+import { startMfaBot, startPlaygroundFor, type RunningBot } from '../../src/index';
+import type { Playground } from '../../src/playground';
 import type { RelayResult, TenantUser, TenantView } from '../../src/playground/protocol';
 
 /** Debian's package `chromium`; CHROMIUM_PATH points elsewhere (e.g. another distribution's binary). */
@@ -87,15 +87,8 @@ export interface Stack {
 /** MfaBot in demo mode (built-in Contoso tenant, in-memory storage) and the playground in front of it. */
 export async function startStack(): Promise<Stack> {
   const bot = await startMfaBot({ PORT: '0', SIM_PORT: '0', LOG_LEVEL: 'silent', MFABOT_STORAGE: 'memory' });
-  if (!bot.simulator || !bot.config.tenantId) throw new Error('demo mode did not start the simulator');
-  const playground = await startPlayground({
-    botUrl: bot.url,
-    simulator: bot.simulator,
-    tenantId: bot.config.tenantId,
-    approverIds: bot.config.approverIds,
-    approverGroupId: bot.config.approverGroupId,
-    roleIds: bot.config.roleIds,
-  });
+  const playground = await startPlaygroundFor(bot);
+  if (!playground) throw new Error('demo mode did not start the simulator');
   return {
     bot,
     playground,
