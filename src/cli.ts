@@ -367,6 +367,7 @@ async function sim(args: string[], io: CliIO): Promise<number> {
       : demoTenant();
   const server = await startSimulator({
     tenant,
+    adoptTenant: true,
     port: num(values.port, '--port', 3979, 65535),
     host: '127.0.0.1',
     latencyMs: num(values['latency-ms'], '--latency-ms', 0, 60_000),

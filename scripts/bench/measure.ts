@@ -25,6 +25,7 @@ import { startMfaBot } from '../../src/index';
 import { naiveAdminMfa } from './naive';
 import { clearSimLog, countOf, simLog, type RequestCount } from './simLog';
 import type { SimReady } from './simulator';
+import { simTimeline, summarise, type TimelineSummary } from './timeline';
 
 const COLD_RUNS = 3;
 const WARM_RUNS = 20;
@@ -49,8 +50,11 @@ export interface MfaBotResult {
    * GETs, most inside `$batch`, and groups not read in full), and the admins judged.
    */
   coverage: { groups: number; requests: number; incomplete: number; uncovered: number; signatures: number };
-  /** `ms` is the median of `msRuns`; `msRuns[0]` is the process's first status (module loading and JIT included). */
-  cold: { msRuns: number[]; ms: number; requests: RequestCount };
+  /**
+   * `ms` is the median of `msRuns`; `msRuns[0]` is the process's first status (module loading and JIT
+   * included); `timeline`, the simulator's account of the median run.
+   */
+  cold: { msRuns: number[]; ms: number; requests: RequestCount; timeline: TimelineSummary };
   warm: { msMedian: number; msMax: number };
   cardBytes: number;
   bot: BotGraphLog;
@@ -118,6 +122,7 @@ async function measure(sim: SimReady): Promise<MfaBotResult> {
 
   // 1. Cold: each run from a new client, gateway and service, so nothing is cached.
   const coldMs: number[] = [];
+  const timelines: TimelineSummary[] = [];
   let coldRequests: RequestCount = { outer: 0, inner: 0, batches: 0 };
   let service = newService();
   let report: StatusReport | null = null;
@@ -130,8 +135,10 @@ async function measure(sim: SimReady): Promise<MfaBotResult> {
     coldMs.push(round(performance.now() - started));
     const count = countOf(await simLog(sim.url));
     if (count.outer > coldRequests.outer) coldRequests = count;
+    timelines.push(summarise(await simTimeline(sim.url)));
   }
   if (!report) throw new Error('no cold run');
+  const medianRun = coldMs.indexOf(median(coldMs));
   const card = statusCard(report, { now: new Date() });
 
   // 2. Warm: the cached report, rendered as the bot renders it.
@@ -177,7 +184,7 @@ async function measure(sim: SimReady): Promise<MfaBotResult> {
       uncovered: report.adminCa.uncovered,
       signatures: report.adminCa.signatures,
     },
-    cold: { msRuns: coldMs, ms: median(coldMs), requests: coldRequests },
+    cold: { msRuns: coldMs, ms: median(coldMs), requests: coldRequests, timeline: timelines[medianRun] ?? timelines[0] as TimelineSummary },
     warm: { msMedian: round(median(warmMs)), msMax: round(Math.max(...warmMs)) },
     cardBytes: cardBytes(card),
     bot: botLog,

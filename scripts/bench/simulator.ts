@@ -26,16 +26,49 @@ export interface SimReady {
   generateMs: number;
   /** Active assignments of the most-assigned role in scope: the longest chain of pages. */
   largestRoleAssignments: number;
+  /** What sets the other chains' lengths (scripts/bench/report.ts, floorText). */
+  floor: TenantShape;
 }
 
-function largestRoleAssignments(tenant: TenantFixture): number {
-  const scope = new Set((ROLE_LISTS.template ?? []).map((r) => r.toLowerCase()));
+/** The sizes that decide how many pages each read of a sweep takes. */
+export interface TenantShape {
+  /** Active assignments of the most-assigned role in scope. */
+  largestRoleAssignments: number;
+  /** Eligibility of the most-eligible role in scope. */
+  largestRoleEligibility: number;
+  /** Rows `isAdmin eq true` lists: users with an active, direct assignment of any role and a registration row. */
+  directAdmins: number;
+  /** Active assignments of every role in scope. */
+  assignmentsInScope: number;
+  /** Eligibility in force, of every role. */
+  eligibleInForce: number;
+}
+
+const SCOPE = new Set((ROLE_LISTS.template ?? []).map((r) => r.toLowerCase()));
+
+function perRoleInScope(rows: ReadonlyArray<{ roleDefinitionId: string }>): number[] {
   const perRole = new Map<string, number>();
-  for (const a of tenant.roleAssignments) {
+  for (const a of rows) {
     const role = a.roleDefinitionId.toLowerCase();
-    if (scope.has(role)) perRole.set(role, (perRole.get(role) ?? 0) + 1);
+    if (SCOPE.has(role)) perRole.set(role, (perRole.get(role) ?? 0) + 1);
   }
-  return Math.max(0, ...perRole.values());
+  return [...perRole.values()];
+}
+
+function shapeOf(tenant: TenantFixture): TenantShape {
+  const users = new Set(tenant.users.map((u) => u.id.toLowerCase()));
+  const direct = new Set(tenant.roleAssignments.map((a) => a.principalId.toLowerCase()).filter((id) => users.has(id)));
+  const listed = tenant.userRegistrationDetails.filter((r) => direct.has(r.id.toLowerCase())).length;
+  const now = Date.now();
+  const inForce = tenant.roleEligibilitySchedules.filter((e) => Date.parse(e.startDateTime ?? '1970-01-01') <= now && (!e.endDateTime || now < Date.parse(e.endDateTime)));
+  const assigned = perRoleInScope(tenant.roleAssignments);
+  return {
+    largestRoleAssignments: Math.max(0, ...assigned),
+    largestRoleEligibility: Math.max(0, ...perRoleInScope(inForce)),
+    directAdmins: listed,
+    assignmentsInScope: assigned.reduce((a, b) => a + b, 0),
+    eligibleInForce: inForce.length,
+  };
 }
 
 /** Exercises the endpoints the benchmark will call, then forgets the requests. */
@@ -66,11 +99,12 @@ async function main(): Promise<void> {
     users, admins, seed: Number(values.seed ?? 42), eligibleShare: 0.1, groupShare: 0.05, unregisteredShare: 0.2, policies: 300,
   });
   const generateMs = Date.now() - started;
-  const sim = await startSimulator({ tenant, port: 0, host: '127.0.0.1', latencyMs: Number(values['latency-ms'] ?? 100), graphFaults: faults });
+  const sim = await startSimulator({ tenant, adoptTenant: true, port: 0, host: '127.0.0.1', latencyMs: Number(values['latency-ms'] ?? 100), graphFaults: faults });
   await warmUp(sim, tenant);
   // The warm-up must not use up a fault that fires once.
   sim.rearmGraphFaults();
-  const ready: SimReady = { url: sim.url, tenantId: tenant.organization.id, users, admins, generateMs, largestRoleAssignments: largestRoleAssignments(tenant) };
+  const floor = shapeOf(tenant);
+  const ready: SimReady = { url: sim.url, tenantId: tenant.organization.id, users, admins, generateMs, largestRoleAssignments: floor.largestRoleAssignments, floor };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   const stop = (): void => {

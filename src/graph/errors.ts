@@ -117,3 +117,16 @@ export function toGraphFailure(err: unknown, method: string, path: string): Grap
   if (status >= 500) return new GraphFailure('unavailable', `Microsoft Graph had a server error (${status}) while trying to ${what}.`, base);
   return new GraphFailure('badRequest', `Graph rejected the request (${status}): ${graphMessage ?? 'bad request'}.`, base);
 }
+
+/** A read that may fail with a GraphFailure, as a value: the sweep turns failures into caveats. */
+export type Optional<T> = { ok: true; value: T } | { ok: false; failure: GraphFailure };
+
+/** Awaits `work`; a GraphFailure becomes `{ ok: false }`, anything else (a bug) is thrown. */
+export async function optional<T>(work: Promise<T>): Promise<Optional<T>> {
+  try {
+    return { ok: true, value: await work };
+  } catch (err) {
+    if (err instanceof GraphFailure) return { ok: false, failure: err };
+    throw err;
+  }
+}

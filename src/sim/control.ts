@@ -1,6 +1,6 @@
 /**
  * The simulator's own control endpoints under `/_sim` (no auth, not logged): the request log
- * (README, "Tenant fixtures"), fault injection, the live tenant for the playground, "I've registered", and a test
+ * (README, "Tenant fixtures") and its timeline (README, "Performance"), fault injection, the live tenant for the playground, "I've registered", and a test
  * token carrying the granted permissions (for `mfabot doctor`).
  */
 import { faultSchema, type FaultInjector } from './faults';
@@ -17,6 +17,23 @@ export interface SimRequest {
   batch?: number;
 }
 
+/**
+ * When and for how long the simulator served one Graph request (`GET /_sim/timeline`), so a
+ * benchmark can tell Graph's latency from the simulator's own work and rebuild the chain of
+ * sequential round trips. Times are wall-clock milliseconds (since 1970, to 0.1 ms), so a client on
+ * the same machine can line them up with its own.
+ */
+export interface SimTiming extends SimRequest {
+  /** The request arrived. */
+  startMs: number;
+  /** The answer was written. */
+  endMs: number;
+  /** Spent serving it (routing, filtering, projecting, serialising), without the added latency. */
+  handledMs: number;
+  /** A `$batch`'s inner requests, `METHOD /path` without the query. */
+  items?: string[];
+}
+
 export interface ControlResponse {
   status: number;
   body?: unknown;
@@ -26,6 +43,7 @@ export interface ControlDeps {
   state: TenantState;
   faults: FaultInjector;
   log: SimRequest[];
+  timeline: SimTiming[];
   grants: Grants;
   now(): Date;
 }
@@ -70,8 +88,9 @@ export function registerUser(state: TenantState, userId: string, now: Date): Fix
   }
   row.isMfaRegistered = true;
   row.isMfaCapable = true;
-  if (!row.methodsRegistered.includes('microsoftAuthenticatorPush')) row.methodsRegistered.push('microsoftAuthenticatorPush');
-  if (row.systemPreferredAuthenticationMethods.length === 0) row.systemPreferredAuthenticationMethods.push('push');
+  // New lists, never changed in place: generated rows share theirs.
+  if (!row.methodsRegistered.includes('microsoftAuthenticatorPush')) row.methodsRegistered = [...row.methodsRegistered, 'microsoftAuthenticatorPush'];
+  if (row.systemPreferredAuthenticationMethods.length === 0) row.systemPreferredAuthenticationMethods = ['push'];
   row.userPreferredMethodForSecondaryAuthentication = row.userPreferredMethodForSecondaryAuthentication || 'push';
   row.lastUpdatedDateTime = stamp;
   return row;
@@ -86,8 +105,10 @@ export function handleControl(method: string, path: string, body: unknown, deps:
   if (route === 'GET /requests') return { status: 200, body: deps.log.slice() };
   if (route === 'DELETE /requests') {
     deps.log.length = 0;
+    deps.timeline.length = 0;
     return { status: 204 };
   }
+  if (route === 'GET /timeline') return { status: 200, body: deps.timeline.slice() };
   if (route === 'GET /faults') return { status: 200, body: deps.faults.list() };
   if (route === 'DELETE /faults') {
     deps.faults.clear();

@@ -12,6 +12,7 @@ import { z } from 'zod';
 export const GRAPH_FAULTS = {
   'registration-filter-400': 'the registration report answers 400 to an isAdmin filter, $select and $top',
   'assignments-in-expand-400': 'role assignments answer 400 to a filter with `in` combined with $expand',
+  'assignments-top-400': 'role assignments answer 400 to $top (a page size Microsoft does not document there)',
   'batch-503-once': 'the first $batch POST answers 503',
   'licence-403-once': 'the first registration read of a premium tenant answers 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant',
   'members-id-only': 'transitive members come back as id and @odata.type only unless User.Read.All is granted',

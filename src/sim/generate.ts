@@ -26,6 +26,12 @@ export interface GenerateOptions {
   policies?: number;
 }
 
+const HEX_CODES = [...'0123456789abcdef'].map((ch) => ch.charCodeAt(0));
+/** The character codes of the GUID being built: 32 digits, and the 4 dashes (45) that stay. */
+const GUID_CODES: number[] = new Array<number>(36).fill(45);
+/** Dashes before hex digit `digit` (0-31) in `8-4-4-4-12`. */
+const DASHES_BEFORE = (digit: number): number => (digit >= 20 ? 4 : digit >= 16 ? 3 : digit >= 12 ? 2 : digit >= 8 ? 1 : 0);
+
 /** Small, fast, seedable PRNG (mulberry32). */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -54,12 +60,20 @@ class Random {
     if (item === undefined) throw new RangeError('pick from an empty list');
     return item;
   }
-  /** A version-4-shaped GUID from the stream. */
+  /**
+   * A version-4-shaped GUID from the stream: 32 hex digits from four draws, the 13th set to 4 and
+   * the 17th to the variant. Built as one flat string: a million users' ids pieced together from
+   * slices would each keep a tree of string fragments alive.
+   */
   guid(): string {
-    const hex = (): string => (Math.floor(this.next() * 2 ** 32) >>> 0).toString(16).padStart(8, '0');
-    const h = hex() + hex() + hex() + hex();
-    const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    const words = [0, 0, 0, 0].map(() => Math.floor(this.next() * 2 ** 32) >>> 0);
+    for (let digit = 0; digit < 32; digit++) {
+      let nibble = ((words[digit >> 3] as number) >>> (28 - 4 * (digit & 7))) & 0xf;
+      if (digit === 12) nibble = 4;
+      else if (digit === 16) nibble = (nibble & 0x3) | 0x8;
+      GUID_CODES[digit + DASHES_BEFORE(digit)] = HEX_CODES[nibble] as number;
+    }
+    return String.fromCharCode(...GUID_CODES);
   }
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
@@ -107,15 +121,26 @@ function share(value: number | undefined, fallback: number, name: string): numbe
   return v;
 }
 
+/**
+ * The lists a generated row holds, one frozen copy each, shared by every row alike (a million rows
+ * need not carry a million copies); the simulator replaces a row's list rather than changing it.
+ */
+const METHODS = {
+  registered: Object.freeze(['microsoftAuthenticatorPush', 'softwareOneTimePasscode']),
+  fido2: Object.freeze(['fido2']),
+  none: Object.freeze([] as string[]),
+  push: Object.freeze(['push']),
+} as const;
+
 function registration(user: FixtureUser, state: 'registered' | 'unregistered' | 'fido2'): FixtureRegistration {
   const registered = state !== 'unregistered';
-  const methods = state === 'fido2' ? ['fido2'] : registered ? ['microsoftAuthenticatorPush', 'softwareOneTimePasscode'] : [];
+  const methods = state === 'fido2' ? METHODS.fido2 : registered ? METHODS.registered : METHODS.none;
   return {
     id: user.id, userPrincipalName: user.userPrincipalName, userDisplayName: user.displayName, userType: 'member',
     isMfaRegistered: registered, isMfaCapable: registered, isPasswordlessCapable: state === 'fido2',
     isSsprRegistered: state === 'registered', isSsprEnabled: true, isSsprCapable: state === 'registered',
-    isSystemPreferredAuthenticationMethodEnabled: true, methodsRegistered: methods,
-    systemPreferredAuthenticationMethods: state === 'registered' ? ['push'] : [],
+    isSystemPreferredAuthenticationMethodEnabled: true, methodsRegistered: methods as string[],
+    systemPreferredAuthenticationMethods: (state === 'registered' ? METHODS.push : METHODS.none) as string[],
     userPreferredMethodForSecondaryAuthentication: state === 'registered' ? 'push' : '', lastUpdatedDateTime: STAMP,
   };
 }
@@ -140,13 +165,17 @@ interface People {
 /** Every user, the first two of them break-glass accounts and the two after the admins service accounts. */
 function makePeople(rnd: Random, userCount: number, adminCount: number, domain: string): People {
   const users: FixtureUser[] = new Array<FixtureUser>(userCount);
+  // Names repeat (a few thousand pairs): one string each. The UPN is also the mail: one string too.
+  const names = new Map<string, string>();
   for (let i = 0; i < userCount; i++) {
     const first = rnd.pick(FIRST);
     const last = rnd.pick(LAST);
-    const local = `${first}.${last}${i}`.toLowerCase();
+    const pair = `${first} ${last}`;
+    const displayName = names.get(pair) ?? (names.set(pair, pair), pair);
+    const upn = `${first}.${last}${i}@${domain}`.toLowerCase();
     users[i] = {
-      id: rnd.guid(), userPrincipalName: `${local}@${domain}`, displayName: `${first} ${last}`, givenName: first, surname: last,
-      mail: `${local}@${domain}`, accountEnabled: true, userType: 'Member',
+      id: rnd.guid(), userPrincipalName: upn, displayName, givenName: first, surname: last,
+      mail: upn, accountEnabled: true, userType: 'Member',
     };
   }
   const breakGlass = users.slice(0, Math.min(2, adminCount));

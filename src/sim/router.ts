@@ -35,6 +35,8 @@ export interface GraphResponse {
   body?: unknown;
   /** For the request log: number of inner requests of a `$batch`. */
   batch?: number;
+  /** For the timeline: a `$batch`'s inner requests, `METHOD /path`. */
+  items?: string[];
 }
 
 /** Called when an app is installed for a user (Teams would then message the bot). */

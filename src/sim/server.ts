@@ -6,7 +6,8 @@
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleControl, type SimRequest } from './control';
+import { performance } from 'node:perf_hooks';
+import { handleControl, type SimRequest, type SimTiming } from './control';
 import { errorBody, GraphError } from './errors';
 import { FaultInjector, GraphFaults, type Fault, type GraphFaultName } from './faults';
 import type { TenantFixture } from './fixture';
@@ -19,7 +20,7 @@ import { splitTarget, type AppInstalledHook, type GraphRequest, type GraphRespon
 import { TenantState } from './state';
 import { cloneJson, newGuid, sleep } from './util';
 
-export type { SimRequest } from './control';
+export type { SimRequest, SimTiming } from './control';
 export type { Fault, GraphFaultName } from './faults';
 export { GRAPH_FAULTS, GRAPH_FAULT_NAMES, isGraphFaultName } from './faults';
 export { SIM_PERMISSIONS } from './handlers';
@@ -31,8 +32,14 @@ export interface SimLogger {
 }
 
 export interface SimulatorOptions {
-  /** Copied: the simulator never mutates the caller's object. */
+  /** Copied: the simulator never mutates the caller's object (unless `adoptTenant`). */
   tenant: TenantFixture;
+  /**
+   * The caller hands `tenant` over: the simulator serves and changes that very object instead of a
+   * copy. A generated tenant of a million users is then served without a copy that would take
+   * seconds and as much memory again.
+   */
+  adoptTenant?: boolean;
   /** 0 (default) picks a free port. */
   port?: number;
   /** Loopback only. */
@@ -68,6 +75,9 @@ export interface Simulator {
   state: TenantFixture;
   /** Served Graph requests, oldest first. */
   requests(): SimRequest[];
+  /** The same requests with when they arrived, when they were answered and the simulator's own share. */
+  timeline(): SimTiming[];
+  /** Forgets the requests and their timeline. */
   clearRequests(): void;
   inject(fault: Fault): void;
   clearFaults(): void;
@@ -121,7 +131,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 
 /** The simulator's state and everything a request is served with. */
 function createContext(opts: SimulatorOptions) {
-  const tenant = cloneJson(opts.tenant);
+  const tenant = opts.adoptTenant ? opts.tenant : cloneJson(opts.tenant);
   const state = new TenantState(tenant);
   tenant.conditionalAccessPolicies = tenant.conditionalAccessPolicies.map((p) => normalisePolicy(p, state));
   withPimDefaults(tenant);
@@ -142,7 +152,9 @@ function createContext(opts: SimulatorOptions) {
     dispatch: (req) => router.dispatch(req, sim),
     onAppInstalled: opts.onAppInstalled,
   };
-  return { tenant, sim, router, closing, log: [] as SimRequest[], opts };
+  // Wall-clock milliseconds (to 0.1 ms), comparable with the clients' own clocks on the same machine.
+  const clock = (): number => Math.round((performance.timeOrigin + performance.now()) * 10) / 10;
+  return { tenant, sim, router, closing, log: [] as SimRequest[], timeline: [] as SimTiming[], clock, opts };
 }
 
 type Context = ReturnType<typeof createContext>;
@@ -155,8 +167,16 @@ function authenticate(headers: Record<string, string>): void {
   throw new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
 }
 
+interface Served {
+  path: string;
+  response: GraphResponse;
+  graphReq: GraphRequest;
+  /** When the added latency was over and the simulator's own work began. */
+  workFrom: number;
+}
+
 /** One Graph request (below `/v1.0` or `/beta`): parsed, delayed by the latency, authenticated, routed. */
-async function serveGraph(ctx: Context, req: IncomingMessage, target: string, version: string): Promise<{ path: string; response: GraphResponse; graphReq: GraphRequest }> {
+async function serveGraph(ctx: Context, req: IncomingMessage, target: string, version: string): Promise<Served> {
   const headers = headerMap(req);
   const requestId = newGuid();
   const base = {
@@ -168,10 +188,11 @@ async function serveGraph(ctx: Context, req: IncomingMessage, target: string, ve
     const graphReq: GraphRequest = { ...base, ...splitTarget(target) };
     graphReq.body = parseJson(await readBody(req));
     await sleep(ctx.opts.latencyMs ?? 0, ctx.closing.signal);
+    const workFrom = ctx.clock();
     authenticate(headers);
-    return { path: graphReq.path, response: await ctx.router.dispatch(graphReq, ctx.sim), graphReq };
+    return { path: graphReq.path, response: await ctx.router.dispatch(graphReq, ctx.sim), graphReq, workFrom };
   } catch (err) {
-    return { path: base.path.split('?')[0] ?? base.path, response: ctx.router.errorResponse(err, base, ctx.sim), graphReq: base };
+    return { path: base.path.split('?')[0] ?? base.path, response: ctx.router.errorResponse(err, base, ctx.sim), graphReq: base, workFrom: ctx.clock() };
   }
 }
 
@@ -186,7 +207,7 @@ async function serveControl(ctx: Context, req: IncomingMessage, res: ServerRespo
     return;
   }
   const { state, faults, grants, now } = ctx.sim;
-  const out = handleControl(method, path || '/', body, { state, faults, log: ctx.log, grants, now });
+  const out = handleControl(method, path || '/', body, { state, faults, log: ctx.log, timeline: ctx.timeline, grants, now });
   send(res, out.status, {}, out.body);
 }
 
@@ -201,18 +222,21 @@ async function serve(ctx: Context, req: IncomingMessage, res: ServerResponse): P
     return;
   }
   const v = version[1].toLowerCase();
-  const { path, response, graphReq } = await serveGraph(ctx, req, target.slice(version[0].length) || '/', v);
+  const startMs = ctx.clock();
+  const { path, response, graphReq, workFrom } = await serveGraph(ctx, req, target.slice(version[0].length) || '/', v);
   const entry: SimRequest = { method, path: `/${v}${path}`, status: response.status };
   if (response.batch !== undefined) entry.batch = response.batch;
   ctx.log.push(entry);
   ctx.opts.logger?.debug({ ...entry, requestId: graphReq.requestId }, 'simulated Graph request');
   send(res, response.status, { 'request-id': graphReq.requestId, 'client-request-id': graphReq.clientRequestId, ...response.headers }, response.body);
+  const endMs = ctx.clock();
+  ctx.timeline.push({ ...entry, startMs, endMs, handledMs: Math.round((endMs - workFrom) * 10) / 10, ...(response.items ? { items: response.items } : {}) });
 }
 
 /** Starts the simulator on loopback. */
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const ctx = createContext(opts);
-  const { sim, log, closing, tenant } = ctx;
+  const { sim, log, timeline, closing, tenant } = ctx;
   const faults = sim.faults;
   const server = createServer((req, res) => {
     serve(ctx, req, res).catch((err: unknown) => {
@@ -236,8 +260,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     graphUrl: `${url}/v1.0`,
     state: tenant,
     requests: () => log.map((e) => ({ ...e })),
+    timeline: () => timeline.map((e) => ({ ...e })),
     clearRequests: () => {
       log.length = 0;
+      timeline.length = 0;
     },
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),

@@ -23,6 +23,8 @@ interface Index<T> {
 export class TenantState {
   private readonly indexes = new Map<string, Index<unknown>>();
   private directAdmins: { assignments: readonly FixtureRoleAssignment[]; length: number; users: Map<string, FixtureUser>; ids: ReadonlySet<string> } | null = null;
+  private byRole: { source: readonly FixtureRoleAssignment[]; length: number; positions: Map<string, number[]> } | null = null;
+  private adminRows: { ids: ReadonlySet<string>; source: readonly FixtureRegistration[]; length: number; rows: readonly FixtureRegistration[] } | null = null;
 
   constructor(readonly tenant: TenantFixture) {}
 
@@ -119,5 +121,42 @@ export class TenantState {
     }
     this.directAdmins = { assignments, length: assignments.length, users, ids };
     return ids;
+  }
+
+  /**
+   * Role assignments of `roleIds` (lower case) in the fixture's order, from an index kept until the
+   * assignments change (replaced, or a new length); all of them when `roleIds` is undefined.
+   */
+  assignmentsOfRoles(roleIds: readonly string[] | undefined): readonly FixtureRoleAssignment[] {
+    const source = this.tenant.roleAssignments;
+    if (!roleIds) return source;
+    let index = this.byRole;
+    if (!index || index.source !== source || index.length !== source.length) {
+      const positions = new Map<string, number[]>();
+      source.forEach((a, i) => {
+        const role = a.roleDefinitionId.toLowerCase();
+        const list = positions.get(role);
+        if (list) list.push(i);
+        else positions.set(role, [i]);
+      });
+      index = { source, length: source.length, positions };
+      this.byRole = index;
+    }
+    const at = roleIds.flatMap((r) => index.positions.get(r) ?? []).sort((a, b) => a - b);
+    return at.flatMap((i) => source[i] ?? []);
+  }
+
+  /**
+   * The registration rows of `directAdminUserIds()`, in the report's order: what `isAdmin eq true`
+   * lists, found once per change instead of by scanning every row on every page.
+   */
+  adminRegistrations(): readonly FixtureRegistration[] {
+    const ids = this.directAdminUserIds();
+    const source = this.tenant.userRegistrationDetails;
+    const cached = this.adminRows;
+    if (cached && cached.ids === ids && cached.source === source && cached.length === source.length) return cached.rows;
+    const rows = source.filter((r) => ids.has(r.id.toLowerCase()));
+    this.adminRows = { ids, source, length: source.length, rows };
+    return rows;
   }
 }

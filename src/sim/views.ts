@@ -104,6 +104,24 @@ export function principalView(d: DirectoryObject | undefined, grants: Grants): J
   }
 }
 
+/** One property of a served userRegistrationDetails row, as `registrationView` serves it. */
+function registrationValue(row: FixtureRegistration, isAdmin: boolean, key: string): unknown {
+  if (key === 'isAdmin') return isAdmin;
+  if (key === 'isMfaCapable') return row.isMfaCapable ?? row.isMfaRegistered;
+  if (key === 'userPreferredMethodForSecondaryAuthentication') return row.userPreferredMethodForSecondaryAuthentication || null;
+  return (row as Record<string, unknown>)[key];
+}
+
+/**
+ * The `$select`ed properties of a userRegistrationDetails row, with the values `registrationView`
+ * gives them: a page of 999 admins' two fields without building 999 whole rows first.
+ */
+export function registrationSelected(row: FixtureRegistration, isAdmin: boolean, select: readonly string[]): JsonObject {
+  const out: JsonObject = {};
+  for (const key of select) out[key] = registrationValue(row, isAdmin, key) ?? null;
+  return out;
+}
+
 /** A userRegistrationDetails row; `isAdmin` is computed by the caller, never taken from the fixture. */
 export function registrationView(row: FixtureRegistration, isAdmin: boolean): JsonObject {
   return {

@@ -140,7 +140,7 @@ export const batchRoutes: Route[] = [
           ? { id: item.id, status: res.status, headers }
           : { id: item.id, status: res.status, headers, body: res.body };
       });
-      return { status: 200, body: { responses }, batch: items.length };
+      return { status: 200, body: { responses }, batch: items.length, items: items.map((i) => `${i.method} ${i.url.split('?')[0] ?? ''}`) };
     },
   },
 ];

@@ -85,7 +85,7 @@ function transitive(ctx: HandlerContext, usersOnly: boolean) {
   if (usersOnly) {
     const users = members.flatMap((m): DirectoryObject[] => (m.kind === 'user' ? [m] : []));
     return ctx.page(users, {
-      context: 'users', maxTop: DIRECTORY_MAX_TOP, rejectTopAboveMax: true, filter: USER_FILTER,
+      context: 'users', maxTop: DIRECTORY_MAX_TOP, rejectTopAboveMax: true, filter: USER_FILTER, advancedQuery: true,
       resolve: (m, path) => (m.obj as Record<string, unknown>)[path],
       project: (m) => {
         const view = directoryObjectView(m, selecting, level);
@@ -115,7 +115,7 @@ export const directoryRoutes: Route[] = [
       const selecting = ctx.query.select !== undefined;
       const level = userLevelFor(ctx);
       return ctx.page(ctx.sim.state.tenant.users, {
-        context: 'users', maxTop: DIRECTORY_MAX_TOP, rejectTopAboveMax: true, filter: USER_FILTER, orderBy: USER_ORDER_BY,
+        context: 'users', maxTop: DIRECTORY_MAX_TOP, rejectTopAboveMax: true, filter: USER_FILTER, orderBy: USER_ORDER_BY, advancedQuery: true,
         project: (u) => userView(u, selecting, level),
       });
     },

@@ -4,7 +4,7 @@
  */
 import { badRequest, resourceNotFound } from '../errors';
 import type { FixtureRoleAssignment, FixtureRoleEligibility } from '../fixture';
-import { fields, type FilterSpec } from '../odata/filter';
+import { equalityValues, fields, type FilterSpec } from '../odata/filter';
 import { PERMISSION } from '../permissions';
 import type { HandlerContext, Route } from '../router';
 import type { JsonObject } from '../util';
@@ -12,6 +12,13 @@ import { principalView } from '../views';
 
 const LIST = ['$filter', '$select', '$top', '$count', '$expand', '$skiptoken'] as const;
 const MAX_TOP = 100;
+/**
+ * Role assignments: Microsoft documents `$filter`, `$expand` and `$select` here
+ * (learn.microsoft.com/graph/api/rbacapplication-list-roleassignments), while public tools send
+ * `$top=999`; the simulator honours it as directory lists do (and refuses it under the
+ * `assignments-top-400` fault, the other reading). Without `$top` pages hold 100.
+ */
+const ASSIGNMENTS_MAX_TOP = 999;
 const EXPANDABLE = ['principal', 'roleDefinition'];
 const BASE = 'roleManagement/directory';
 /** When a fixture gives no start, eligibility has been in force "for a while". */
@@ -177,8 +184,12 @@ export const roleRoutes: Route[] = [
         ctx.sim.graphFaults.fired('assignments-in-expand-400');
         throw badRequest("Invalid filter clause: the 'in' operator cannot be combined with $expand on this request.", 'Request_UnsupportedQuery');
       }
-      return ctx.page(ctx.sim.state.tenant.roleAssignments, {
-        context: `${BASE}/roleAssignments`, maxTop: MAX_TOP, filter: ASSIGNMENT_FILTER,
+      if (ctx.query.top !== undefined && ctx.sim.graphFaults.has('assignments-top-400')) {
+        ctx.sim.graphFaults.fired('assignments-top-400');
+        throw badRequest('This resource does not support custom page sizes. Please retry without a page size argument.', 'Request_UnsupportedQuery');
+      }
+      return ctx.page(ctx.sim.state.assignmentsOfRoles(equalityValues(ctx.query.filter, 'roleDefinitionId')), {
+        context: `${BASE}/roleAssignments`, maxTop: ASSIGNMENTS_MAX_TOP, filter: ASSIGNMENT_FILTER,
         project: (a) => withExpansions(ctx, expand, a, assignmentView(a)),
         keepOnSelect: EXPANDABLE,
       });

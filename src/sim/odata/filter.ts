@@ -3,7 +3,7 @@
  * `startswith()`, lambda `any()`, `and`/`or` and parentheses. Each endpoint declares which properties
  * and operators it accepts; anything else is a 400, never silently ignored.
  */
-import { invalidFilter } from '../errors';
+import { badRequest, invalidFilter } from '../errors';
 import { isRecord } from '../util';
 
 export type FilterType = 'string' | 'boolean' | 'datetime' | 'number';
@@ -314,18 +314,66 @@ function evaluate<T>(node: FilterNode, item: T, resolve: Resolver<T>): boolean {
   }
 }
 
+/** Clauses Graph counts in an `or` group: each side of an `or`, each value of an `in`. */
+function orClauses(node: FilterNode): number {
+  if (node.kind === 'or') return orClauses(node.left) + orClauses(node.right);
+  return node.kind === 'in' ? node.values.length : 1;
+}
+
+/** The largest `or` group (or `in` list) anywhere in the expression. */
+function largestOrGroup(node: FilterNode): number {
+  switch (node.kind) {
+    case 'or': return Math.max(orClauses(node), largestOrGroup(node.left), largestOrGroup(node.right));
+    case 'and': return Math.max(largestOrGroup(node.left), largestOrGroup(node.right));
+    case 'any': return largestOrGroup(node.body);
+    case 'in': return node.values.length;
+    default: return 1;
+  }
+}
+
+/**
+ * Graph's default limit on clauses joined by `or` (an `in` counts each value): 15
+ * (learn.microsoft.com/graph/filter-query-parameter, "in" operator; the known issues page). Advanced
+ * queries on directory objects are limited by the URL's length instead.
+ */
+export const MAX_OR_CLAUSES = 15;
+
+export interface FilterLimits {
+  /** Most clauses in one `or` group or `in` list; no limit when undefined. */
+  maxOrClauses?: number;
+}
+
 /**
  * Compiles `$filter` text against an endpoint's spec into a predicate.
- * Throws a 400 GraphError ("Invalid filter clause: …") for anything outside the spec.
+ * Throws a 400 GraphError ("Invalid filter clause: …") for anything outside the spec, and Graph's
+ * 400 for more `or` clauses than `limits` allow.
  */
-export function compileFilter<T>(text: string, spec: FilterSpec, resolve: Resolver<T> = readPath): (item: T) => boolean {
+export function compileFilter<T>(text: string, spec: FilterSpec, resolve: Resolver<T> = readPath, limits: FilterLimits = {}): (item: T) => boolean {
   if (text.trim() === '') throw invalidFilter('the expression is empty');
   const node = new Parser(tokenize(text)).parse();
   validate(node, spec, '');
+  const clauses = largestOrGroup(node);
+  if (limits.maxOrClauses !== undefined && clauses > limits.maxOrClauses) {
+    throw badRequest(`Too many child clauses specified in search filter expression containing 'OR' operators: ${clauses}. Max allowed: ${limits.maxOrClauses}.`, 'Request_UnsupportedQuery');
+  }
   return (item: T) => evaluate(node, item, resolve);
 }
 
 /** Builds a spec entry set: `fields('string', ['eq', 'in'], 'id', 'principalId')`. */
 export function fields(type: FilterType, ops: readonly FilterOp[], ...paths: string[]): FilterSpec {
   return Object.fromEntries(paths.map((p) => [p, { type, ops }]));
+}
+
+/**
+ * The values of a filter that is only `property eq '…'` or `property in ('…', …)`, lower case and
+ * each once; undefined for any other filter. Handlers use it to serve such a filter from an index
+ * (the filter itself still runs over what the index gives).
+ */
+export function equalityValues(filter: string | undefined, property: string): string[] | undefined {
+  if (!filter) return undefined;
+  const name = property.replace(/[^A-Za-z0-9_]/g, '');
+  const m = new RegExp(`^\\s*${name}\\s+(?:eq\\s+('(?:[^']|'')*')|in\\s*\\(((?:\\s*'(?:[^']|'')*'\\s*,?)*)\\))\\s*$`, 'i').exec(filter);
+  if (!m) return undefined;
+  const list = m[1] ?? m[2] ?? '';
+  return [...new Set([...list.matchAll(/'((?:[^']|'')*)'/g)].map((x) => (x[1] ?? '').replace(/''/g, "'").toLowerCase()))];
 }

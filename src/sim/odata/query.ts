@@ -5,7 +5,7 @@
  */
 import { badRequest } from '../errors';
 import { fromBase64Url, isRecord, toBase64Url, type JsonObject } from '../util';
-import { compileFilter, type FilterSpec, type Resolver } from './filter';
+import { compileFilter, MAX_OR_CLAUSES, type FilterSpec, type Resolver } from './filter';
 
 export type QueryOption = '$filter' | '$select' | '$top' | '$count' | '$expand' | '$orderby' | '$skiptoken';
 
@@ -35,6 +35,8 @@ export interface RequestLocation {
   rawPath: string;
   /** Query string without `?`, exactly as received. */
   rawQuery: string;
+  /** Lower-case header names (advanced queries need `consistencylevel`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface PagingLimits {
@@ -154,6 +156,12 @@ export interface CollectionSpec<T> {
   keepOnSelect?: readonly string[];
   /** Properties the endpoint sorts by (`$orderby`); without it any `$orderby` is a 400. */
   orderBy?: readonly string[];
+  /**
+   * A directory object collection: as an advanced query (`ConsistencyLevel: eventual` and
+   * `$count=true`) its filter may hold more than 15 `or` clauses, up to a URL of 2,048 characters
+   * (learn.microsoft.com/graph/aad-advanced-queries).
+   */
+  advancedQuery?: boolean;
 }
 
 const SKIPTOKEN_PREFIX = 'simoffset:';
@@ -213,6 +221,18 @@ function sorted<T>(items: readonly T[], orderBy: readonly OrderBy[], spec: Colle
   });
 }
 
+/** Graph's longest URL for an advanced query's `in` (learn.microsoft.com/graph/aad-advanced-queries). */
+const ADVANCED_QUERY_URL = 2_048;
+
+/** How many `or` clauses the request's filter may hold: 15, or (an advanced query) as many as fit the URL. */
+function filterLimit<T>(spec: CollectionSpec<T>, query: ODataQuery, loc: RequestLocation): number | undefined {
+  const advanced = spec.advancedQuery && query.count && (loc.headers?.consistencylevel ?? '').trim().toLowerCase() === 'eventual';
+  if (!advanced) return MAX_OR_CLAUSES;
+  const url = `https://graph.microsoft.com/${loc.version}${loc.rawPath}?${loc.rawQuery}`;
+  if (url.length > ADVANCED_QUERY_URL) throw badRequest(`The request URL is ${url.length} characters long; an advanced query allows ${ADVANCED_QUERY_URL}.`, 'Request_UnsupportedQuery');
+  return undefined;
+}
+
 /** Filters, pages and projects a collection into Graph's list body. */
 export function pageCollection<T>(
   items: readonly T[],
@@ -223,7 +243,7 @@ export function pageCollection<T>(
 ): JsonObject {
   let matching = items;
   if (query.filter !== undefined) {
-    const predicate = compileFilter<T>(query.filter, spec.filter ?? {}, spec.resolve);
+    const predicate = compileFilter<T>(query.filter, spec.filter ?? {}, spec.resolve, { maxOrClauses: filterLimit(spec, query, loc) });
     matching = items.filter(predicate);
   }
   if (query.orderBy) matching = sorted(matching, query.orderBy, spec);
