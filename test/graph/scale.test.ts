@@ -45,7 +45,8 @@ describe('the sweep on large tenants, through the Graph client', () => {
     const roles = parseRoleScope('docs,scuba,seed');
     assert.ok(roles.length > 15, `${roles.length} roles`);
     const chunked = await statusOf(loadFixtureFile(FIXTURE), roles);
-    assert.deepEqual(chunked.requests.filter((r) => r.status >= 400), [], 'nothing refused');
+    // fabrikam has no Secure Score control profile for admin MFA: that 404 is the tenant, not the filter.
+    assert.deepEqual(chunked.requests.filter((r) => r.path === ASSIGNMENTS && r.status >= 400), [], 'no role query refused');
     assert.equal(chunked.requests.filter((r) => r.path === ASSIGNMENTS).length, 2, 'two queries: 15 roles and 1');
     const perRole = await statusOf(loadFixtureFile(FIXTURE), roles, { graphFaults: ['assignments-in-expand-400'] });
     assert.deepEqual(chunked.admins, perRole.admins);
