@@ -126,6 +126,16 @@ param mfabotGraphTimeoutMs string = '10000'
 @description('MFABOT_GRAPH_MAX_RETRIES.')
 param mfabotGraphMaxRetries string = '3'
 
+@description('How changes to the tenant are made: delegated (with the approver\'s own identity through Teams single sign-on; MfaBot\'s app then holds no write permission) or application (with the app\'s permissions).')
+@allowed([
+  'delegated'
+  'application'
+])
+param mfabotWriteMode string = 'delegated'
+
+@description('Name of the Azure Bot OAuth connection that signs approvers in (delegated writes).')
+param mfabotSsoConnection string = 'mfabot-sso'
+
 @description('LOG_LEVEL.')
 @allowed([
   'fatal'
@@ -340,6 +350,14 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
           value: storageContainerName
         }
         {
+          name: 'MFABOT_WRITE_MODE'
+          value: mfabotWriteMode
+        }
+        {
+          name: 'MFABOT_SSO_CONNECTION'
+          value: mfabotWriteMode == 'delegated' ? mfabotSsoConnection : ''
+        }
+        {
           name: 'LOG_LEVEL'
           value: logLevel
         }
@@ -376,6 +394,32 @@ resource teamsChannel 'Microsoft.BotService/botServices/channels@2022-09-15' = {
   }
 }
 
+// Teams single sign-on for approvers (delegated writes): the connection Teams' token exchange uses,
+// with the bot's app registration and MfaBot's API as its Token Exchange URL
+// (learn.microsoft.com/microsoftteams/platform/bots/how-to/authentication/bot-sso-register-aad).
+resource ssoConnection 'Microsoft.BotService/botServices/connections@2022-09-15' = if (mfabotWriteMode == 'delegated') {
+  parent: bot
+  name: mfabotSsoConnection
+  location: 'global'
+  properties: {
+    serviceProviderDisplayName: 'Azure Active Directory v2'
+    serviceProviderId: '30dd229c-58e3-4a48-bdfd-91ec48eb906c'
+    clientId: botAppId
+    clientSecret: botAppPassword
+    scopes: 'Policy.Read.All Policy.ReadWrite.ConditionalAccess RoleManagementPolicy.ReadWrite.Directory'
+    parameters: [
+      {
+        key: 'tenantID'
+        value: botAppTenantId
+      }
+      {
+        key: 'tokenExchangeUrl'
+        value: 'api://botid-${botAppId}'
+      }
+    ]
+  }
+}
+
 // arm/deploy writes these to env/.env.<env>.
 output AZURE_APP_SERVICE_RESOURCE_ID string = webApp.id
 output BOT_DOMAIN string = webApp.properties.defaultHostName
@@ -383,5 +427,5 @@ output BOT_ENDPOINT string = 'https://${webApp.properties.defaultHostName}'
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
 // The Microsoft Graph application permissions of every feature (docs/permissions.md), for granting them
 // to the managed identity as app role assignments. Written by `npm run permissions` from src/graph/permissions.ts.
-output GRAPH_APPLICATION_PERMISSIONS string = 'AppCatalog.Read.All,AuditLog.Read.All,GroupMember.ReadBasic.All,LicenseAssignment.Read.All,Policy.Read.All,Policy.ReadWrite.ConditionalAccess,RoleManagement.Read.Directory,RoleManagementPolicy.ReadWrite.Directory,SecurityEvents.Read.All,TeamsAppInstallation.ReadWriteSelfForUser.All,User.Read.All'
+output GRAPH_APPLICATION_PERMISSIONS string = mfabotWriteMode == 'delegated' ? 'AppCatalog.Read.All,AuditLog.Read.All,GroupMember.ReadBasic.All,LicenseAssignment.Read.All,Policy.Read.All,RoleManagement.Read.Directory,SecurityEvents.Read.All,TeamsAppInstallation.ReadWriteSelfForUser.All,User.Read.All' : 'AppCatalog.Read.All,AuditLog.Read.All,GroupMember.ReadBasic.All,LicenseAssignment.Read.All,Policy.Read.All,Policy.ReadWrite.ConditionalAccess,RoleManagement.Read.Directory,RoleManagementPolicy.ReadWrite.Directory,SecurityEvents.Read.All,TeamsAppInstallation.ReadWriteSelfForUser.All,User.Read.All'
 output STORAGE_CONTAINER_URL string = '${storage.properties.primaryEndpoints.blob}${storageContainerName}'

@@ -9,20 +9,11 @@
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import { createCoverageEngine, evaluateAdmin, evaluateAdmins, evaluateRole, type AdminSubject } from '../src/domain/coverageEngine';
 import { KNOWN_ROLES } from '../src/domain/roles';
+import { mulberry32 as prng } from '../src/sim/generate';
 
 const POLICIES = 300;
 const ADMINS = 2_000;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(7);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 const some = <T>(items: readonly T[], p: number): T[] => items.filter(() => rand() < p);

@@ -35,6 +35,12 @@ import { createPolicyPresenter } from './bot/policyPresenter';
 import { createMessenger } from './bot/proactive';
 import { createScheduler, type Scheduler } from './bot/scheduler';
 import { createServer } from './bot/server';
+import { createSignIn } from './bot/signIn';
+import { DelegatedAccess, loginNetwork } from './graph/delegated';
+import { delegatedWrites } from './graph/writeAccess';
+import { applicationWrites, type WriteIdentity } from './services/writeAccess';
+import { SIM_APP_ID } from './sim/control';
+import { SIM_APP_SECRET, SIM_LOGIN_HOST } from './sim/identity';
 import { AuditLog } from './store/audit';
 import { BlobStore } from './store/blobStore';
 import { ConversationStore } from './store/conversations';
@@ -161,6 +167,28 @@ function buildCore(config: Config, overrides: Overrides) {
 type Core = ReturnType<typeof buildCore>;
 
 /**
+/**
+ * The single sign-on settings: Entra ID's as configured, or in demo mode the simulated tenant's own
+ * identity provider (its login host answered by the simulator).
+ */
+function ssoSettings(config: Config): NonNullable<Config['writes']['sso']> & { network?: { knownAuthorities: string[]; networkClient: ReturnType<typeof loginNetwork> } } {
+  if (config.writes.sso) return config.writes.sso;
+  return {
+    clientId: SIM_APP_ID, clientSecret: SIM_APP_SECRET, resource: `api://botid-${SIM_APP_ID}`, authorityHost: `https://${SIM_LOGIN_HOST}`, connectionName: null,
+    network: { knownAuthorities: [SIM_LOGIN_HOST], networkClient: loginNetwork(SIM_LOGIN_HOST, `${config.graph.baseUrl}/_sim/idp`) },
+  };
+}
+
+/** How changes are made: with the approver's own identity (exchanged on their behalf), or the app's permissions. */
+function buildWriteIdentity(core: Core, gateway: GraphPolicyGateway, pim: GraphPimGateway): WriteIdentity {
+  const { config, logger } = core;
+  if (config.writes.mode === 'application') return applicationWrites(gateway, pim);
+  const sso = ssoSettings(config);
+  const access = new DelegatedAccess({ ...sso, tenantId: config.tenantId ?? '', now: core.now });
+  return delegatedWrites(access, { baseUrl: config.graph.baseUrl, timeoutMs: config.graph.timeoutMs, maxRetries: config.graph.maxRetries, logger });
+}
+
+/**
  * The policy use cases, and what every status card shows of the policy's effect: the report-only
  * impact, and who got stuck after enforcement (one sign-in read serves all the cards of a while).
  */
@@ -168,9 +196,10 @@ function buildPolicy(core: Core) {
   const { config, overrides, store, now, status } = core;
   let impact: SingleFlight<ImpactSummary | null> | null = null;
   let aftermath: SingleFlight<EnforcementAftermath | null> | null = null;
+  const gateway = new GraphPolicyGateway({ client: core.client, baseUrl: config.graph.baseUrl });
+  const pim = new GraphPimGateway({ client: core.client, baseUrl: config.graph.baseUrl });
   const policy = new PolicyService({
-    gateway: new GraphPolicyGateway({ client: core.client, baseUrl: config.graph.baseUrl }), proposals: core.proposals, audit: new AuditLog(store),
-    pim: new GraphPimGateway({ client: core.client, baseUrl: config.graph.baseUrl }),
+    gateway, pim, writeIdentity: buildWriteIdentity(core, gateway, pim), proposals: core.proposals, audit: new AuditLog(store),
     lock: new OperationLock(store, now), settings: policySettings(config, overrides), logger: core.logger, now, auditRetryDelaysMs: overrides.auditRetryDelaysMs,
     admins: async () => (await status.get()).admins,
     onChanged: () => {
@@ -217,8 +246,10 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
   const { nudges, digests, nudgeStore } = buildNudging(core, isApprover, (opts) => aftermath.get(opts));
   const teamsIds = new TeamsIdStore(store);
   const lifecycle = createLifecycle({ conversations: new ConversationStore(store), teamsIds, forgetDigests: (where) => digests.forget(where), tenantId: core.tenantId, now, logger });
+  const sso = ssoSettings(config);
+  const signIn = createSignIn({ resource: sso.resource, connectionName: sso.connectionName, adapter: core.adapter, logger, now });
   const policyHandlers = createPolicyHandlers({
-    service: policy, presenter: createPolicyPresenter({ service: policy, teamsIds, now }), messenger, lifecycle, background, logger, invokeBudgetMs: budgetMs,
+    service: policy, presenter: createPolicyPresenter({ service: policy, teamsIds, now }), messenger, lifecycle, signIn, background, logger, invokeBudgetMs: budgetMs,
   });
   const nudgeHandlers = createNudgeHandlers({
     service: nudges, digests, messenger, lifecycle, background, logger, now, invokeBudgetMs: budgetMs, windowMs: config.nudgeWindowHours * 3_600_000,
@@ -234,7 +265,7 @@ export function buildMfaBot(config: Config, overrides: Overrides = {}): MfaBot {
     allowMissingTenant: config.demo, allowOtherChannels: config.demo,
     extraVerbs: { ...policyHandlers.verbs, ...nudgeHandlers.verbs },
     extraCommands: { ...policyHandlers.commands, ...nudgeHandlers.commands },
-    nudgeHistory: () => nudgeStore.history(), isApprover, lifecycle,
+    nudgeHistory: () => nudgeStore.history(), isApprover, lifecycle, signIn,
     policyImpact: (opts) => impact.get(opts),
     policyAftermath: (opts) => aftermath.get(opts),
   });

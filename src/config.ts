@@ -54,6 +54,8 @@ export interface Config {
   /** The tenant MfaBot serves; activities from other tenants are refused. Null in demo mode until the simulator says. */
   tenantId: string | null;
   graph: { baseUrl: string; auth: GraphAuth; timeoutMs: number; maxRetries: number };
+  /** How changes to the tenant are made (README, "Changes with the approver's own identity"). */
+  writes: WriteSettings;
   roleIds: string[];
   approverIds: string[];
   approverGroupId: string | null;
@@ -79,6 +81,19 @@ export interface Config {
   blob: { connectionString: string; container: string } | null;
   maxAdminsListed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/**
+ * `delegated`: changes run with the approver's own identity (Teams single sign-on, then the
+ * on-behalf-of exchange), so MfaBot's app holds no write permission; `application`: with the app's.
+ */
+export interface WriteSettings {
+  mode: 'delegated' | 'application';
+  /**
+   * Delegated mode against Microsoft Entra ID: the app that receives the single sign-on token and
+   * exchanges it. Null in demo mode, where the simulated tenant is the identity provider.
+   */
+  sso: { clientId: string; clientSecret: string; resource: string; authorityHost: string; connectionName: string | null } | null;
 }
 
 /** One documented variable: how people configure MfaBot. */
@@ -164,6 +179,8 @@ export function loadConfig(env: Env = process.env, demoDefaults: DemoDefaults = 
   const defaults = builtInDemo ? demoDefaults : {};
   const bot = botAuth(v, problems);
   const graph = graphSettings(v, demo, problems);
+  // Demo mode proper: no app id and no Graph credential (the tools read a real tenant without an app id).
+  const writes = writeSettings(v, demo && graph.auth.kind === 'none', problems);
   if (v.MFABOT_STORAGE === 'blob' && !v.MFABOT_BLOB_CONNECTION_STRING) problems.push('MFABOT_BLOB_CONNECTION_STRING is required when MFABOT_STORAGE=blob');
   const hostAsked = v.HOST;
   if (demo && hostAsked && !['127.0.0.1', 'localhost', '::1'].includes(hostAsked)) {
@@ -181,6 +198,7 @@ export function loadConfig(env: Env = process.env, demoDefaults: DemoDefaults = 
     bot,
     tenantId: v.MicrosoftAppTenantId,
     graph,
+    writes,
     roleIds: v.MFABOT_ROLES,
     approverIds: v.MFABOT_APPROVERS ?? [...(defaults.approverIds ?? [])],
     approverGroupId: v.MFABOT_APPROVER_GROUP,
@@ -219,6 +237,23 @@ function botAuth(v: Settings, problems: string[]): BotAuth | null {
   const password = v.MicrosoftAppPassword ?? null;
   if (v.MicrosoftAppType !== 'UserAssignedMSI' && !password) problems.push('MicrosoftAppPassword is required unless MicrosoftAppType is UserAssignedMSI');
   return { appId: v.MicrosoftAppId, appType: v.MicrosoftAppType, tenantId: v.MicrosoftAppTenantId ?? '', password, endpoints };
+}
+
+/** Delegated by default with single sign-on configured, and on the simulated tenant (which signs users in itself). */
+function writeSettings(v: Settings, simulated: boolean, problems: string[]): WriteSettings {
+  const mode = v.MFABOT_WRITE_MODE ?? (simulated || v.MFABOT_SSO_CONNECTION ? 'delegated' : 'application');
+  if (mode === 'application' || simulated) return { mode, sso: null };
+  if (!v.MicrosoftAppId || !v.MicrosoftAppPassword) {
+    problems.push('MFABOT_WRITE_MODE=delegated needs MicrosoftAppId and MicrosoftAppPassword: the approver\'s sign-in is exchanged on their behalf by MfaBot\'s app registration (or set MFABOT_WRITE_MODE=application)');
+    return { mode, sso: null };
+  }
+  return {
+    mode,
+    sso: {
+      clientId: v.MicrosoftAppId, clientSecret: v.MicrosoftAppPassword, resource: `api://botid-${v.MicrosoftAppId}`,
+      authorityHost: (v.MFABOT_LOGIN_URL ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''), connectionName: v.MFABOT_SSO_CONNECTION ?? null,
+    },
+  };
 }
 
 /** Where Graph is and which credential reaches it: a loopback Graph (the simulator) gets no real token. */

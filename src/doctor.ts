@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type { TokenCredential } from '@azure/identity';
 import { isLoopbackUrl, isMicrosoftGraphHost, loadConfig, secretValues, type GraphAuth } from './config';
 import { createGraphCredential } from './graph/credentials';
-import { botNeeds, needSatisfied, type Feature, type PermissionNeed } from './graph/permissions';
+import { botNeeds, delegatedNeeds, needSatisfied, writePermissions, type Feature, type PermissionNeed, type WriteMode } from './graph/permissions';
 
 /** Same shape as the CLI's IO, so `runDoctor(rest, io)` slots into cli.ts. */
 export interface DoctorIO {
@@ -86,10 +86,10 @@ function requirementsOf(needs: readonly PermissionNeed[]): Requirement[] {
  * alternative Microsoft's map accepts (plus its companions); for an unmet need doctor asks for the
  * permission MfaBot's table names, once per permission.
  */
-export function checkPermissions(granted: readonly string[], features: readonly Feature[] = FEATURES.map((f) => f.feature)): FeatureCheck[] {
+export function checkPermissions(granted: readonly string[], features: readonly Feature[] = FEATURES.map((f) => f.feature), mode: WriteMode = 'application'): FeatureCheck[] {
   return FEATURES.filter((f) => features.includes(f.feature)).map(({ feature, title }) => {
     const have = new Set(granted.map((p) => p.toLowerCase()));
-    const unmet = botNeeds([feature]).filter((n) => !n.optional && !needSatisfied(n, granted));
+    const unmet = botNeeds([feature], mode).filter((n) => !n.optional && !needSatisfied(n, granted));
     const missing = requirementsOf(unmet.map((n) => {
       const lacking = (n.alongside ?? []).filter((p) => !have.has(p.toLowerCase()));
       // A need whose own permission (or an alternative) is granted lacks only its companions.
@@ -165,6 +165,8 @@ interface TokenSource {
   tenantId: string | null;
   appId: string | null;
   kind: GraphAuth['kind'] | 'simulator';
+  /** The configured write mode (from the configuration; unknown for --graph-url). */
+  writeMode?: WriteMode;
 }
 
 function checkGraphUrl(url: string): string {
@@ -225,6 +227,7 @@ async function configuredToken(io: DoctorIO, deps: DoctorDeps): Promise<TokenSou
     tenantId: config.tenantId,
     appId: auth.kind === 'secret' || auth.kind === 'certificate' ? auth.clientId : auth.kind === 'managedIdentity' ? auth.clientId : null,
     kind: auth.kind,
+    writeMode: config.writes.mode,
   };
 }
 
@@ -237,6 +240,44 @@ function parseFeatures(value: string | undefined): Feature[] {
   return names as Feature[];
 }
 
+/** The write mode doctor checks for: --write-mode, else the configured one. */
+function writeModeOf(flag: string | undefined, configured: WriteMode | undefined): WriteMode {
+  if (flag === undefined) return configured ?? 'application';
+  if (flag !== 'delegated' && flag !== 'application') throw new DoctorError('--write-mode takes delegated or application', 2);
+  return flag;
+}
+
+export interface WritesReport {
+  mode: WriteMode;
+  /** Delegated mode: the delegated permissions to grant MfaBot (what the approvers' own tokens need). */
+  delegatedScopes: string[];
+  /** Delegated mode: per change, the directory roles one of which the approving admin must hold actively. */
+  approverRoles: Array<{ change: string; roles: string[] }>;
+  /** Delegated mode: application permissions the app holds that only write, and that nothing uses. */
+  unneeded: string[];
+}
+
+function writesReport(mode: WriteMode, granted: readonly string[], features: readonly Feature[]): WritesReport {
+  if (mode === 'application') return { mode, delegatedScopes: [], approverRoles: [], unneeded: [] };
+  const approverRoles = FEATURES.filter((f) => features.includes(f.feature))
+    .map(({ feature, title }) => ({ change: title, roles: delegatedNeeds([feature]).roles }))
+    .filter((c) => c.roles.length > 0);
+  const have = new Set(granted.map((p) => p.toLowerCase()));
+  return { mode, delegatedScopes: delegatedNeeds(features).scopes, approverRoles, unneeded: writePermissions().filter((p) => have.has(p.toLowerCase())) };
+}
+
+function writesLines(w: WritesReport): string[] {
+  if (w.mode === 'application') {
+    return ['Writes: with MfaBot\'s app permissions (MFABOT_WRITE_MODE=application): whoever holds the app\'s secret or certificate can change Conditional Access. Delegated mode (Teams single sign-on) needs no write permission: see docs/permissions.md.'];
+  }
+  const roles = w.approverRoles.map((c) => `${c.change}: one of ${c.roles.join(', ')}`).join('; ');
+  const lines = [
+    `Writes: with the approver's own identity (delegated): the app needs no write permission. Grant MfaBot the delegated permissions ${w.delegatedScopes.join(', ') || 'none'} with admin consent. Approvers need, per change, an active role: ${roles || 'none'}.`,
+  ];
+  if (w.unneeded.length > 0) lines.push(`WARNING: the app holds ${w.unneeded.join(', ')}, which delegated mode never uses: remove ${w.unneeded.length === 1 ? 'it' : 'them'}, so that the app's credentials alone cannot change the tenant.`);
+  return lines;
+}
+
 function describe(r: Requirement): string {
   return `${r.permission} (to ${r.neededTo.join('; ')}${r.licence ? `; needs ${r.licence}` : ''})`;
 }
@@ -244,9 +285,9 @@ function describe(r: Requirement): string {
 /** Runs `mfabot doctor [--graph-url URL] [--features LIST] [--json]`; returns the exit code, never throws. */
 export async function runDoctor(argv: string[], io: DoctorIO, deps: DoctorDeps = {}): Promise<number> {
   try {
-    let values: { 'graph-url'?: string; features?: string; json?: boolean };
+    let values: { 'graph-url'?: string; features?: string; json?: boolean; 'write-mode'?: string };
     try {
-      ({ values } = parseArgs({ args: argv, options: { 'graph-url': { type: 'string' }, features: { type: 'string' }, json: { type: 'boolean' } } }));
+      ({ values } = parseArgs({ args: argv, options: { 'graph-url': { type: 'string' }, features: { type: 'string' }, json: { type: 'boolean' }, 'write-mode': { type: 'string' } } }));
     } catch (err) {
       throw new DoctorError((err as Error).message.split('\n')[0] ?? 'bad arguments', 2);
     }
@@ -255,20 +296,23 @@ export async function runDoctor(argv: string[], io: DoctorIO, deps: DoctorDeps =
       ? await simulatorToken(checkGraphUrl(values['graph-url']), deps.fetch ?? fetch)
       : await configuredToken(io, deps);
     const claims = decodeAccessToken(source.token);
-    const checks = checkPermissions(claims.roles, features);
+    const mode = writeModeOf(values['write-mode'], source.writeMode);
+    const checks = checkPermissions(claims.roles, features, mode);
+    const writes = writesReport(mode, claims.roles, features);
     const tenantId = claims.tid ?? source.tenantId;
     const appId = claims.appId ?? source.appId;
     const consentUrl = tenantId && appId ? adminConsentUrl(tenantId, appId) : null;
     const ok = checks.every((c) => c.ok);
 
     if (values.json) {
-      io.stdout(`${JSON.stringify({ tenantId, appId, granted: claims.roles, features: checks, adminConsentUrl: consentUrl }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ tenantId, appId, granted: claims.roles, features: checks, writes, adminConsentUrl: consentUrl }, null, 2)}\n`);
       return ok ? 0 : 1;
     }
     const lines = [
       `Microsoft Graph application permissions of app ${appId ?? '(unknown)'} in tenant ${tenantId ?? '(unknown)'}:`,
       `  granted: ${claims.roles.length > 0 ? claims.roles.join(', ') : 'none (no application permission has admin consent)'}`,
       ...checks.map((c) => `${c.title}: ${c.ok ? 'OK' : `missing ${c.missing.map(describe).join(', ')}`}`),
+      ...writesLines(writes),
     ];
     if (source.kind === 'managedIdentity') {
       lines.push('A managed identity gets Graph permissions as app role assignments (no consent page): see docs/permissions.md, "Managed identity".');

@@ -44,6 +44,13 @@ const oneOf = <T extends string>(values: readonly T[], fallback: T) => raw.trans
   return found ?? fail(ctx, `must be one of ${values.join(', ')} (got "${v}")`);
 });
 
+/** One of `values`, or undefined when unset (the default then depends on other settings). */
+const maybeOneOf = <T extends string>(values: readonly T[]) => raw.transform((v, ctx): T | undefined => {
+  if (!v) return undefined;
+  const found = values.find((x) => x.toLowerCase() === v.toLowerCase());
+  return found ?? fail(ctx, `must be one of ${values.join(', ')} (got "${v}")`);
+});
+
 const bool = (fallback: boolean) => raw.transform((v, ctx) => {
   if (!v) return fallback;
   const lower = v.toLowerCase();
@@ -102,6 +109,9 @@ export const SETTINGS = {
   MFABOT_GRAPH_URL: setting('Graph base URL (default `https://graph.microsoft.com`). A loopback URL needs no credentials.', text()),
   MFABOT_GRAPH_TIMEOUT_MS: setting('Per-request Graph timeout (default 10000).', int(10_000, 100, 120_000)),
   MFABOT_GRAPH_MAX_RETRIES: setting('Retries on 429/503/504 and timeouts (default 3); writes are retried only on 429.', int(3, 0, 10)),
+  MFABOT_WRITE_MODE: setting('How changes to the tenant are made: `delegated` (default with single sign-on, and in demo mode): with the approver\'s own identity, through Teams single sign-on and the on-behalf-of exchange, so MfaBot\'s app needs no write permission; or `application`: with MfaBot\'s app permissions.', maybeOneOf(['delegated', 'application'] as const)),
+  MFABOT_SSO_CONNECTION: setting('The Azure Bot\'s OAuth connection for single sign-on (its Token Exchange URL is `api://botid-<MicrosoftAppId>`); Teams offers its sign-in when silent single sign-on is not possible. Setting it makes `delegated` the default write mode.', text()),
+  MFABOT_LOGIN_URL: setting('Microsoft Entra login host for the on-behalf-of exchange (default `https://login.microsoftonline.com`; sovereign clouds differ).', text()),
   MFABOT_ROLES: setting('Roles in scope: `template` (default), `docs`, `scuba`, `seed`, or role template ids, comma-separated.', roles()),
   MFABOT_APPROVERS: setting('Entra object ids of approvers, comma-separated.', guids()),
   MFABOT_APPROVER_GROUP: setting('Group whose transitive members are approvers.', guid()),

@@ -85,8 +85,8 @@ describe('Teams app package', () => {
       assert.equal(manifest.webApplicationInfo.resource, `api://botid-${TEST_VALUES.BOT_ID}`);
     });
 
-    it('lists the bot host, without scheme or path, in validDomains', () => {
-      assert.deepEqual(rendered().validDomains, [TEST_VALUES.BOT_DOMAIN]);
+    it('lists the bot host, without scheme or path, and the Bot Framework token service (the sign-in fallback) in validDomains', () => {
+      assert.deepEqual(rendered().validDomains, [TEST_VALUES.BOT_DOMAIN, 'token.botframework.com']);
     });
 
     it('keeps values that contain quotes inside their JSON strings', () => {

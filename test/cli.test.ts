@@ -228,7 +228,7 @@ describe('mfabot check-policies', () => {
 });
 
 describe('mfabot status --tenant', () => {
-  it('prints the coverage report of contracts §4 from the simulator loaded with the fixture', async () => {
+  it('prints the coverage report (README, "The mfabot command") from the simulator loaded with the fixture', async () => {
     const { code, stdout } = await cli('status', '--tenant', FIXTURE, '--json', '--break-glass', BREAK_GLASS);
     assert.equal(code, 0);
     const doc = JSON.parse(stdout) as {
@@ -372,7 +372,7 @@ describe('mfabot status --tenant with a Graph-shaped fixture the developers neve
     subscribedSkus: [p2],
   };
 
-  it('counts admins per contracts §2 and keeps the built-in strengths beside the fixture\'s own', async () => {
+  it('counts admins as README ("Who counts as an admin?") says and keeps the built-in strengths beside the fixture\'s own', async () => {
     const { code, stdout, stderr } = await cli('status', '--tenant', tmpFile('outsider.json', JSON.stringify(fixture)), '--json', '--roles', `${GA},${SEC}`);
     assert.equal(stderr, '');
     assert.equal(code, 0);

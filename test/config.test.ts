@@ -86,3 +86,27 @@ describe('configuration, declared once', () => {
     assert.deepEqual(secretValues(config).sort(), ['AccountName=a;AccountKey=key-secret;', 'bot-secret', 'graph-secret', 'key-secret'].sort());
   });
 });
+
+describe('how changes are made (MFABOT_WRITE_MODE)', () => {
+  const production = { MicrosoftAppId: APP, MicrosoftAppPassword: 'bot-secret', MicrosoftAppTenantId: TENANT };
+
+  it('makes changes with the approver\'s identity once single sign-on is configured, and in demo mode', () => {
+    assert.equal(loadConfig({}).writes.mode, 'delegated');
+    const sso = loadConfig({ ...production, MFABOT_SSO_CONNECTION: 'mfabot-sso' }).writes;
+    assert.equal(sso.mode, 'delegated');
+    assert.deepEqual(sso.sso, {
+      clientId: APP, clientSecret: 'bot-secret', resource: `api://botid-${APP}`, authorityHost: 'https://login.microsoftonline.com', connectionName: 'mfabot-sso',
+    });
+  });
+
+  it('keeps the app\'s permissions for writes without single sign-on, or when asked to', () => {
+    assert.equal(loadConfig(production).writes.mode, 'application');
+    assert.equal(loadConfig({ ...production, MFABOT_SSO_CONNECTION: 'mfabot-sso', MFABOT_WRITE_MODE: 'application' }).writes.mode, 'application');
+  });
+
+  it('needs the bot\'s secret to exchange a sign-in on the approver\'s behalf', () => {
+    const problems = problemsOf({ MicrosoftAppId: APP, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: TENANT, MFABOT_GRAPH_MANAGED_IDENTITY: 'system', MFABOT_WRITE_MODE: 'delegated' });
+    assert.ok(problems.some((p) => p.startsWith('MFABOT_WRITE_MODE=delegated needs MicrosoftAppId and MicrosoftAppPassword')), problems.join(' | '));
+    assert.ok(problemsOf({ MFABOT_WRITE_MODE: 'sometimes' }).some((p) => p.startsWith('MFABOT_WRITE_MODE: must be one of delegated, application')));
+  });
+});

@@ -262,6 +262,33 @@ describe('mfabot doctor', () => {
       return { code, report: JSON.parse(io.out) as { tenantId: string; appId: string; granted: string[]; features: FeatureCheck[]; adminConsentUrl: string }, io };
     };
 
+    it('in delegated write mode, asks for no write permission and warns about one the app still holds', async () => {
+      const readOnly = permissionsToGrant(undefined, { mode: 'delegated' });
+      assert.ok(!readOnly.includes('Policy.ReadWrite.ConditionalAccess'));
+      const s = await start(readOnly);
+      const io = capture();
+      assert.equal(await runDoctor(['--json', '--graph-url', s.url, '--write-mode', 'delegated'], io), 0, io.err);
+      const report = JSON.parse(io.out) as { features: FeatureCheck[]; writes: { mode: string; delegatedScopes: string[]; approverRoles: Array<{ change: string; roles: string[] }>; unneeded: string[] } };
+      assert.ok(report.features.every((f) => f.ok), JSON.stringify(report.features));
+      assert.deepEqual(report.writes, {
+        mode: 'delegated', delegatedScopes: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'RoleManagementPolicy.ReadWrite.Directory'],
+        approverRoles: [
+          { change: 'Create and enforce the CA policy', roles: ['Conditional Access Administrator', 'Security Administrator', 'Global Administrator'] },
+          { change: 'Require MFA on PIM activation', roles: ['Privileged Role Administrator', 'Global Administrator'] },
+        ],
+        unneeded: [],
+      });
+      const application = capture();
+      assert.equal(await runDoctor(['--graph-url', s.url], application), 1, 'application mode needs the write permission');
+      assert.match(application.out, /Create and enforce the CA policy: missing Policy\.ReadWrite\.ConditionalAccess/);
+      assert.match(application.out, /Writes: with MfaBot's app permissions/);
+      await s.close();
+      const withWrite = await start([...readOnly, 'Policy.ReadWrite.ConditionalAccess']);
+      const text = capture();
+      assert.equal(await runDoctor(['--graph-url', withWrite.url, '--write-mode', 'delegated'], text), 0);
+      assert.match(text.out, /WARNING: the app holds Policy\.ReadWrite\.ConditionalAccess, which delegated mode never uses/);
+    });
+
     it('with every permission granted: every feature OK, exit 0', async () => {
       const s = await start(ALL);
       const { code, report } = await doctorJson(s.url);

@@ -26,6 +26,7 @@ const NOT_DEPLOYED: Record<string, string> = {
   PORT: 'set by App Service',
   HOST: 'the default, 0.0.0.0, is right on App Service',
   MFABOT_SCHEDULER_INTERVAL_MS: 'tests only',
+  MFABOT_LOGIN_URL: 'the public cloud\'s login host is the default',
   ...Object.fromEntries(BOT_ENDPOINT_KEYS.map((k) => [k, 'sovereign clouds or offline tests only; the public cloud needs none'])),
 };
 

@@ -18,6 +18,7 @@ import { describeFailure, errorSummary, failureCard, guard } from './failures';
 import { tenantOf } from './identity';
 import { cardActivity } from './invoke';
 import type { Lifecycle } from './lifecycle';
+import type { SignIn } from './signIn';
 
 export interface BotDeps {
   status: StatusService;
@@ -52,6 +53,8 @@ export interface BotDeps {
   lifecycle?: Pick<Lifecycle, 'onInstall' | 'onUninstall' | 'remember'>;
   /** The features' text commands (e.g. `audit`), by first word. */
   extraCommands?: Record<string, CommandHandler>;
+  /** Single sign-on: Teams' token exchange invoke that answers an OAuth card. */
+  signIn?: Pick<SignIn, 'tokenExchange'>;
 }
 
 /** Handles a text command; `args` are the words after it, lower-cased. */
@@ -75,6 +78,10 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
   const statusReply = statusReplier(deps);
   routeCardActions(app, deps, statusReply);
   routeMessages(app, deps, statusReply);
+  if (deps.signIn) {
+    const signIn = deps.signIn;
+    app.addRoute(async (context) => context.activity.type === ActivityTypes.Invoke && context.activity.name === 'signin/tokenExchange', (context) => signIn.tokenExchange(context), true);
+  }
   routeOtherInvokes(app, deps.logger);
   app.error(async (context, err) => {
     deps.logger.error({ err: errorSummary(err) }, 'turn failed');

@@ -17,6 +17,8 @@ export interface Presentation {
   message?: string;
   /** Replace the clicked card for everyone in the conversation (the state of the request changed). */
   forAll: boolean;
+  /** Teams must sign the clicker in first (the change is made with their own identity). */
+  signIn?: boolean;
 }
 
 /** How long a click's work may take before a "working" card answers (default). */

@@ -25,18 +25,25 @@ import { answerClick, cardActivity, withinBudget } from './invoke';
 import type { Lifecycle } from './lifecycle';
 import type { PolicyPresenter } from './policyPresenter';
 import { showLateIn, type ProactiveMessenger } from './proactive';
+import type { SignIn } from './signIn';
 
 export interface PolicyHandlerDeps {
   service: PolicyService;
   presenter: PolicyPresenter;
   messenger: ProactiveMessenger;
   lifecycle: Pick<Lifecycle, 'rememberTeamsId'>;
+  /** The clicker's sign-in, for changes made with their own identity. */
+  signIn: Pick<SignIn, 'proofOf' | 'ask'>;
   background: BackgroundWork;
   logger: Logger;
   invokeBudgetMs: number;
 }
 
-const answer = async (deps: PolicyHandlerDeps, context: TurnContext, outcome: Outcome) => answerClick(context, await deps.presenter.present(context, outcome), deps.logger);
+/** Answers a click with its outcome; one that needs the clicker's sign-in asks Teams for it instead. */
+async function answer(deps: PolicyHandlerDeps, context: TurnContext, outcome: Outcome): Promise<AdaptiveCard | string> {
+  const shown = await deps.presenter.present(context, outcome);
+  return shown.signIn ? deps.signIn.ask(context) : answerClick(context, shown, deps.logger);
+}
 
 /** Answers within the budget, or with a "working" card while the rest is shown when it is done. */
 async function inTimeOrLater(deps: PolicyHandlerDeps, context: TurnContext, kind: ProposalKind, work: Promise<Outcome>): Promise<AdaptiveCard | string> {
@@ -109,14 +116,14 @@ export function createPolicyHandlers(deps: PolicyHandlerDeps): { verbs: Partial<
   return {
     verbs: {
       // Card data is ignored: the policy comes from configuration and the clicker from the activity.
-      [VERBS.policyCreate]: guarded(VERBS.policyCreate, (context) => inTimeOrLater(deps, context, 'create', service.requestCreate(actorOf(context)))),
-      [VERBS.policyEnable]: guarded(VERBS.policyEnable, (context) => inTimeOrLater(deps, context, 'enable', service.requestEnable(actorOf(context)))),
+      [VERBS.policyCreate]: guarded(VERBS.policyCreate, (context) => inTimeOrLater(deps, context, 'create', service.requestCreate(actorOf(context), deps.signIn.proofOf(context)))),
+      [VERBS.policyEnable]: guarded(VERBS.policyEnable, (context) => inTimeOrLater(deps, context, 'enable', service.requestEnable(actorOf(context), deps.signIn.proofOf(context)))),
       // The roles come from PIM's settings read now; the card's list can only narrow them.
       [VERBS.pimRequireMfa]: guarded(VERBS.pimRequireMfa, (context, data) =>
-        inTimeOrLater(deps, context, 'pimMfa', service.requestPimMfa(actorOf(context), offeredRoleIds(data.roleIds)))),
+        inTimeOrLater(deps, context, 'pimMfa', service.requestPimMfa(actorOf(context), offeredRoleIds(data.roleIds), deps.signIn.proofOf(context)))),
       [VERBS.policyApprove]: decide(VERBS.policyApprove, async (context, proposalId) => {
         const proposal = await service.proposal(proposalId);
-        return inTimeOrLater(deps, context, proposal?.kind ?? 'create', service.approve(proposalId, actorOf(context)));
+        return inTimeOrLater(deps, context, proposal?.kind ?? 'create', service.approve(proposalId, actorOf(context), deps.signIn.proofOf(context)));
       }),
       [VERBS.policyReject]: decide(VERBS.policyReject, async (context, proposalId, data) =>
         answer(deps, context, await service.reject(proposalId, actorOf(context), cleanReason(data.reason)))),

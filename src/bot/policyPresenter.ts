@@ -77,6 +77,8 @@ export function createPolicyPresenter(deps: PolicyPresenterDeps) {
         };
       case 'blocked':
         return { forAll: false, card: policyBlockedCard(outcome.action, outcome.blockers) };
+      case 'signInRequired':
+        return { forAll: false, signIn: true, message: 'Sign in to MfaBot, then click again: the change is made with your own identity. Nothing was changed yet.' };
       case 'pimApplied':
         return { forAll: true, card: pimResultCard({ roles: outcome.roles, requestedBy: outcome.requestedBy, approvedBy: outcome.approvedBy, at: deps.now().toISOString() }) };
       case 'pimUpToDate':

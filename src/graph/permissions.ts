@@ -35,7 +35,32 @@ export interface PermissionNeed {
   licence?: string;
   /** MfaBot copes without it (a name stays an id); doctor does not count it as missing. */
   optional?: boolean;
+  /**
+   * A change to the tenant. With writes in delegated mode (MFABOT_WRITE_MODE) MfaBot makes it with the
+   * approver's own token, so the app needs no permission here: the approver's token needs `scopes`
+   * (delegated, consented for MfaBot) and the approver one of `roles`, held actively.
+   */
+  delegated?: { scopes: readonly string[]; roles: readonly string[] };
 }
+
+/** How changes to the tenant are made: with the approver's own identity, or the app's permissions. */
+export type WriteMode = 'delegated' | 'application';
+
+/** What an approver's own token and role need to create or change a Conditional Access policy. */
+export const CA_WRITER = {
+  scopes: ['Policy.ReadWrite.ConditionalAccess', 'Policy.Read.All'],
+  roles: ['Conditional Access Administrator', 'Security Administrator', 'Global Administrator'],
+} as const;
+
+/**
+ * What an approver's own token and role need to change a role's PIM settings
+ * (learn.microsoft.com/graph/api/unifiedrolemanagementpolicyrule-update: Privileged Role
+ * Administrator is the least privileged role).
+ */
+export const PIM_WRITER = {
+  scopes: ['RoleManagementPolicy.ReadWrite.Directory'],
+  roles: ['Privileged Role Administrator', 'Global Administrator'],
+} as const;
 
 const P1 = 'Entra ID P1 or P2';
 const CA_LICENCE = 'Entra ID P1';
@@ -123,11 +148,11 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
   // Create and enforce the CA policy.
   {
     feature: 'policy', route: 'POST /identity/conditionalAccess/policies', what: 'create the "Require MFA for admin roles" policy report-only',
-    permission: 'Policy.ReadWrite.ConditionalAccess', alternatives: [], alongside: ['Policy.Read.All'], licence: CA_LICENCE,
+    permission: 'Policy.ReadWrite.ConditionalAccess', alternatives: [], alongside: ['Policy.Read.All'], licence: CA_LICENCE, delegated: CA_WRITER,
   },
   {
     feature: 'policy', route: 'PATCH /identity/conditionalAccess/policies/{id}', what: 'enforce the policy',
-    permission: 'Policy.ReadWrite.ConditionalAccess', alternatives: [], alongside: ['Policy.Read.All'], licence: CA_LICENCE,
+    permission: 'Policy.ReadWrite.ConditionalAccess', alternatives: [], alongside: ['Policy.Read.All'], licence: CA_LICENCE, delegated: CA_WRITER,
   },
   {
     feature: 'policy', route: 'GET /identity/conditionalAccess/policies/{id}', what: "find MfaBot's policy and check it again before enforcing it",
@@ -166,7 +191,7 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
     feature: 'pim', route: 'PATCH /policies/roleManagementPolicies/{policyId}/rules/{ruleId}', what: "require MFA on activation of an admin role (the role's activation rule)",
     permission: 'RoleManagementPolicy.ReadWrite.Directory', alternatives: [],
     because: "Microsoft's permission map lists this call for delegated access only; Microsoft365DSC makes it with this application permission, and `mfabot sim --fault pim-write-app-403` plays Graph refusing it",
-    licence: PIM_LICENCE,
+    licence: PIM_LICENCE, delegated: PIM_WRITER,
   },
 
   // Nudges in 1:1 chats.
@@ -242,17 +267,41 @@ export function permissionFor(method: string, url: string): PermissionNeed | und
   });
 }
 
-/** The needs of the features a running bot uses (diagnostics aside). */
-export function botNeeds(features: readonly Feature[] = ['status', 'policy', 'pim', 'nudge', 'signInImpact']): PermissionNeed[] {
-  return PERMISSION_NEEDS.filter((n) => features.includes(n.feature));
+/** Every feature a running bot uses (diagnostics aside). */
+const BOT_FEATURES: readonly Feature[] = ['status', 'policy', 'pim', 'nudge', 'signInImpact'];
+
+/**
+ * The application permissions' needs of the features a running bot uses (diagnostics aside): with
+ * writes in delegated mode, the changes are the approver's and need nothing of the app.
+ */
+export function botNeeds(features: readonly Feature[] = BOT_FEATURES, mode: WriteMode = 'application'): PermissionNeed[] {
+  return PERMISSION_NEEDS.filter((n) => features.includes(n.feature) && !(mode === 'delegated' && n.delegated));
+}
+
+/** What the approvers' own tokens need in delegated mode: the delegated scopes and the roles, sorted. */
+export function delegatedNeeds(features: readonly Feature[] = BOT_FEATURES): { scopes: string[]; roles: string[] } {
+  const writes = PERMISSION_NEEDS.filter((n) => features.includes(n.feature) && n.delegated);
+  return {
+    scopes: [...new Set(writes.flatMap((n) => n.delegated?.scopes ?? []))].sort(),
+    roles: [...new Set(writes.flatMap((n) => n.delegated?.roles ?? []))],
+  };
+}
+
+/**
+ * Application permissions that can make the changes MfaBot makes: in delegated mode no read needs
+ * them (the least privileged ones suffice), and holding them lets the app's credentials alone change
+ * the tenant.
+ */
+export function writePermissions(): string[] {
+  return [...new Set(PERMISSION_NEEDS.filter((n) => n.delegated).flatMap((n) => [n.permission, ...n.alternatives]))].sort();
 }
 
 /**
  * The permissions to grant for `features`: each need's own permission and companions, less the
  * ones another permission in the set already satisfies everywhere they are needed. Sorted.
  */
-export function permissionsToGrant(features?: readonly Feature[], opts: { optional?: boolean } = {}): string[] {
-  const needs = botNeeds(features).filter((n) => opts.optional || !n.optional);
+export function permissionsToGrant(features?: readonly Feature[], opts: { optional?: boolean; mode?: WriteMode } = {}): string[] {
+  const needs = botNeeds(features, opts.mode).filter((n) => opts.optional || !n.optional);
   const chosen = new Set(needs.flatMap((n) => [n.permission, ...(n.alongside ?? [])]));
   for (const p of [...chosen].sort()) {
     const without = [...chosen].filter((q) => q !== p);

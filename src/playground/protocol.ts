@@ -157,4 +157,9 @@ export interface PlaygroundConfig {
 export interface RelayResult {
   status: number;
   body?: unknown;
+  /**
+   * The bot asked Teams to sign the clicker in and they have not yet let MfaBot act as them: the page
+   * asks for their consent, then sends the click again with `consent: true`.
+   */
+  consent?: { text: string };
 }

@@ -153,7 +153,12 @@ class PlaygroundServer {
       // Teams delivers channel messages to a bot only when they @mention it.
       if (conversationId === CHANNEL.conversationId && !mentionsBot(activity.entities)) return { status: 204 };
     }
-    const answer = await sendToBot(this.botUrl, outgoing);
+    const consent = activity.consent === true;
+    delete outgoing.consent;
+    const first = await sendToBot(this.botUrl, outgoing);
+    const signedIn = await this.signInIfAsked(first, outgoing, user.id, consent);
+    if (signedIn.consent) return signedIn;
+    const answer = signedIn;
     if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action' && typeof activity.replyToId === 'string') {
       const automatic = isRecord(activity.value) && activity.value.trigger === 'automatic';
       const view = invokeView(answer);
@@ -162,6 +167,26 @@ class PlaygroundServer {
     }
     if (answer.status >= 500) this.opts.logger?.warn({ status: answer.status, type: activity.type }, 'the bot failed an activity from the playground');
     return answer;
+  }
+
+  /**
+   * What Teams does when the bot answers a click with a sign-in request: it gets the user's token for
+   * MfaBot's API from the identity provider (silently once they have consented) and sends the click
+   * again with it. Without consent yet, the page asks the user first.
+   */
+  private async signInIfAsked(answer: RelayResult, click: Record<string, unknown>, userId: string, consent: boolean): Promise<RelayResult> {
+    const body = isRecord(answer.body) ? answer.body : {};
+    if (body.statusCode !== 401 || body.type !== 'application/vnd.microsoft.activity.loginRequest' || !isRecord(body.value)) return answer;
+    const exchange = isRecord(body.value.tokenExchangeResource) ? body.value.tokenExchangeResource : {};
+    const res = await fetch(`${this.simUrl}/_sim/sso`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId, resource: String(exchange.uri ?? ''), consent }),
+    });
+    if (res.status === 403) return { status: 200, consent: { text: typeof body.value.text === 'string' ? body.value.text : 'Sign in to MfaBot.' } };
+    if (!res.ok) throw new HttpError(502, `The simulated identity provider answered ${res.status}`);
+    const { token } = (await res.json()) as { token: string };
+    const value = { ...(isRecord(click.value) ? click.value : {}), authentication: { id: exchange.id, connectionName: body.value.connectionName ?? '', token } };
+    return sendToBot(this.botUrl, { ...click, value });
   }
 
   async register(userId: string): Promise<unknown> {

@@ -17,6 +17,9 @@ export interface WriteFailure {
   requestId?: string;
 }
 
+/** Who Graph saw making a change: MfaBot's app, or the approver with their own identity. */
+export type ChangedAs = 'application' | 'approver';
+
 /** What happened to one role's activation rule when MfaBot required MFA on activation. */
 export interface PimRoleResult {
   roleId: string;
@@ -33,9 +36,9 @@ export interface PimRoleResult {
 }
 
 export type Outcome =
-  | { kind: 'created'; record: PolicyRecord; approvedBy: Person; proposal?: Proposal }
+  | { kind: 'created'; record: PolicyRecord; approvedBy: Person; proposal?: Proposal; as?: ChangedAs }
   | { kind: 'exists'; policy: ConditionalAccessPolicy; record?: PolicyRecord; proposal?: Proposal }
-  | { kind: 'enforced'; record: PolicyRecord; requestedBy: Person; approvedBy: Person; proposal?: Proposal }
+  | { kind: 'enforced'; record: PolicyRecord; requestedBy: Person; approvedBy: Person; proposal?: Proposal; as?: ChangedAs }
   | { kind: 'alreadyEnforced'; policy: ConditionalAccessPolicy; record?: PolicyRecord; proposal?: Proposal }
   | { kind: 'noPolicy' }
   | { kind: 'proposed'; proposal: Proposal; isNew: boolean }
@@ -44,11 +47,13 @@ export type Outcome =
   | { kind: 'closed'; proposal: Proposal }
   | { kind: 'unknownProposal' }
   | { kind: 'refused'; action: Action; reason: string; proposal?: Proposal }
-  | { kind: 'pimApplied'; roles: PimRoleResult[]; requestedBy: Person; approvedBy: Person; proposal?: Proposal }
+  | { kind: 'pimApplied'; roles: PimRoleResult[]; requestedBy: Person; approvedBy: Person; proposal?: Proposal; as?: ChangedAs }
   /** Nothing to change: activating every role in scope (of those asked about) already demands MFA. */
   | { kind: 'pimUpToDate'; proposal?: Proposal }
   | { kind: 'blocked'; action: ProposalKind; blockers: Blocker[]; proposal?: Proposal }
   | { kind: 'busy' }
+  /** The change is to be made with the approver's own identity, and Teams has not signed them in yet. */
+  | { kind: 'signInRequired'; action: ProposalKind; reason: string }
   | { kind: 'failed'; action: ProposalKind; failure: WriteFailure; proposal?: Proposal };
 
 /** Whether every role of a PIM change ended with MFA required on activation. */
@@ -76,11 +81,11 @@ export function policyIdOf(outcome: Outcome): string | undefined {
 export function describeOutcome(outcome: Outcome): { result: string; detail: string } {
   switch (outcome.kind) {
     case 'created':
-      return { result: 'created', detail: `created "${outcome.record.displayName}" report-only; requested by ${outcome.record.requestedBy.name}, approved by ${outcome.approvedBy.name}` };
+      return { result: 'created', detail: `created "${outcome.record.displayName}" report-only; requested by ${outcome.record.requestedBy.name}, approved by ${outcome.approvedBy.name}${asWords(outcome.as, outcome.approvedBy)}` };
     case 'exists':
       return { result: 'exists', detail: `MfaBot's policy already exists (${outcome.policy.state ?? 'unknown state'}); nothing was created` };
     case 'enforced':
-      return { result: 'enforced', detail: `switched "${outcome.record.displayName}" to enforced; requested by ${outcome.requestedBy.name}, approved by ${outcome.approvedBy.name}` };
+      return { result: 'enforced', detail: `switched "${outcome.record.displayName}" to enforced; requested by ${outcome.requestedBy.name}, approved by ${outcome.approvedBy.name}${asWords(outcome.as, outcome.approvedBy)}` };
     case 'alreadyEnforced':
       return { result: 'exists', detail: 'the policy is already enforced; nothing was changed' };
     case 'noPolicy':
@@ -113,9 +118,17 @@ export function describeOutcome(outcome: Outcome): { result: string; detail: str
       return { result: 'refused', detail: outcome.blockers.map((b) => b.problem).join(' ') };
     case 'busy':
       return { result: 'busy', detail: 'another change was in progress; nothing was changed by this click' };
+    case 'signInRequired':
+      return { result: 'signIn', detail: `asked Teams to sign the approver in (${outcome.reason}); nothing was changed yet` };
     case 'failed':
       return { result: outcome.failure.changed === 'unknown' ? 'unknown' : 'failed', detail: outcome.failure.message };
   }
+}
+
+/** How the audit log says who made a change. */
+export function asWords(as: ChangedAs | undefined, approver: Person): string {
+  if (as === 'approver') return `, made with ${approver.name}'s own identity`;
+  return as === 'application' ? ', made with MfaBot\'s app permissions' : '';
 }
 
 /**

@@ -29,6 +29,8 @@ import { ImpactReader } from './impact';
 import { writeFailure, type Outcome } from './outcomes';
 import { PolicyWriter } from './policyWriter';
 import { ProposalFlow } from './proposals';
+import { ExchangeFailed, SignInRequired, TokenRefused } from '../graph/delegated';
+import { applicationWrites, CA_WRITE_SCOPES, PIM_WRITE_SCOPES, type SignInProof, type WriteAccess, type WriteIdentity } from './writeAccess';
 
 export { describeOutcome, type Outcome, type WriteFailure } from './outcomes';
 
@@ -60,6 +62,8 @@ export interface PolicyServiceDeps {
   onChanged?: () => void;
   /** Waits between attempts to store an audit entry (default 100 ms, 500 ms, 2 s). */
   auditRetryDelaysMs?: readonly number[];
+  /** How changes are made: with the app's permissions (default) or the approver's own identity. */
+  writeIdentity?: WriteIdentity;
 }
 
 /** What the approval card shows about a proposal. */
@@ -84,6 +88,7 @@ export class PolicyService {
   private readonly writer: PolicyWriter;
   private readonly requests: ProposalFlow;
   private readonly impact: ImpactReader;
+  private readonly writeIdentity: WriteIdentity;
 
   constructor(private readonly deps: PolicyServiceDeps) {
     const now = deps.now ?? (() => new Date());
@@ -96,6 +101,7 @@ export class PolicyService {
     this.impact = new ImpactReader({
       gateway: deps.gateway, findPolicy: () => this.writer.findExisting(), admins: deps.admins, record: () => deps.proposals.policyRecord(), now,
     });
+    this.writeIdentity = deps.writeIdentity ?? applicationWrites(deps.gateway, deps.pim);
   }
 
   /** Whether `userId` is an approver; `note` explains a membership check that could not be made. */
@@ -108,41 +114,55 @@ export class PolicyService {
     return this.approverList.list();
   }
 
-  /** "Create policy (report-only)" clicked by `actor`. */
-  requestCreate(actor: Person): Promise<Outcome> {
-    return this.request('create', actor);
+  /** "Create policy (report-only)" clicked by `actor`; `proof` is what Teams sent of their sign-in. */
+  requestCreate(actor: Person, proof?: SignInProof): Promise<Outcome> {
+    return this.request('create', actor, proof);
   }
 
   /** "Enforce" clicked by `actor`. */
-  requestEnable(actor: Person): Promise<Outcome> {
-    return this.request('enable', actor);
+  requestEnable(actor: Person, proof?: SignInProof): Promise<Outcome> {
+    return this.request('enable', actor, proof);
   }
 
   /**
    * "Require MFA on activation" clicked by `actor`. `wish` is the roles the card named: it can only
    * narrow the roles MfaBot finds lacking MFA now, never add one.
    */
-  requestPimMfa(actor: Person, wish?: readonly string[]): Promise<Outcome> {
-    return this.request('pimMfa', actor, wish);
+  requestPimMfa(actor: Person, wish?: readonly string[], proof?: SignInProof): Promise<Outcome> {
+    return this.request('pimMfa', actor, proof, wish);
   }
 
   /** An approver's Approve on an approval card. */
-  async approve(proposalId: string, actor: Person): Promise<Outcome> {
-    const claim = await this.requests.claim(proposalId, actor, await this.approverStatus(actor.id), 'approve', (p, at) => ({ ...p, status: 'approved', decidedBy: actor, decidedAt: at }));
-    let outcome: Outcome;
-    if ('outcome' in claim) {
-      outcome = claim.outcome;
-    } else {
-      const approved = claim.claimed;
-      try {
-        outcome = await this.requests.settle(approved, await this.carryOut(approved.kind, approved.requestedBy, actor, approved));
-      } catch (err) {
-        await this.requests.reopen(approved);
-        throw err;
-      }
-    }
+  async approve(proposalId: string, actor: Person, proof?: SignInProof): Promise<Outcome> {
+    const outcome = await this.approveInner(proposalId, actor, proof);
     await this.trail.record(actor, 'policy.approve', outcome);
     return outcome;
+  }
+
+  /**
+   * The approver's write access is settled before the request is claimed: a click that must first
+   * sign in leaves the request open for the click that follows the sign-in.
+   */
+  private async approveInner(proposalId: string, actor: Person, proof?: SignInProof): Promise<Outcome> {
+    const status = await this.approverStatus(actor.id);
+    const pending = status.approver ? await this.requests.current(proposalId) : undefined;
+    let access: WriteAccess | null = null;
+    if (pending?.status === 'pending') {
+      const resolved = await this.accessFor(pending.kind, actor, proof);
+      if ('kind' in resolved) return resolved;
+      access = resolved;
+    }
+    const claim = await this.requests.claim(proposalId, actor, status, 'approve', (p, at) => ({ ...p, status: 'approved', decidedBy: actor, decidedAt: at }));
+    if ('outcome' in claim) return claim.outcome;
+    const approved = claim.claimed;
+    try {
+      const granted = access ?? await this.accessFor(approved.kind, actor, proof);
+      const outcome = 'kind' in granted ? granted : await this.carryOut(approved.kind, approved.requestedBy, actor, granted, approved);
+      return await this.requests.settle(approved, outcome);
+    } catch (err) {
+      await this.requests.reopen(approved);
+      throw err;
+    }
   }
 
   /** An approver's Reject, with the reason typed on the card. */
@@ -209,8 +229,11 @@ export class PolicyService {
     });
   }
 
-  /** A click on a change: carried out for an approver, proposed otherwise; audited either way. */
-  private async request(kind: ProposalKind, actor: Person, wish?: readonly string[]): Promise<Outcome> {
+  /**
+   * A click on a change: carried out for an approver, proposed otherwise; audited either way. `proof`
+   * is the clicker's sign-in, `wish` the roles a PIM click named.
+   */
+  private async request(kind: ProposalKind, actor: Person, proof?: SignInProof, wish?: readonly string[]): Promise<Outcome> {
     const { approver, note } = await this.approverStatus(actor.id);
     const action = CHANGE_ACTIONS[kind];
     if (!clickIsApproval(approver, this.deps.settings)) {
@@ -218,19 +241,35 @@ export class PolicyService {
       await this.trail.record(actor, action, outcome, note);
       return outcome;
     }
-    const outcome = await this.carryOut(kind, actor, actor, undefined, wish);
+    const access = await this.accessFor(kind, actor, proof);
+    const outcome = 'kind' in access ? access : await this.carryOut(kind, actor, actor, access, undefined, wish);
     await this.trail.record(actor, action, outcome);
     return outcome;
   }
 
-  private carryOut(kind: ProposalKind, requestedBy: Person, approvedBy: Person, proposal?: Proposal, wish?: readonly string[]): Promise<Outcome> {
+  /**
+   * How the approver's change will be made: with their own identity (delegated mode), which may need
+   * Teams to sign them in first, or with the app's permissions.
+   */
+  private async accessFor(kind: ProposalKind, actor: Person, proof?: SignInProof): Promise<WriteAccess | Outcome> {
+    try {
+      return await this.writeIdentity.forChange(actor, proof, kind === 'pimMfa' ? PIM_WRITE_SCOPES : CA_WRITE_SCOPES);
+    } catch (err) {
+      if (err instanceof SignInRequired) return { kind: 'signInRequired', action: kind, reason: err.reason };
+      if (err instanceof TokenRefused) return { kind: 'refused', action: kind, reason: `${err.reason} Nothing was changed.` };
+      if (err instanceof ExchangeFailed) return { kind: 'failed', action: kind, failure: { message: `${err.reason} Nothing was changed.`, changed: 'no' } };
+      throw err;
+    }
+  }
+
+  private carryOut(kind: ProposalKind, requestedBy: Person, approvedBy: Person, access: WriteAccess, proposal?: Proposal, wish?: readonly string[]): Promise<Outcome> {
     switch (kind) {
       case 'create':
-        return this.writer.create(requestedBy, approvedBy, proposal);
+        return this.writer.create(requestedBy, approvedBy, access, proposal);
       case 'enable':
-        return this.writer.enable(requestedBy, approvedBy, proposal);
+        return this.writer.enable(requestedBy, approvedBy, access, proposal);
       case 'pimMfa':
-        return this.writer.requireMfaOnActivation(requestedBy, approvedBy, proposal, wish);
+        return this.writer.requireMfaOnActivation(requestedBy, approvedBy, access, proposal, wish);
     }
   }
 

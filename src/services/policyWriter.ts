@@ -22,7 +22,26 @@ import type { Logger } from '../log';
 import type { OperationLock } from '../store/lock';
 import type { PolicyRecord, ProposalStore } from '../store/proposals';
 import type { AuditTrail } from './auditTrail';
-import { writeFailure, type Outcome, type PimRoleResult, type WriteFailure } from './outcomes';
+import { asWords, writeFailure, type Outcome, type PimRoleResult, type WriteFailure } from './outcomes';
+import { CA_WRITE_ROLES, CA_WRITE_SCOPES, PIM_WRITE_ROLES, PIM_WRITE_SCOPES, type WriteAccess } from './writeAccess';
+
+/**
+ * A write Graph refused. With the approver's own identity, a 403 is their directory role (or the
+ * delegated permission MfaBot was not granted): say which roles may do it, not what the app lacks.
+ */
+function refusedWrite(err: GraphFailure, access: WriteAccess, approver: Person, what: string): WriteFailure {
+  if (access.as !== 'approver' || err.kind !== 'permission') return writeFailure(err, 'no');
+  return refusedApprover(err, approver, what, CA_WRITE_ROLES, CA_WRITE_SCOPES);
+}
+
+function refusedApprover(err: GraphFailure, approver: Person, what: string, roles: readonly string[], scopes: readonly string[]): WriteFailure {
+  return {
+    message: `Microsoft Graph refused to let ${approver.name} ${what} with their own identity. That needs one of the directory roles ${roles.join(', ')} (active, not only eligible), and MfaBot's delegated permission${scopes.length > 1 ? 's' : ''} ${scopes.join(' and ')} with admin consent. Nothing was changed.`,
+    changed: 'no',
+    missing: `one of the roles ${roles.join(', ')}`,
+    ...(err.details.requestId ? { requestId: err.details.requestId } : {}),
+  };
+}
 
 export interface PolicyWriterDeps {
   gateway: PolicyGateway;
@@ -51,22 +70,22 @@ export class PolicyWriter {
   constructor(private readonly deps: PolicyWriterDeps) {}
 
   /** Creates the report-only policy, exactly once however many clicks arrive. */
-  async create(requestedBy: Person, approvedBy: Person, proposal?: Proposal): Promise<Outcome> {
+  async create(requestedBy: Person, approvedBy: Person, access: WriteAccess, proposal?: Proposal): Promise<Outcome> {
     return this.underLease('create', async (stillHeld) => {
       const existing = await this.findExisting();
       if (existing) return { kind: 'exists', policy: existing, record: await this.rememberExisting(existing, requestedBy, approvedBy) };
       const draft = buildPolicyDraft(this.deps.settings);
       const blockers = await this.createBlockers(draft, proposal);
       if (blockers.length > 0) return { kind: 'blocked', action: 'create', blockers };
-      const detail = `creating "${draft.displayName}" report-only; requested by ${requestedBy.name}, approved by ${approvedBy.name}`;
+      const detail = `creating "${draft.displayName}" report-only; requested by ${requestedBy.name}, approved by ${approvedBy.name}${asWords(access.as, approvedBy)}`;
       const notReady = await this.readyToWrite('create', stillHeld, () => this.deps.audit.intent(approvedBy, 'policy.create', detail, { proposal }));
       if (notReady) return notReady;
       let created: ConditionalAccessPolicy;
       try {
-        created = await this.deps.gateway.createPolicy(draft);
+        created = await access.writes.createPolicy(draft);
       } catch (err) {
         if (!(err instanceof GraphFailure)) throw err;
-        if (!err.outcomeUnknown) return { kind: 'failed', action: 'create', failure: writeFailure(err, 'no') };
+        if (!err.outcomeUnknown) return { kind: 'failed', action: 'create', failure: refusedWrite(err, access, approvedBy, 'create the policy') };
         // Graph may have created it anyway: look before saying anything.
         const after = await this.findExisting().catch(() => null);
         if (!after) return { kind: 'failed', action: 'create', failure: writeFailure(err, 'unknown') };
@@ -78,12 +97,12 @@ export class PolicyWriter {
       };
       await this.saveRecord(record);
       this.deps.onChanged?.();
-      return { kind: 'created', record, approvedBy, proposal };
+      return { kind: 'created', record, approvedBy, proposal, as: access.as };
     });
   }
 
   /** Switches the report-only policy to enforced after re-checking it is still safe and unchanged. */
-  async enable(requestedBy: Person, approvedBy: Person, proposal?: Proposal): Promise<Outcome> {
+  async enable(requestedBy: Person, approvedBy: Person, access: WriteAccess, proposal?: Proposal): Promise<Outcome> {
     return this.underLease('enable', async (stillHeld) => {
       const record = await this.deps.proposals.policyRecord();
       const policy = await this.findExisting();
@@ -94,14 +113,14 @@ export class PolicyWriter {
       if (policy.state === 'enabled') return { kind: 'alreadyEnforced', policy, record };
       const blockers = await this.enableBlockers(policy);
       if (blockers.length > 0) return { kind: 'blocked', action: 'enable', blockers };
-      const detail = `enforcing "${policy.displayName ?? policy.id}"; requested by ${requestedBy.name}, approved by ${approvedBy.name}`;
+      const detail = `enforcing "${policy.displayName ?? policy.id}"; requested by ${requestedBy.name}, approved by ${approvedBy.name}${asWords(access.as, approvedBy)}`;
       const notReady = await this.readyToWrite('enable', stillHeld, () => this.deps.audit.intent(approvedBy, 'policy.enable', detail, { proposal, policyId: policy.id ?? undefined }));
       if (notReady) return notReady;
       try {
-        await this.deps.gateway.setPolicyState(policy.id, 'enabled');
+        await access.writes.setPolicyState(policy.id, 'enabled');
       } catch (err) {
         if (!(err instanceof GraphFailure)) throw err;
-        if (!err.outcomeUnknown) return { kind: 'failed', action: 'enable', failure: writeFailure(err, 'no') };
+        if (!err.outcomeUnknown) return { kind: 'failed', action: 'enable', failure: refusedWrite(err, access, approvedBy, 'enforce the policy') };
         const after = await this.deps.gateway.getPolicy(policy.id).catch(() => null);
         if (after?.state !== 'enabled') return { kind: 'failed', action: 'enable', failure: writeFailure(err, 'unknown') };
       }
@@ -111,7 +130,7 @@ export class PolicyWriter {
       const updated: PolicyRecord = { ...base, policyId: policy.id, state: 'enabled', enforcedAt: this.deps.now().toISOString(), enforcedBy: approvedBy };
       await this.saveRecord(updated);
       this.deps.onChanged?.();
-      return { kind: 'enforced', record: updated, requestedBy, approvedBy, proposal };
+      return { kind: 'enforced', record: updated, requestedBy, approvedBy, proposal, as: access.as };
     });
   }
 
@@ -123,7 +142,7 @@ export class PolicyWriter {
    * again and its intent audited; the rule goes back whole, with MultiFactorAuthentication added to
    * what it enabled; the outcome of each role is audited.
    */
-  async requireMfaOnActivation(requestedBy: Person, approvedBy: Person, proposal?: Proposal, only?: readonly string[]): Promise<Outcome> {
+  async requireMfaOnActivation(requestedBy: Person, approvedBy: Person, access: WriteAccess, proposal?: Proposal, only?: readonly string[]): Promise<Outcome> {
     const { pim } = this.deps;
     if (!pim) return { kind: 'failed', action: 'pimMfa', failure: { message: 'PIM role settings are not available to this MfaBot. Nothing was changed.', changed: 'no' } };
     return this.underLease('pimMfa', async (stillHeld) => {
@@ -147,19 +166,20 @@ export class PolicyWriter {
           results.push({ roleId, policyId, result: 'notDone', enabledRules: [], failure: stop });
           continue;
         }
-        const { stops, ...result } = await this.requireMfaForRole(pim, roleId, policyId, requestedBy, approvedBy, proposal);
+        const { stops, ...result } = await this.requireMfaForRole(pim, access, roleId, policyId, { requestedBy, approvedBy, proposal });
         results.push(result);
         if (result.result === 'failed' && result.failure && (result.failure.changed === 'unknown' || stops)) stop = result.failure;
       }
       if (results.some((r) => r.result === 'applied')) this.deps.onChanged?.();
-      return { kind: 'pimApplied', roles: results, requestedBy, approvedBy, proposal };
+      return { kind: 'pimApplied', roles: results, requestedBy, approvedBy, proposal, as: access.as };
     }, PIM_LOCK_NAME);
   }
 
   /** One role: read its rules again, audit the intent, write the activation rule back with MFA, audit the outcome. */
   private async requireMfaForRole(
-    pim: PimGateway, roleId: string, policyId: string, requestedBy: Person, approvedBy: Person, proposal?: Proposal,
+    pim: PimGateway, access: WriteAccess, roleId: string, policyId: string, who: { requestedBy: Person; approvedBy: Person; proposal?: Proposal },
   ): Promise<PimRoleResult & { stops?: boolean }> {
+    const { requestedBy, approvedBy, proposal } = who;
     const role = roleInfo(roleId).displayName;
     const about = { proposal, policyId };
     const rules = await pim.policyRules(policyId).catch((err: unknown) => {
@@ -176,16 +196,16 @@ export class PolicyWriter {
     if (ruleOf({ rules }, AUTH_CONTEXT_RULE_ID)?.isEnabled === true) return { roleId, policyId, result: 'skipped', enabledRules: before };
     const body = activationRuleWithMfa(rule);
     const words = (list: readonly string[]) => (list.length > 0 ? list.join(', ') : 'nothing');
-    const detail = `${role}: on activation require ${words(body.enabledRules)} (was ${words(before)}); requested by ${requestedBy.name}, approved by ${approvedBy.name}`;
+    const detail = `${role}: on activation require ${words(body.enabledRules)} (was ${words(before)}); requested by ${requestedBy.name}, approved by ${approvedBy.name}${asWords(access.as, approvedBy)}`;
     const unaudited = await this.deps.audit.intent(approvedBy, 'pim.requireMfa', detail, about);
     if (unaudited) return { roleId, policyId, result: 'failed', enabledRules: before, failure: unaudited, stops: true };
     let outcome: PimRoleResult & { stops?: boolean };
     try {
-      await pim.updateRule(policyId, body);
+      await access.pim.updateRule(policyId, body);
       outcome = { roleId, policyId, result: 'applied', enabledRules: body.enabledRules };
     } catch (err) {
       if (!(err instanceof GraphFailure)) throw err;
-      outcome = { roleId, policyId, result: 'failed', enabledRules: before, ...pimFailure(err, err.outcomeUnknown ? 'unknown' : 'no') };
+      outcome = { roleId, policyId, result: 'failed', enabledRules: before, ...pimFailure(err, err.outcomeUnknown ? 'unknown' : 'no', access.as === 'approver' ? approvedBy : null) };
       if (err.outcomeUnknown) {
         // Graph may have made the change anyway: look before saying anything.
         const after = await pim.policyRules(policyId).catch(() => null);
@@ -322,12 +342,17 @@ export class PolicyWriter {
 }
 
 /**
- * A PIM write that failed, in words. A 403 on the rule update has two causes MfaBot cannot tell apart:
- * the app lacks the permission, or Graph refuses application permissions for this call altogether
- * (Microsoft's permission map lists it as delegated only). The message names both and the fix for each.
+ * A PIM write that failed, in words. Made as the approver, a 403 is their role (or the delegated
+ * permission's consent). Made as the app, a 403 on the rule update has two causes MfaBot cannot tell
+ * apart: the app lacks the permission, or Graph refuses application permissions for this call
+ * altogether (Microsoft's permission map lists it as delegated only). The message names both and the
+ * fix for each.
  */
-function pimFailure(err: GraphFailure, changed: 'no' | 'unknown'): { failure: WriteFailure; stops: boolean } {
+function pimFailure(err: GraphFailure, changed: 'no' | 'unknown', asApprover: Person | null = null): { failure: WriteFailure; stops: boolean } {
   const stops = STOPS_THE_REST.has(err.kind);
+  if (asApprover && err.kind === 'permission' && err.details.method === 'PATCH') {
+    return { stops: true, failure: refusedApprover(err, asApprover, 'change PIM role settings', PIM_WRITE_ROLES, PIM_WRITE_SCOPES) };
+  }
   if (err.kind === 'permission' && err.details.method === 'PATCH') {
     return { stops: true, failure: {
       message: 'Microsoft Graph refused to let MfaBot\'s app change PIM role settings (403). Microsoft documents this change for a signed-in admin only (delegated permissions), and this tenant refuses it to applications: grant RoleManagementPolicy.ReadWrite.Directory if `mfabot doctor` says it is missing; if it is granted, the fix is MfaBot acting as the approving admin (delegated mode) instead of as its app. Until then, make the change in the Entra admin center: Identity Governance > Privileged Identity Management > Microsoft Entra roles > Roles > the role > Role settings > Edit > On activation, require: Azure MFA. Nothing was changed.',

@@ -6,6 +6,7 @@
 import { faultSchema, type FaultInjector } from './faults';
 import type { FixtureRegistration } from './fixture';
 import type { Grants } from './permissions';
+import type { SimIdentity } from './identity';
 import type { TenantState } from './state';
 
 /** One served Graph request (README, "Tenant fixtures"); a `$batch` is one entry with its inner count. */
@@ -45,6 +46,7 @@ export interface ControlDeps {
   log: SimRequest[];
   timeline: SimTiming[];
   grants: Grants;
+  identity: SimIdentity;
   now(): Date;
 }
 
@@ -98,6 +100,19 @@ export function registerUser(state: TenantState, userId: string, now: Date): Fix
 
 const notFound = (what: string): ControlResponse => ({ status: 404, body: { error: { code: 'NotFound', message: what } } });
 
+/**
+ * What the Teams client obtains for a signed-in user through single sign-on (`{userId, resource}`):
+ * the token for MfaBot's API, or 403 `consent_required` until the user consents (`consent: true`).
+ */
+function ssoToken(body: unknown, deps: ControlDeps): ControlResponse {
+  const b = (body ?? {}) as { userId?: unknown; resource?: unknown; consent?: unknown };
+  if (typeof b.userId !== 'string' || typeof b.resource !== 'string') return { status: 400, body: { error: { code: 'BadRequest', message: 'userId and resource are required.' } } };
+  if (!deps.state.user(b.userId)) return notFound(`No user '${b.userId}'.`);
+  if (b.consent === true) deps.identity.consent(b.userId);
+  const token = deps.identity.ssoToken(b.userId, b.resource);
+  return token ? { status: 200, body: { token } } : { status: 403, body: { error: 'consent_required', error_description: 'The user has not consented to MfaBot acting as them.' } };
+}
+
 /** Serves `/_sim/...`; `path` is the part after `/_sim`. */
 export function handleControl(method: string, path: string, body: unknown, deps: ControlDeps): ControlResponse {
   const m = method.toUpperCase();
@@ -124,6 +139,7 @@ export function handleControl(method: string, path: string, body: unknown, deps:
   }
   if (route === 'GET /tenant') return { status: 200, body: deps.state.tenant };
   if (route === 'GET /token') return { status: 200, body: testToken(deps.state.tenant.organization.id, deps.grants.roles(), deps.now()) };
+  if (route === 'POST /sso') return ssoToken(body, deps);
   const register = /^POST \/users\/([^/]+)\/register$/.exec(route);
   if (register?.[1]) {
     const row = registerUser(deps.state, decodeURIComponent(register[1]), deps.now());

@@ -26,10 +26,16 @@ export const DEMO_BREAK_GLASS_IDS: string[] = [
 /** "Service accounts - CA exclusion": two service accounts holding no admin role. */
 export const DEMO_EXCLUSION_GROUP_ID = '66ba26ed-8c7a-459e-b17c-6650f016e096';
 
-/** Megan Bowen (Security Lead: Security + Conditional Access Administrator) and Adele Vance (IT Director: Global Administrator). */
+/**
+ * Megan Bowen (Security Lead: Security + Conditional Access Administrator), Adele Vance (IT Director:
+ * Global Administrator) and Diego Siciliani (Identity Operations Manager: User Administrator). Diego may
+ * approve, but with changes made as the approver Graph refuses him: his role may not manage
+ * Conditional Access, which the playground shows.
+ */
 export const DEMO_APPROVER_IDS: string[] = [
   '03fb2515-6020-4349-ac3c-8c97e15150f9',
   'db61bde3-64f6-4a90-962d-b6222bd742c4',
+  '5bfaf3df-b29d-4f0b-b6bc-de36462060ad',
 ];
 
 /** MfaBot in Contoso's org app catalog (installed for both approvers), and its manifest id. */

@@ -32,8 +32,8 @@ const GUID_CODES: number[] = new Array<number>(36).fill(45);
 /** Dashes before hex digit `digit` (0-31) in `8-4-4-4-12`. */
 const DASHES_BEFORE = (digit: number): number => (digit >= 20 ? 4 : digit >= 16 ? 3 : digit >= 12 ? 2 : digit >= 8 ? 1 : 0);
 
-/** Small, fast, seedable PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
+/** Small, fast, seedable PRNG (mulberry32): the same seed gives the same tenant, or replays a failing property test. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -5,7 +5,8 @@
 import { errorBody, GraphError, defaultFaultError, insufficientPrivileges, nonPremiumTenant } from './errors';
 import type { FaultInjector, GraphFaults } from './faults';
 import { parseQuery, pageCollection, entityBody, type CollectionSpec, type ODataQuery, type PagingLimits, type QueryOption } from './odata/query';
-import type { Grants, PermissionRequirement } from './permissions';
+import { Grants, type PermissionRequirement } from './permissions';
+import type { Caller, SimIdentity } from './identity';
 import type { TenantState } from './state';
 import { sleep, type JsonObject } from './util';
 
@@ -26,6 +27,8 @@ export interface GraphRequest {
   origin: string;
   requestId: string;
   clientRequestId: string;
+  /** Who calls: the app (application permissions) or a user (delegated scopes); the app when absent. */
+  caller?: Caller;
 }
 
 export interface GraphResponse {
@@ -45,6 +48,8 @@ export type AppInstalledHook = (event: { userId: string; teamsAppId: string; ins
 /** What every request can see: the tenant, grants, limits and the pipeline itself (for `$batch`). */
 export interface SimContext {
   state: TenantState;
+  /** The identity provider: who a token stands for, and the on-behalf-of exchange. */
+  identity: SimIdentity;
   grants: Grants;
   limits: PagingLimits;
   faults: FaultInjector;
@@ -86,7 +91,36 @@ export interface Route {
   options?: readonly QueryOption[];
   /** The 403 this service answers when the permission check fails (default: the directory's Authorization_RequestDenied). */
   denied?: (requirement: PermissionRequirement, grants: Grants) => GraphError;
+  /**
+   * What a user's own token needs here: delegated scopes, and one of these directory roles held
+   * actively. Without it, a delegated call is refused (MfaBot calls this route as the app only).
+   */
+  delegated?: DelegatedRequirement;
   handle(ctx: HandlerContext): GraphResponse | Promise<GraphResponse>;
+}
+
+export interface DelegatedRequirement {
+  scopes: PermissionRequirement;
+  /** Role template ids; the user must hold one actively. */
+  roles: readonly string[];
+}
+
+/**
+ * The app needs the route's application permissions; a user needs its delegated scopes and, as Graph
+ * enforces for delegated calls, a directory role that allows the operation.
+ */
+function authorise(route: Route, caller: Caller, sim: SimContext): void {
+  if (caller.kind === 'app') {
+    if (!sim.grants.satisfies(route.permissions)) throw route.denied?.(route.permissions, sim.grants) ?? insufficientPrivileges();
+    return;
+  }
+  const delegated = route.delegated;
+  const scopes = new Grants([...caller.scopes]);
+  if (!delegated || !scopes.satisfies(delegated.scopes)) {
+    throw new GraphError(403, 'Forbidden', 'Either the signed-in user does not have sufficient privileges, or the application lacks the required delegated permission (scope).');
+  }
+  const held = sim.state.activeRoleIds(caller.userId);
+  if (delegated.roles.length > 0 && !delegated.roles.some((r) => held.has(r.toLowerCase()))) throw insufficientPrivileges();
 }
 
 interface CompiledRoute {
@@ -139,7 +173,7 @@ export class Router {
         }
       }
       const { route, params } = this.match(req);
-      if (!sim.grants.satisfies(route.permissions)) throw route.denied?.(route.permissions, sim.grants) ?? insufficientPrivileges();
+      authorise(route, req.caller ?? { kind: 'app' }, sim);
       checkLicence(route.licence, sim.state);
       const query = parseQuery(req.rawQuery, route.options ?? []);
       const ctx: HandlerContext = {

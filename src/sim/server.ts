@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { handleControl, type SimRequest, type SimTiming } from './control';
 import { errorBody, GraphError } from './errors';
 import { FaultInjector, GraphFaults, type Fault, type GraphFaultName } from './faults';
+import { SimIdentity, type Caller } from './identity';
 import type { TenantFixture } from './fixture';
 import { createRouter } from './handlers';
 import { normalisePolicy } from './conditionalAccess';
@@ -149,6 +150,7 @@ function createContext(opts: SimulatorOptions) {
     ownTeamsAppExternalId: opts.ownTeamsAppExternalId ?? MFABOT_TEAMS_APP_EXTERNAL_ID,
     signal: closing.signal,
     now,
+    identity: new SimIdentity(tenant.organization.id, now),
     dispatch: (req) => router.dispatch(req, sim),
     onAppInstalled: opts.onAppInstalled,
   };
@@ -159,12 +161,19 @@ function createContext(opts: SimulatorOptions) {
 
 type Context = ReturnType<typeof createContext>;
 
-/** Graph refuses a request without a bearer token before anything else. */
-function authenticate(headers: Record<string, string>): void {
+/**
+ * Graph refuses a request without a valid bearer token before anything else. A token the simulated
+ * identity provider signed for Graph is a user's (delegated); any other bearer token is the app's.
+ */
+function authenticate(headers: Record<string, string>, identity: SimIdentity): Caller {
   const auth = headers.authorization ?? '';
-  if (/^Bearer\s+\S+/i.test(auth)) return;
-  const message = auth.trim() === '' ? 'Access token is empty.' : 'CompactToken parsing failed with error code: 80049217';
-  throw new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
+  const challenge = { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' };
+  if (!/^Bearer\s+\S+/i.test(auth)) {
+    throw new GraphError(401, 'InvalidAuthenticationToken', auth.trim() === '' ? 'Access token is empty.' : 'CompactToken parsing failed with error code: 80049217', challenge);
+  }
+  const caller = identity.caller(auth);
+  if (caller.kind === 'invalid') throw new GraphError(401, 'InvalidAuthenticationToken', caller.reason, challenge);
+  return caller;
 }
 
 interface Served {
@@ -189,7 +198,7 @@ async function serveGraph(ctx: Context, req: IncomingMessage, target: string, ve
     graphReq.body = parseJson(await readBody(req));
     await sleep(ctx.opts.latencyMs ?? 0, ctx.closing.signal);
     const workFrom = ctx.clock();
-    authenticate(headers);
+    graphReq.caller = authenticate(headers, ctx.sim.identity);
     return { path: graphReq.path, response: await ctx.router.dispatch(graphReq, ctx.sim), graphReq, workFrom };
   } catch (err) {
     return { path: base.path.split('?')[0] ?? base.path, response: ctx.router.errorResponse(err, base, ctx.sim), graphReq: base, workFrom: ctx.clock() };
@@ -199,6 +208,19 @@ async function serveGraph(ctx: Context, req: IncomingMessage, target: string, ve
 /** The simulator's own endpoints under `/_sim` (README, "Tenant fixtures"). */
 async function serveControl(ctx: Context, req: IncomingMessage, res: ServerResponse, target: string, method: string): Promise<void> {
   const { path } = splitTarget(target.slice('/_sim'.length));
+  if (path.startsWith('/idp/')) {
+    // Injected faults reach the identity provider too (an expired secret, an outage), matched on /_sim/idp/...
+    const fault = ctx.sim.faults.take(method, `/_sim${path}`, '');
+    if (fault) await sleep(fault.delayMs ?? 0);
+    if (fault && fault.status >= 400) {
+      send(res, fault.status, {}, fault.body ?? { error: 'temporarily_unavailable', error_description: `AADSTS90000: simulated failure ${fault.status}.` });
+      return;
+    }
+    // The token endpoint takes a form, as Entra's does.
+    const out = ctx.sim.identity.handle(method, path.slice('/idp'.length), await readBody(req), `http://${req.headers.host ?? '127.0.0.1'}`);
+    send(res, out.status, {}, out.body);
+    return;
+  }
   let body: unknown;
   try {
     body = parseJson(await readBody(req));
@@ -207,7 +229,7 @@ async function serveControl(ctx: Context, req: IncomingMessage, res: ServerRespo
     return;
   }
   const { state, faults, grants, now } = ctx.sim;
-  const out = handleControl(method, path || '/', body, { state, faults, log: ctx.log, timeline: ctx.timeline, grants, now });
+  const out = handleControl(method, path || '/', body, { state, faults, log: ctx.log, timeline: ctx.timeline, grants, now, identity: ctx.sim.identity });
   send(res, out.status, {}, out.body);
 }
 

@@ -98,6 +98,18 @@ export class TenantState {
     return out;
   }
 
+  /** Role template ids a user holds actively (directly or through a group), lower-case: what Graph checks for delegated writes. */
+  activeRoleIds(userId: string): ReadonlySet<string> {
+    const key = userId.toLowerCase();
+    const out = new Set<string>();
+    for (const a of this.tenant.roleAssignments) {
+      const principal = a.principalId.toLowerCase();
+      const holds = principal === key || (this.group(principal) !== undefined && this.transitiveMembers(principal).some((m) => m.kind === 'user' && m.obj.id.toLowerCase() === key));
+      if (holds) out.add(a.roleDefinitionId.toLowerCase());
+    }
+    return out;
+  }
+
   /** Entra ID tier from subscribedSkus, by the same rule the bot uses (docs/graph-notes.md, "Licences"). */
   licence(): Licence {
     const skus: SubscribedSku[] = this.tenant.subscribedSkus;

@@ -83,6 +83,23 @@ export class PlaygroundPage {
     return answer;
   }
 
+  /**
+   * Presses a button whose change is made with the clicker's own identity: Teams asks them once to
+   * let MfaBot act as them (the consent dialog), then sends the click again with their sign-in.
+   * Resolves with the bot's answer to that second click.
+   */
+  async pressAndAllow(message: Locator, title: string): Promise<RelayResult> {
+    const asked = this.page.waitForResponse((r) => r.url().endsWith('/api/activities') && r.request().postDataJSON()?.value?.trigger === 'manual');
+    await message.getByRole('button', { name: title, exact: true }).click();
+    const first = (await (await asked).json()) as RelayResult;
+    if (!first.consent) return first;
+    const answered = this.page.waitForResponse((r) => r.url().endsWith('/api/activities') && r.request().postDataJSON()?.consent === true);
+    await this.page.locator('[data-testid="consent-allow"]').click();
+    const answer = (await (await answered).json()) as RelayResult;
+    await message.and(this.page.locator(':not([data-pending])')).waitFor();
+    return answer;
+  }
+
   policies(): Locator {
     return this.page.locator('[data-testid="policy"]');
   }

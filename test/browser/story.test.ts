@@ -18,6 +18,9 @@ import { cast, launchBrowser, requireChromium, screenshot, startStack, type Brow
  * all members) and that a non-approver's click on Create posts an approval card for the approvers.
  * The story follows issue 3.
  */
+/** Diego Siciliani: an approver whose role (User Administrator) may not manage Conditional Access. */
+const DIEGO = '5bfaf3df-b29d-4f0b-b6bc-de36462060ad';
+
 describe('the MfaBot story in the playground (Chromium)', function () {
   this.timeout(30_000);
   let stack: Stack;
@@ -81,14 +84,28 @@ describe('the MfaBot story in the playground (Chromium)', function () {
       assert.equal(await ui.policies().filter({ hasText: POLICY_DISPLAY_NAME }).count(), 0, 'nothing created yet');
     });
 
-    it('an approver sees the same approval card refreshed for them (refresh.userIds) with Approve and Reject; Approve creates the policy report-only', async () => {
+    it('an approver whose role cannot manage Conditional Access is refused by Graph, naming the roles that can', async () => {
+      await ui.be(DIEGO);
+      const approval = await ui.botCard('Approval needed');
+      await approval.getByRole('button', { name: 'Approve and create', exact: true }).waitFor();
+      await ui.pressAndAllow(approval, 'Approve and create');
+      await ui.page.locator('[data-testid="card"]').filter({ hasText: 'Conditional Access Administrator, Security Administrator, Global Administrator' }).first().waitFor();
+      assert.equal(await ui.policies().filter({ hasText: POLICY_DISPLAY_NAME }).count(), 0, 'nothing was created');
+    });
+
+    it('an approver sees the same approval card refreshed for them (refresh.userIds) with Approve and Reject; Approve, once they let MfaBot act as them, creates the policy report-only', async () => {
       await ui.be(approver.id);
       const approval = await ui.botCard('Approval needed');
       await approval.getByRole('button', { name: 'Approve and create', exact: true }).waitFor();
       assert.ok((await approval.getByRole('button').allTextContents()).includes('Reject'));
       await screenshot(ui.page, 'story-2-approval');
 
-      await ui.press(approval, 'Approve and create');
+      const clicked = ui.page.waitForResponse((r) => r.url().endsWith('/api/activities') && r.request().postDataJSON()?.value?.trigger === 'manual');
+      await approval.getByRole('button', { name: 'Approve and create', exact: true }).click();
+      assert.ok(((await (await clicked).json()) as { consent?: unknown }).consent, 'Teams asks first');
+      await ui.page.locator('[data-testid="consent-dialog"]').waitFor();
+      await screenshot(ui.page, 'story-2-consent');
+      await ui.page.locator('[data-testid="consent-allow"]').click();
       await ui.botCard('Created: Conditional Access policy');
       const policy = ui.policies().filter({ hasText: POLICY_DISPLAY_NAME });
       await policy.waitFor();

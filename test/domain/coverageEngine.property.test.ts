@@ -7,18 +7,8 @@ import assert from 'node:assert/strict';
 import type { ConditionalAccessPolicy } from '@microsoft/microsoft-graph-types';
 import { createCoverageEngine, evaluateAdmin, evaluateRole, type AdminSubject, type CoverageOptions } from '../../src/domain/coverageEngine';
 import type { NamedLocationInput, UnprotectedSignIn } from '../../src/domain/signInSpace';
+import { mulberry32 as prng } from '../../src/sim/generate';
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const R1 = '62e90394-69f5-4237-9190-012177145e10';
 const R2 = '194ae4cb-b126-40b2-bd5b-6091b380977d';

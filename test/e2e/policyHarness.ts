@@ -60,6 +60,10 @@ export interface PolicyBotOptions {
   now?: () => Date;
   invokeBudgetMs?: number;
   auditRetryDelaysMs?: readonly number[];
+  /** More environment variables (e.g. MFABOT_WRITE_MODE). */
+  env?: Record<string, string>;
+  /** Log lines, when a test reads them. */
+  logDestination?: NodeJS.WritableStream;
 }
 
 /**
@@ -76,6 +80,8 @@ export function botEnv(sim: Simulator, dataDir: string, extra: Record<string, st
     MFABOT_BREAK_GLASS: BREAK_GLASS,
     MFABOT_EXCLUSION_GROUP: ON_CALL_GROUP,
     MFABOT_STATUS_CACHE_SECONDS: '0',
+    // These tests are about approvals and the policy; test/e2e/delegated.test.ts makes changes with the approver's own identity.
+    MFABOT_WRITE_MODE: 'application',
     MFABOT_GRAPH_TIMEOUT_MS: '2000',
     MFABOT_GRAPH_MAX_RETRIES: '1',
     LOG_LEVEL: 'silent',
@@ -94,8 +100,9 @@ export async function listen(bot: MfaBot): Promise<string> {
 
 /** Starts a bot (not the simulator) on a free loopback port, built by the composition root. */
 export async function startPolicyBot(opts: PolicyBotOptions): Promise<PolicyBot> {
-  const bot = buildMfaBot(loadConfig(botEnv(opts.sim, opts.dataDir)), {
-    logger: silentLogger(),
+  const config = loadConfig(botEnv(opts.sim, opts.dataDir, opts.env));
+  const bot = buildMfaBot(config, {
+    ...(opts.logDestination ? { logDestination: opts.logDestination } : { logger: silentLogger() }),
     now: opts.now,
     invokeBudgetMs: opts.invokeBudgetMs,
     auditRetryDelaysMs: opts.auditRetryDelaysMs,

@@ -33,6 +33,7 @@ export function demoBotEnv(graphUrl: string, extra: Record<string, string> = {})
     MFABOT_BREAK_GLASS: DEMO_BREAK_GLASS_IDS.join(','),
     MFABOT_EXCLUSION_GROUP: DEMO_EXCLUSION_GROUP_ID,
     MFABOT_TEAMS_APP_ID: DEMO_TEAMS_APP_EXTERNAL_ID,
+    MFABOT_WRITE_MODE: 'application',
     ...extra,
   };
 }

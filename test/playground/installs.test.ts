@@ -44,7 +44,7 @@ describe('playground: Teams\' install notifications when MfaBot gets installed f
     });
     return { status: res.status, body: (await res.json()) as { id?: string } };
   };
-  /** What the bot does before it messages an admin it has no chat with (facts §10, step 3). */
+  /** What the bot does before it messages an admin it has no chat with (docs/graph-notes.md, "Teams: proactive 1:1 messages"). */
   const installThroughGraph = async (userId: string) => {
     const res = await fetch(`${simulator.graphUrl}/users/${userId}/teamwork/installedApps`, {
       method: 'POST',

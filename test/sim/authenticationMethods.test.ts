@@ -13,7 +13,7 @@ const BREAK_GLASS = 'b9000000-0000-4000-8000-0000000000b1';
 
 const types = (rows: Array<Record<string, unknown>>): string[] => rows.map((m) => String(m['@odata.type'])).sort();
 
-describe('simulated GET /users/{id}/authentication/methods (facts §3)', () => {
+describe('simulated GET /users/{id}/authentication/methods (docs/graph-notes.md, "Authentication methods")', () => {
   it('lists the password and the methods the registration report names, typed as Graph types them', async () => {
     await withSim({ tenant: loadFixtureFile(FIXTURE) }, async (sim) => {
       const alice = await call(sim, `/users/${ALICE}/authentication/methods`);

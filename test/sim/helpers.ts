@@ -66,7 +66,7 @@ export interface Totals {
 }
 
 /**
- * Admin totals computed from a fixture per contracts §2, independently of the simulator:
+ * Admin totals computed from a fixture as README's "Who counts as an admin?" says, independently of the simulator:
  * active or in-force eligible, direct or through transitive membership of a group that holds the role.
  */
 export function adminTotals(t: TenantFixture, roleIds: readonly string[], now = new Date()): Totals & { ids: Set<string> } {

@@ -6,7 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import type { INetworkModule, NetworkResponse } from '@azure/msal-node';
+import type { INetworkModule } from '@azure/msal-node';
+import { loginNetwork } from '../../src/graph/delegated';
 
 /** The login host MSAL is told about (knownAuthorities); `localNetwork` sends it to the local provider. */
 export const LOGIN_HOST = 'login.local.test';
@@ -14,17 +15,7 @@ export const CHANNEL_ISSUER = 'https://api.botframework.com';
 
 /** MSAL's network module, sending the local login host to the local identity provider. */
 export function localNetwork(idpUrl: string): INetworkModule {
-  const route = (url: string) => url.replace(`https://${LOGIN_HOST}`, idpUrl);
-  const send = async <T>(url: string, init: RequestInit): Promise<NetworkResponse<T>> => {
-    const res = await fetch(route(url), init);
-    const headers: Record<string, string> = {};
-    res.headers.forEach((value, key) => { headers[key] = value; });
-    return { status: res.status, headers, body: (await res.json()) as T };
-  };
-  return {
-    sendGetRequestAsync: (url, options) => send(url, { method: 'GET', headers: options?.headers }),
-    sendPostRequestAsync: (url, options) => send(url, { method: 'POST', headers: options?.headers, body: options?.body }),
-  };
+  return loginNetwork(LOGIN_HOST, idpUrl);
 }
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');

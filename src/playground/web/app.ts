@@ -406,13 +406,41 @@ class PlaygroundApp {
 
   private async relay(activity: Record<string, unknown>): Promise<{ status: number } | undefined> {
     try {
-      const result = await api.send(activity);
+      let result = await api.send(activity);
+      if (result.consent) {
+        // As Teams does the first time an app signs a user in: ask, then go on with their click.
+        if (!(await this.askConsent(result.consent.text))) {
+          this.showNotice('You did not let MfaBot act as you, so nothing was changed.');
+          return result;
+        }
+        result = await api.send({ ...activity, consent: true });
+      }
       if (result.status >= 400 && activity.type === 'message') this.showNotice(`${this.config.bot.name} answered HTTP ${result.status}.`);
       return result;
     } catch (err) {
       this.showNotice(`Could not reach ${this.config.bot.name}: ${(err as Error).message}`);
       return undefined;
     }
+  }
+
+  /** The consent prompt Teams shows before an app acts as the user for the first time. */
+  private askConsent(text: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const close = (answer: boolean) => {
+        dialog.remove();
+        resolve(answer);
+      };
+      const dialog = h('div', { class: 'consent', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'consent-title', 'data-testid': 'consent-dialog' },
+        h('div', { class: 'consent-box' },
+          h('h2', { id: 'consent-title' }, `${this.config.bot.name} needs your permission`),
+          h('p', {}, text),
+          h('p', { class: 'consent-fine' }, `Signed in as ${this.user.displayName}. ${this.config.bot.name} will make the changes you approve with your own identity, so Microsoft Graph checks your role; it cannot act as you otherwise.`),
+          h('div', { class: 'consent-actions' },
+            h('button', { type: 'button', 'data-testid': 'consent-cancel', onclick: () => close(false) }, 'Cancel'),
+            h('button', { type: 'button', class: 'primary', 'data-testid': 'consent-allow', onclick: () => close(true) }, 'Allow'))));
+      document.body.append(dialog);
+      dialog.querySelector<HTMLButtonElement>('[data-testid="consent-allow"]')?.focus();
+    });
   }
 
   private showNotice(text: string): void {

@@ -82,7 +82,7 @@ function innerRequest(outer: GraphRequest, item: BatchItem): GraphRequest {
   const requestId = newGuid();
   const base = {
     method: item.method, version: outer.version, headers: item.headers, body: item.body, origin: outer.origin,
-    requestId, clientRequestId: item.headers['client-request-id'] ?? requestId,
+    requestId, clientRequestId: item.headers['client-request-id'] ?? requestId, caller: outer.caller,
   };
   if (/^[a-z][a-z0-9+.-]*:/i.test(item.url)) {
     throw new GraphError(400, 'BadRequest', `Batch request urls must be relative (got '${item.url}').`);

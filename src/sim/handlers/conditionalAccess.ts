@@ -8,13 +8,22 @@ import { badRequest, GraphError } from '../errors';
 import type { FixturePolicy } from '../fixture';
 import { fields } from '../odata/filter';
 import { PERMISSION } from '../permissions';
-import type { HandlerContext, Route } from '../router';
+import type { DelegatedRequirement, HandlerContext, Route } from '../router';
+import { ROLE } from '../../domain/roles';
 import { isRecord, newGuid, type JsonObject } from '../util';
 
 const PATH = '/identity/conditionalAccess/policies';
 const CONTEXT = 'identity/conditionalAccess/policies';
 /** Writing needs the ReadWrite scope together with Policy.Read.All (docs/graph-notes.md, "Conditional Access"). */
 const WRITE = [PERMISSION.conditionalAccessWrite, PERMISSION.conditionalAccessRead];
+/**
+ * With a user's own token: the same two scopes, and a directory role that may manage Conditional
+ * Access (learn.microsoft.com/graph/api/conditionalaccessroot-post-policies).
+ */
+const DELEGATED_WRITE: DelegatedRequirement = {
+  scopes: [['Policy.ReadWrite.ConditionalAccess'], ['Policy.Read.All']],
+  roles: [ROLE.conditionalAccessAdministrator, ROLE.securityAdministrator, ROLE.globalAdministrator],
+};
 
 function requirePolicy(ctx: HandlerContext): FixturePolicy {
   const id = ctx.params.id ?? '';
@@ -64,7 +73,7 @@ export const conditionalAccessRoutes: Route[] = [
     handle: (ctx) => ctx.entity(CONTEXT, servedPolicy({ ...requirePolicy(ctx) }, wantsLateMembers(ctx.req.headers))),
   },
   {
-    method: 'POST', path: PATH, permissions: WRITE, licence: 'conditionalAccessWrite',
+    method: 'POST', path: PATH, permissions: WRITE, delegated: DELEGATED_WRITE, licence: 'conditionalAccessWrite',
     handle: (ctx) => {
       const body = requireBody(ctx);
       validatePolicy(body, ctx.sim.state);
@@ -76,7 +85,7 @@ export const conditionalAccessRoutes: Route[] = [
     },
   },
   {
-    method: 'PATCH', path: `${PATH}/{id}`, permissions: WRITE, licence: 'conditionalAccessWrite',
+    method: 'PATCH', path: `${PATH}/{id}`, permissions: WRITE, delegated: DELEGATED_WRITE, licence: 'conditionalAccessWrite',
     handle: (ctx) => {
       const current = requirePolicy(ctx);
       const patch = requireBody(ctx);
@@ -90,7 +99,7 @@ export const conditionalAccessRoutes: Route[] = [
     },
   },
   {
-    method: 'DELETE', path: `${PATH}/{id}`, permissions: WRITE, licence: 'conditionalAccessWrite',
+    method: 'DELETE', path: `${PATH}/{id}`, permissions: WRITE, delegated: DELEGATED_WRITE, licence: 'conditionalAccessWrite',
     handle: (ctx) => {
       const current = requirePolicy(ctx);
       const list = ctx.sim.state.tenant.conditionalAccessPolicies;

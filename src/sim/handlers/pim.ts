@@ -8,8 +8,19 @@ import { badRequest, GraphError, resourceNotFound } from '../errors';
 import type { FixturePimAssignment, FixturePimPolicy, FixturePimRule } from '../fixture';
 import { fields } from '../odata/filter';
 import { PERMISSION } from '../permissions';
-import type { HandlerContext, Route } from '../router';
+import { ROLE } from '../../domain/roles';
+import type { DelegatedRequirement, HandlerContext, Route } from '../router';
 import { isRecord, type JsonObject } from '../util';
+
+/**
+ * The rule update with a user's own token: RoleManagementPolicy.ReadWrite.Directory (or the wider
+ * RoleManagement.ReadWrite.Directory) and Privileged Role Administrator or Global Administrator held
+ * actively (learn.microsoft.com/graph/api/unifiedrolemanagementpolicyrule-update).
+ */
+const DELEGATED_RULE_WRITE: DelegatedRequirement = {
+  scopes: [['RoleManagementPolicy.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory']],
+  roles: [ROLE.privilegedRoleAdministrator, ROLE.globalAdministrator],
+};
 
 const ASSIGNMENTS = '/policies/roleManagementPolicyAssignments';
 const POLICIES = '/policies/roleManagementPolicies';
@@ -148,9 +159,10 @@ export const pimRoutes: Route[] = [
   },
   {
     method: 'PATCH', path: `${POLICIES}/{policyId}/rules/{ruleId}`, permissions: [PERMISSION.roleManagementPolicyRuleWrite], licence: 'pim',
+    delegated: DELEGATED_RULE_WRITE,
     handle: (ctx) => {
-      // The simulator issues application tokens only: this is what Graph does to them under the delegated-only reading.
-      if (ctx.sim.graphFaults.has('pim-write-app-403')) {
+      // What Graph does to an application token under the delegated-only reading; a user's token is checked by its scope and role.
+      if (ctx.req.caller?.kind !== 'user' && ctx.sim.graphFaults.has('pim-write-app-403')) {
         ctx.sim.graphFaults.fired('pim-write-app-403');
         throw new GraphError(403, 'Authorization_RequestDenied', 'The application does not have permission to update role management policy rules: a signed-in user with the required role must make this change.');
       }
