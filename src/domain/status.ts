@@ -285,7 +285,8 @@ function registrationAdvice(admins: readonly Admin[]): Advice[] {
   const notRegistered = admins.filter((a) => a.mfaRegistered !== true);
   if (notRegistered.length === 0) return admins.length > 0 ? [{ kind: 'registration', severity: 'good', text: 'Every admin is registered for MFA.' }] : [];
   const unknown = notRegistered.filter((a) => a.mfaRegistered === null).length;
-  const unknownNote = unknown > 0 ? ` (${unknown} of them have no registration record, so their state is unknown)` : '';
+  const unknownNote = unknown === 1 ? ' (1 of them has no registration record, so their state is unknown)'
+    : unknown > 1 ? ` (${unknown} of them have no registration record, so their state is unknown)` : '';
   return [{
     kind: 'registration',
     severity: 'attention',
