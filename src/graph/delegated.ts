@@ -65,7 +65,7 @@ function claimsOf(token: string): Record<string, unknown> {
 }
 
 /** What the card and the log say when the exchange fails: Entra ID's code and what to check. */
-function exchangeFailure(e: { errorCode?: string; errorMessage?: string }): string {
+function exchangeFailure(e: { errorCode?: string; errorMessage?: string }, scopes: readonly string[]): string {
   const aadsts = /AADSTS\d+/.exec(e.errorMessage ?? '')?.[0];
   const code = [e.errorCode, aadsts].filter((c) => c).join(', ') || 'no answer';
   const fix = /invalid_client|AADSTS7000215|AADSTS7000222/i.test(code)
@@ -73,7 +73,7 @@ function exchangeFailure(e: { errorCode?: string; errorMessage?: string }): stri
     : /unauthorized_client|AADSTS700016/i.test(code)
       ? 'MicrosoftAppId is not an app registration in this tenant'
       : /invalid_scope|AADSTS70011|AADSTS650053/i.test(code)
-        ? 'the app registration lacks the delegated permissions Policy.Read.All and Policy.ReadWrite.ConditionalAccess'
+        ? `the app registration lists the delegated permissions ${scopes.join(' and ')}`
         : 'the login host (MFABOT_LOGIN_URL) could not be reached or answered with an error';
   return `Microsoft Entra ID refused to exchange the approver's sign-in (${code}): check that ${fix}.`;
 }
@@ -128,7 +128,7 @@ export class DelegatedAccess {
       const code = `${e.errorCode ?? ''} ${e.subError ?? ''} ${e.errorMessage ?? ''}`;
       // AADSTS65001: no consent yet; invalid_grant: expired or revoked. Both need Teams to sign the user in.
       if (/consent|invalid_grant|interaction_required|AADSTS65001|AADSTS500133|AADSTS50013/i.test(code)) throw new SignInRequired(e.errorCode ?? 'the sign-in could not be used');
-      throw new ExchangeFailed(exchangeFailure(e));
+      throw new ExchangeFailed(exchangeFailure(e, scopes));
     }
     const token = result?.accessToken;
     if (!token) throw new SignInRequired('the identity provider returned no token');

@@ -206,6 +206,16 @@ describe('PIM settings changed with the approver\'s own identity (delegated mode
     assert.ok(!sharePointActivation()?.enabledRules?.includes('MultiFactorAuthentication'));
   });
 
+  it('names the delegated permission the PIM change needs when Entra ID refuses the scope, and changes nothing', async () => {
+    await sim.inject({ method: 'POST', pathPattern: '^/_sim/idp/[^/]+/oauth2/v2\\.0/token$', status: 400, body: { error: 'invalid_scope', error_description: 'AADSTS70011: The provided value for the input parameter \'scope\' is not valid.' } });
+    const before = ruleWrites().length;
+    const refused = await clickPim(who(ALICE, 'Alice Ahmed'), await ssoToken(ALICE));
+    assert.match(refused.text, /invalid_scope, AADSTS70011/, refused.text);
+    assert.match(refused.text, /RoleManagementPolicy\.ReadWrite\.Directory/);
+    assert.doesNotMatch(refused.text, /ConditionalAccess/, 'not the CA change\'s permissions');
+    assert.equal(ruleWrites().length, before);
+  });
+
   it('requires MFA on activation as a Global Administrator approver, and the audit log says whose identity made the change', async () => {
     const applied = await clickPim(who(ALICE, 'Alice Ahmed'), await ssoToken(ALICE));
     assert.match(applied.text, /SharePoint Administrator/, applied.text);
